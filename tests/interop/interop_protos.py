@@ -9,7 +9,6 @@ import importlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
