@@ -86,7 +86,7 @@ public enum BudgetComparison
 /// <summary>
 /// One number that does not add up. <see cref="Computed"/> is always a sum the platform worked out
 /// (of cells, of funding sources, of channel allocations); <see cref="Declared"/> is the number
-/// someone wrote down. <see cref="Difference"/> = declared − computed.
+/// someone wrote down. <see cref="Difference"/> = computed − declared, as campaign.v1 reports it.
 /// </summary>
 public sealed record BudgetDiscrepancy(
     BudgetLine Line,
@@ -95,7 +95,7 @@ public sealed record BudgetDiscrepancy(
     long Computed,
     long Declared)
 {
-    public long Difference => checked(Declared - Computed);
+    public long Difference => checked(Computed - Declared);
 
     public string Describe()
     {
@@ -165,12 +165,15 @@ public static class BudgetArithmetic
         }
 
         CompareChannels(plan, totals, discrepancies);
+
+        // Rows first, then columns, channels, rounds, funding and grand totals; stable within each.
+        var ordered = discrepancies.OrderBy(d => d.Line.Axis).ToList();
         var lines = totals
             .Select(pair => new LineTotal(pair.Key, pair.Value.Count, pair.Value.Amount))
             .OrderBy(t => t.Line.Axis)
             .ThenBy(t => t.Line.Key, StringComparer.Ordinal)
             .ToList();
-        return new BudgetReport(lines, discrepancies, invalid);
+        return new BudgetReport(lines, ordered, invalid);
     }
 
     private static void CompareChannels(

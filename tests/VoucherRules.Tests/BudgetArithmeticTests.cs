@@ -45,8 +45,8 @@ public class BudgetArithmeticTests
             expected,
             report.Discrepancies.Select(d => (d.Line, d.Measure, d.Computed, d.Declared)).ToArray());
         Assert.All(report.Discrepancies, d => Assert.Equal(BudgetComparison.DeclaredSubtotal, d.ComparedWith));
-        Assert.Equal(Y(-50_000), report.Discrepancies[7].Difference);
-        Assert.Equal("Tier 50 amount: computed 490,000.00, declared 540,000.00 (DeclaredSubtotal), difference 50,000.00",
+        Assert.Equal(Y(50_000), report.Discrepancies[7].Difference);
+        Assert.Equal("Tier 50 amount: computed 490,000.00, declared 540,000.00 (DeclaredSubtotal), difference -50,000.00",
             report.Discrepancies[1].Describe());
     }
 
@@ -181,9 +181,9 @@ public class BudgetArithmeticTests
         Assert.Equal(
             new[]
             {
-                (BudgetLine.Grand, BudgetComparison.TotalBudget, Y(950), Y(1_000), Y(50)),
-                (BudgetLine.AllFunding, BudgetComparison.TotalBudget, Y(900), Y(1_000), Y(100)),
-                (BudgetLine.AllChannels, BudgetComparison.TotalBudget, Y(1_200), Y(1_000), Y(-200)),
+                (BudgetLine.AllChannels, BudgetComparison.TotalBudget, Y(1_200), Y(1_000), Y(200)),
+                (BudgetLine.AllFunding, BudgetComparison.TotalBudget, Y(900), Y(1_000), Y(-100)),
+                (BudgetLine.Grand, BudgetComparison.TotalBudget, Y(950), Y(1_000), Y(-50)),
             },
             report.Discrepancies.Select(d => (d.Line, d.ComparedWith, d.Computed, d.Declared, d.Difference)).ToArray());
     }
