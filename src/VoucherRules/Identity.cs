@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace VoucherRules;
+
+public enum IdentityKeyKind
+{
+    /// <summary>The account at the payment channel; meaningful only together with the channel id.</summary>
+    ChannelAccount,
+    Phone,
+    NationalId,
+    DeviceId,
+}
+
+/// <summary>A person's identity keys exactly as the channel supplies them; never stored.</summary>
+public sealed record PersonIdentity(string ChannelId, string ChannelAccountId, string? Phone = null, string? NationalId = null, string? DeviceId = null)
+{
+    public string? Raw(IdentityKeyKind kind) => kind switch
+    {
+        IdentityKeyKind.ChannelAccount => ChannelAccountId,
+        IdentityKeyKind.Phone => Phone,
+        IdentityKeyKind.NationalId => NationalId,
+        IdentityKeyKind.DeviceId => DeviceId,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+}
+
+/// <summary>A keyed hash of one normalised identity key: equal people give equal hashes.</summary>
+public readonly record struct HashedIdentityKey(IdentityKeyKind Kind, string Hash);
+
+/// <summary>
+/// Turns raw identity keys into HMAC-SHA256 hashes under a campaign-wide secret, so the platform
+/// can tell "same person" without holding phone or ID numbers. Values are normalised first, so
+/// "+86 138-1234-5678" and "13812345678" are the same phone. The kind is part of the hashed text,
+/// so a device id that happens to equal a phone number never collides with it.
+/// </summary>
+public static class IdentityHashing
+{
+    public static IReadOnlyList<HashedIdentityKey> Hash(PersonIdentity person, IReadOnlyCollection<IdentityKeyKind> countedKinds, ReadOnlySpan<byte> secret)
+    {
+        ArgumentNullException.ThrowIfNull(person);
+        ArgumentNullException.ThrowIfNull(countedKinds);
+        if (secret.Length < 16)
+        {
+            throw new ArgumentException("The identity secret needs at least 16 bytes.", nameof(secret));
+        }
+
+        var keys = new List<HashedIdentityKey>();
+        foreach (var kind in countedKinds.Distinct().Order())
+        {
+            var normalised = Normalize(person, kind);
+            if (normalised is null)
+            {
+                continue;
+            }
+
+            var mac = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes($"{KindTag(kind)}:{normalised}"));
+            keys.Add(new HashedIdentityKey(kind, Convert.ToHexStringLower(mac)));
+        }
+
+        return keys;
+    }
+
+    /// <summary>Kinds the campaign requires that the person did not supply.</summary>
+    public static IReadOnlyList<IdentityKeyKind> MissingRequired(PersonIdentity person, IEnumerable<IdentityKeyKind> requiredKinds)
+    {
+        ArgumentNullException.ThrowIfNull(person);
+        ArgumentNullException.ThrowIfNull(requiredKinds);
+        return requiredKinds.Distinct().Where(kind => Normalize(person, kind) is null).Order().ToList();
+    }
+
+    /// <summary>The canonical text of a key, or null when the person did not supply it.</summary>
+    public static string? Normalize(PersonIdentity person, IdentityKeyKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(person);
+        var raw = person.Raw(kind)?.Trim();
+        if (string.IsNullOrEmpty(raw))
+        {
+            return null;
+        }
+
+        switch (kind)
+        {
+            case IdentityKeyKind.ChannelAccount:
+                // An account id is only unique within its channel.
+                return string.IsNullOrWhiteSpace(person.ChannelId) ? null : $"{person.ChannelId.Trim()}/{raw}";
+            case IdentityKeyKind.Phone:
+                var digits = new string(raw.Where(char.IsAsciiDigit).ToArray());
+                if (digits.Length == 15 && digits.StartsWith("0086", StringComparison.Ordinal))
+                {
+                    digits = digits[4..];
+                }
+                else if (digits.Length == 13 && digits.StartsWith("86", StringComparison.Ordinal))
+                {
+                    digits = digits[2..];
+                }
+
+                return digits.Length == 0 ? null : digits;
+            case IdentityKeyKind.NationalId:
+                return raw.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+            case IdentityKeyKind.DeviceId:
+                return raw.ToUpperInvariant();
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+
+    /// <summary>A display form that hides the middle: "138****5678", "6201**********1234".</summary>
+    public static string Mask(PersonIdentity person, IdentityKeyKind kind)
+    {
+        var value = Normalize(person, kind);
+        if (value is null)
+        {
+            return string.Empty;
+        }
+
+        var (head, tail) = kind switch
+        {
+            IdentityKeyKind.Phone => (3, 4),
+            IdentityKeyKind.NationalId => (4, 4),
+            _ => (2, 2),
+        };
+        return value.Length <= head + tail
+            ? new string('*', value.Length)
+            : string.Concat(value.AsSpan(0, head), new string('*', value.Length - head - tail), value.AsSpan(value.Length - tail));
+    }
+
+    private static string KindTag(IdentityKeyKind kind) => kind switch
+    {
+        IdentityKeyKind.ChannelAccount => "account",
+        IdentityKeyKind.Phone => "phone",
+        IdentityKeyKind.NationalId => "national-id",
+        IdentityKeyKind.DeviceId => "device",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+}
