@@ -173,7 +173,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     }
 
     internal RunContext CreateRunContext(HttpClient http) =>
-        new(_state.Path, Options.Configuration ?? BuildConfiguration.OfEntryAssembly(), Logs, http, Options.TimeProvider);
+        new(_state.Path, Options.Configuration ?? BuildConfiguration.OfEntryAssembly(), Logs, http, Options.TimeProvider, Options.Binaries);
 
     private static void AllocatePorts(IEnumerable<Resource> resources, bool replaceFixedPorts)
     {

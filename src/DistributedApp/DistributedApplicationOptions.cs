@@ -31,4 +31,7 @@ public sealed class DistributedApplicationOptions
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(9);
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where server programs are looked up; tests replace it to simulate a bare machine.</summary>
+    internal ServerBinaries Binaries { get; set; } = new();
 }

@@ -165,6 +165,7 @@ internal sealed class Orchestrator : IDisposable
         }
 
         var exitCode = process.HasExited ? process.ExitCode : (int?)null;
+        process.Dispose();
         _app.Notifications.Update(resource.Name, s => s with { State = ResourceState.Stopped, Pid = null, ExitCode = exitCode, Message = null });
     }
 
@@ -301,9 +302,10 @@ internal sealed class Orchestrator : IDisposable
             }
 
             var exitCode = process.ExitCode;
+            var pid = process.Id;
             process.Dispose();
             // Whatever the program started in its group goes with it.
-            Signals.SendToGroup(process.Id, Signals.SigKill);
+            Signals.SendToGroup(pid, Signals.SigKill);
 
             if (resource.Restart is { } policy && restarts < policy.MaxRestarts)
             {
@@ -311,7 +313,7 @@ internal sealed class Orchestrator : IDisposable
                 _app.Notifications.Update(resource.Name, s => s with
                 {
                     State = ResourceState.Restarting, Pid = null, ExitCode = exitCode, Restarts = restarts,
-                    Message = $"exited with code {exitCode}; restart {restarts} of {policy.MaxRestarts} in {policy.Delay.TotalSeconds:0.#}s",
+                    Message = $"restart {restarts} of {policy.MaxRestarts} in {policy.Delay.TotalSeconds:0.#}s",
                 });
                 await Task.Delay(policy.Delay, _context.TimeProvider, cancellationToken);
                 continue;
@@ -319,7 +321,7 @@ internal sealed class Orchestrator : IDisposable
 
             _app.Notifications.Update(resource.Name, s => s with
             {
-                State = ResourceState.Exited, Pid = null, ExitCode = exitCode, Message = $"exited with code {exitCode}",
+                State = ResourceState.Exited, Pid = null, ExitCode = exitCode, Message = null,
             });
             return;
         }

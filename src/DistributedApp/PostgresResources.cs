@@ -86,7 +86,7 @@ public sealed class PostgresServerResource : Resource, IResourceWithConnectionSt
             return;
         }
 
-        _binDirectory = await ServerBinaries.GetPostgresBinDirectoryAsync(this, context, cancellationToken);
+        _binDirectory = await context.Binaries.GetPostgresBinDirectoryAsync(this, context, cancellationToken);
         var directory = context.ResourceDirectory(this);
         var dataDirectory = Path.Combine(directory, "data");
         var runAsService = ProcessLauncher.IsRoot;

@@ -27,7 +27,7 @@ public sealed class RedisResource : Resource, IResourceWithConnectionString
 
     internal override async Task PrepareAsync(RunContext context, CancellationToken cancellationToken)
     {
-        _serverPath = await ServerBinaries.GetRedisServerAsync(this, context, cancellationToken);
+        _serverPath = await context.Binaries.GetRedisServerAsync(this, context, cancellationToken);
         Directory.CreateDirectory(context.ResourceDirectory(this));
     }
 

@@ -6,8 +6,11 @@ internal sealed class RunContext(
     string configuration,
     ResourceLogStore logs,
     HttpClient http,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    ServerBinaries binaries)
 {
+    public ServerBinaries Binaries { get; } = binaries;
+
     public string StateDirectory { get; } = stateDirectory;
 
     public string Configuration { get; } = configuration;

@@ -6,19 +6,19 @@ namespace DistributedApp;
 /// Finds server programs (postgres, redis-server) and, when missing, installs their Debian package if
 /// this process may (root and apt-get present); otherwise explains which package to install.
 /// </summary>
-internal static class ServerBinaries
+internal sealed class ServerBinaries
 {
     private static readonly SemaphoreSlim AptLock = new(1, 1);
 
     /// <summary>Directories searched for PostgreSQL's server programs, newest major version first.</summary>
-    internal static Func<IEnumerable<string>> PostgresBinDirectories { get; set; } = DefaultPostgresBinDirectories;
+    public Func<IEnumerable<string>> PostgresBinDirectories { get; init; } = DefaultPostgresBinDirectories;
 
     /// <summary>Looks a program up on PATH; replaceable so tests can simulate a bare machine.</summary>
-    internal static Func<string, string?> FindProgram { get; set; } = ProcessLauncher.FindOnPath;
+    public Func<string, string?> FindProgram { get; init; } = ProcessLauncher.FindOnPath;
 
-    internal static Func<bool> CanInstall { get; set; } = () => ProcessLauncher.IsRoot && ProcessLauncher.FindOnPath("apt-get") is not null;
+    public Func<bool> CanInstall { get; init; } = () => ProcessLauncher.IsRoot && ProcessLauncher.FindOnPath("apt-get") is not null;
 
-    public static async Task<string> GetPostgresBinDirectoryAsync(Resource resource, RunContext context, CancellationToken cancellationToken)
+    public async Task<string> GetPostgresBinDirectoryAsync(Resource resource, RunContext context, CancellationToken cancellationToken)
     {
         var found = FindPostgres();
         if (found is null)
@@ -31,7 +31,7 @@ internal static class ServerBinaries
         return found;
     }
 
-    public static async Task<string> GetRedisServerAsync(Resource resource, RunContext context, CancellationToken cancellationToken)
+    public async Task<string> GetRedisServerAsync(Resource resource, RunContext context, CancellationToken cancellationToken)
     {
         var found = FindProgram("redis-server");
         if (found is null)
@@ -44,7 +44,7 @@ internal static class ServerBinaries
         return found;
     }
 
-    private static string? FindPostgres()
+    private string? FindPostgres()
     {
         foreach (var directory in PostgresBinDirectories())
         {
@@ -76,7 +76,7 @@ internal static class ServerBinaries
         }
     }
 
-    private static async Task InstallAsync(Resource resource, RunContext context, string package, string what, CancellationToken cancellationToken)
+    private async Task InstallAsync(Resource resource, RunContext context, string package, string what, CancellationToken cancellationToken)
     {
         if (!CanInstall())
         {
