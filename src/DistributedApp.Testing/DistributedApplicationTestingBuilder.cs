@@ -154,7 +154,7 @@ public sealed class DistributedApplicationTestingBuilder : IDistributedApplicati
 
     private static void ApplyTestDefaults(DistributedApplicationOptions options, Assembly modelAssembly)
     {
-        options.StateDirectory = TemporaryStateDirectories.Create();
+        options.StateDirectory = TemporaryStateDirectories.NewPath();
         options.ShowConsole = false;
         options.AllocateFixedPortsDynamically = true;
         // Projects run in the configuration the tests were built in (the test host itself is always Release).

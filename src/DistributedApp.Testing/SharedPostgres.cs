@@ -39,7 +39,7 @@ public static class SharedPostgres
                 return _server;
             }
 
-            var stateDirectory = TemporaryStateDirectories.Create();
+            var stateDirectory = TemporaryStateDirectories.NewPath();
             var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
             {
                 StateDirectory = stateDirectory,

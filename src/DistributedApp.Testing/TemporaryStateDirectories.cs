@@ -9,14 +9,15 @@ internal static class TemporaryStateDirectories
     private const string Prefix = "distributedapp-test-";
     private static int _swept;
 
-    public static string Create()
+    /// <summary>A fresh path; the directory itself appears when an application is built on it.</summary>
+    public static string NewPath()
     {
         if (Interlocked.Exchange(ref _swept, 1) == 0)
         {
             SweepAbandoned();
         }
 
-        return Directory.CreateTempSubdirectory(Prefix).FullName;
+        return Path.Combine(Path.GetTempPath(), Prefix + Guid.NewGuid().ToString("N")[..12]);
     }
 
     public static void Delete(string path)
