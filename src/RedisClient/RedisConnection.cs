@@ -140,7 +140,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         {
             current = _current;
             _current = null;
-            _connected.TrySetException(new ObjectDisposedException(nameof(RedisConnection)));
+            _connected.TrySetCanceled();
         }
 
         current?.Close(ConnectionFailureType.ConnectionDisposed, "the connection was disposed");
@@ -260,6 +260,10 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
                 try
                 {
                     await connected.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _timeProvider);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new ObjectDisposedException(nameof(RedisConnection));
                 }
                 catch (TimeoutException)
                 {

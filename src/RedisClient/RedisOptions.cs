@@ -60,7 +60,11 @@ public sealed class RedisOptions
     /// <summary>First reconnect delay; it doubles per failed attempt, with jitter, up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectBaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Kept short because a refused connect costs the server nothing, while every extra moment
+    /// disconnected fails callers.
+    /// </summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
