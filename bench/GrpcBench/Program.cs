@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net;
+using Google.Protobuf;
+using GrpcBench.Echo;
+using GrpcRuntime;
+using GrpcRuntime.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+// Modes (bench/grpc-echo.sh drives them):
+//   server --port P                                   h2c server: raw baseline + runtime echo
+//   frame --payload BYTES --out FILE                  writes one framed EchoRequest for h2load -d
+//   path raw|runtime                                  prints the :path of an echo endpoint
+//   client --address URL --target raw|runtime --requests N --concurrency C [--payload BYTES] [--warmup N]
+//   percentiles FILE                                  p50/p99 (ms) and non-200 count of an h2load --log-file
+var mode = args.Length > 0 ? args[0] : "help";
+var options = ParseOptions(args.Skip(1).ToArray());
+switch (mode)
+{
+    case "server":
+        await RunServerAsync(int.Parse(options["port"], CultureInfo.InvariantCulture));
+        return 0;
+    case "frame":
+        WriteFramedRequest(int.Parse(options.GetValueOrDefault("payload", "100"), CultureInfo.InvariantCulture), options["out"]);
+        return 0;
+    case "path":
+        Console.WriteLine(EchoPath(args[1]));
+        return 0;
+    case "client":
+        return await RunClientAsync(options);
+    case "percentiles":
+        PrintH2LoadPercentiles(args[1]);
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: GrpcBench server|frame|path|client|percentiles ... (see bench/grpc-echo.sh)");
+        return 2;
+}
+
+static Dictionary<string, string> ParseOptions(string[] arguments)
+{
+    var parsed = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i + 1 < arguments.Length; i += 2)
+    {
+        parsed[arguments[i].TrimStart('-')] = arguments[i + 1];
+    }
+
+    return parsed;
+}
+
+static string EchoPath(string target) => target switch
+{
+    "raw" => "/" + RawEchoService.Descriptor.FullName + "/" + RawEchoService.Descriptor.Methods[0].Name,
+    "runtime" => "/" + EchoService.Descriptor.FullName + "/" + EchoService.Descriptor.Methods[0].Name,
+    _ => throw new ArgumentException("target must be raw or runtime", nameof(target)),
+};
+
+static async Task RunServerAsync(int port)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
+    builder.Services.AddGrpc();
+    var app = builder.Build();
+    app.MapPost(EchoPath("raw"), RawEcho.HandleAsync);
+    app.MapGrpcService<EchoServiceImpl>();
+    await app.RunAsync();
+}
+
+static void WriteFramedRequest(int payloadSize, string path)
+{
+    var message = new EchoRequest { Payload = ByteString.CopyFrom(new byte[payloadSize]) }.ToByteArray();
+    var frame = new byte[5 + message.Length];
+    BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
+    message.CopyTo(frame, 5);
+    File.WriteAllBytes(path, frame);
+}
+
+static async Task<int> RunClientAsync(Dictionary<string, string> options)
+{
+    var requests = int.Parse(options["requests"], CultureInfo.InvariantCulture);
+    var concurrency = int.Parse(options["concurrency"], CultureInfo.InvariantCulture);
+    var warmup = int.Parse(options.GetValueOrDefault("warmup", "10000"), CultureInfo.InvariantCulture);
+    var request = new EchoRequest { Payload = ByteString.CopyFrom(new byte[int.Parse(options.GetValueOrDefault("payload", "100"), CultureInfo.InvariantCulture)]) };
+    using var channel = GrpcChannel.ForAddress(options["address"]);
+    Func<Task<EchoReply>> call = options["target"] switch
+    {
+        "raw" => () => new RawEchoService.RawEchoServiceClient(channel).EchoAsync(request).ResponseAsync,
+        _ => () => new EchoService.EchoServiceClient(channel).EchoAsync(request).ResponseAsync,
+    };
+
+    await RunLoadAsync(call, warmup, concurrency, new long[warmup], request.Payload.Length);
+    var latencies = new long[requests];
+    var elapsed = await RunLoadAsync(call, requests, concurrency, latencies, request.Payload.Length);
+    Array.Sort(latencies);
+    Console.WriteLine(string.Create(
+        CultureInfo.InvariantCulture,
+        $"RESULT requests={requests} concurrency={concurrency} rps={requests / elapsed.TotalSeconds:F0} p50_ms={Percentile(latencies, 0.50):F3} p99_ms={Percentile(latencies, 0.99):F3}"));
+    return 0;
+}
+
+// Each of `concurrency` callers issues calls back to back until `count` calls have started.
+static async Task<TimeSpan> RunLoadAsync(Func<Task<EchoReply>> call, int count, int concurrency, long[] latencies, int expectedPayload)
+{
+    var next = -1;
+    var started = Stopwatch.GetTimestamp();
+    var callers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+    {
+        int index;
+        while ((index = Interlocked.Increment(ref next)) < count)
+        {
+            var begin = Stopwatch.GetTimestamp();
+            var reply = await call();
+            latencies[index] = Stopwatch.GetTimestamp() - begin;
+            if (reply.Payload.Length != expectedPayload)
+            {
+                throw new InvalidOperationException("Echo reply does not match the request.");
+            }
+        }
+    }));
+    await Task.WhenAll(callers);
+    return Stopwatch.GetElapsedTime(started);
+}
+
+static double Percentile(long[] sortedTicks, double quantile)
+{
+    var index = Math.Min(sortedTicks.Length - 1, (int)Math.Ceiling(quantile * sortedTicks.Length) - 1);
+    return sortedTicks[Math.Max(0, index)] * 1000.0 / Stopwatch.Frequency;
+}
+
+static void PrintH2LoadPercentiles(string logFile)
+{
+    // h2load --log-file columns: start (µs since epoch), HTTP status, duration (µs).
+    var durations = new List<long>();
+    var notOk = 0;
+    foreach (var line in File.ReadLines(logFile))
+    {
+        var columns = line.Split('\t');
+        if (columns.Length < 3)
+        {
+            continue;
+        }
+
+        if (columns[1] != "200")
+        {
+            notOk++;
+        }
+
+        durations.Add(long.Parse(columns[2], CultureInfo.InvariantCulture));
+    }
+
+    durations.Sort();
+    double At(double quantile) => durations[Math.Max(0, Math.Min(durations.Count - 1, (int)Math.Ceiling(quantile * durations.Count) - 1))] / 1000.0;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50_ms={At(0.50):F3} p99_ms={At(0.99):F3} not_200={notOk}"));
+}
+
+/// <summary>The runtime side: a generated base class, one override.</summary>
+internal sealed class EchoServiceImpl : EchoService.EchoServiceBase
+{
+    public override Task<EchoReply> Echo(EchoRequest request, ServerCallContext context) =>
+        Task.FromResult(new EchoReply { Payload = request.Payload });
+}
+
+/// <summary>
+/// The baseline: reads the whole request body, then frames the reply by hand (5-byte prefix plus
+/// the message bytes, which have the reply's layout) and ends with grpc-status 0 in trailers.
+/// </summary>
+internal static class RawEcho
+{
+    public static async Task HandleAsync(HttpContext context)
+    {
+        var reader = context.Request.BodyReader;
+        ReadResult read;
+        while (true)
+        {
+            read = await reader.ReadAsync();
+            if (read.IsCompleted)
+            {
+                break;
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+
+        var body = read.Buffer;
+        Span<byte> prefix = stackalloc byte[5];
+        if (body.Length < 5)
+        {
+            reader.AdvanceTo(body.End);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        body.Slice(0, 5).CopyTo(prefix);
+        var messageLength = (int)BinaryPrimitives.ReadUInt32BigEndian(prefix[1..]);
+        var message = body.Slice(5, messageLength);
+
+        var response = context.Response;
+        response.ContentType = "application/grpc";
+        var writer = response.BodyWriter;
+        var output = writer.GetSpan(5 + messageLength);
+        output[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(output[1..], (uint)messageLength);
+        message.CopyTo(output[5..]);
+        writer.Advance(5 + messageLength);
+        reader.AdvanceTo(body.End);
+        response.AppendTrailer("grpc-status", "0");
+        await writer.FlushAsync();
+    }
+}

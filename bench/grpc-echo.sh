@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Unary echo: (a) a raw Kestrel endpoint that frames the reply by hand versus (b) our gRPC runtime,
+# both on the same h2c server, driven by h2load with the same framed request; then our own client
+# against both. Prints one table with the (b)/(a) ratios.
+# Usage: bash bench/grpc-echo.sh   (knobs: REQUESTS CLIENTS STREAMS WARMUP ROUNDS PAYLOAD
+#                                   CLIENT_REQUESTS CLIENT_CONCURRENCY)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+requests=${REQUESTS:-200000}
+clients=${CLIENTS:-16}
+streams=${STREAMS:-32}
+warmup=${WARMUP:-30000}
+rounds=${ROUNDS:-3}
+payload=${PAYLOAD:-100}
+client_requests=${CLIENT_REQUESTS:-100000}
+client_concurrency=${CLIENT_CONCURRENCY:-64}
+
+command -v h2load >/dev/null || { echo "missing h2load: run bash eng/install-prereqs.sh" >&2; exit 1; }
+
+dotnet build bench/GrpcBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+bench=(dotnet bench/GrpcBench/bin/Release/net10.0/GrpcBench.dll)
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+workdir=$(mktemp -d)
+"${bench[@]}" frame --payload "$payload" --out "$workdir/request.bin"
+"${bench[@]}" server --port "$port" >"$workdir/server.log" 2>&1 &
+server_pid=$!
+cleanup() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$workdir"; }
+trap cleanup EXIT
+
+for _ in $(seq 1 600); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$workdir/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+
+declare -A path
+path[raw]=$("${bench[@]}" path raw)
+path[runtime]=$("${bench[@]}" path runtime)
+
+# h2load one target; prints "rps p50_ms p99_ms" and fails on any failed or non-200 request.
+h2load_run() {
+  local target=$1 count=$2 log="$workdir/h2load-$1.log" out
+  out=$(h2load -n "$count" -c "$clients" -m "$streams" -t 1 -d "$workdir/request.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' --log-file="$log" \
+    "http://127.0.0.1:$port${path[$target]}")
+  if ! grep -q " $count succeeded, 0 failed, 0 errored" <<<"$out"; then
+    echo "h2load against $target had failures:" >&2; echo "$out" >&2; exit 1
+  fi
+  local rps percentiles
+  rps=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
+  percentiles=$("${bench[@]}" percentiles "$log")
+  grep -q 'not_200=0' <<<"$percentiles" || { echo "non-200 replies from $target: $percentiles" >&2; exit 1; }
+  awk -v rps="$rps" '{ sub("p50_ms=", "", $1); sub("p99_ms=", "", $2); print rps, $1, $2 }' <<<"$percentiles"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "warm-up: $warmup requests per target" >&2
+h2load_run raw "$warmup" >/dev/null
+h2load_run runtime "$warmup" >/dev/null
+
+declare -A results
+for round in $(seq 1 "$rounds"); do
+  # Alternate the order so neither side always runs on a warmer (or busier) machine.
+  if (( round % 2 )); then order=(raw runtime); else order=(runtime raw); fi
+  for target in "${order[@]}"; do
+    line=$(h2load_run "$target" "$requests")
+    echo "round $round $target: rps p50_ms p99_ms = $line" >&2
+    results[$target]+="$line"$'\n'
+  done
+done
+
+for target in raw runtime; do
+  for column in 1 2 3; do
+    value=$(printf '%s' "${results[$target]}" | awk -v c="$column" 'NF { print $c }' | median)
+    printf -v "h2_${target}_${column}" '%s' "$value"
+  done
+done
+
+client_line() {
+  "${bench[@]}" client --address "http://127.0.0.1:$port" --target "$1" --requests "$client_requests" \
+    --concurrency "$client_concurrency" --payload "$payload" --warmup 10000 |
+    sed -n 's/^RESULT .* rps=\([0-9.]*\) p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\)$/\1 \2 \3/p'
+}
+read -r cl_raw_rps cl_raw_p50 cl_raw_p99 <<<"$(client_line raw)"
+read -r cl_rt_rps cl_rt_p50 cl_rt_p99 <<<"$(client_line runtime)"
+
+ratio() { awk -v b="$1" -v a="$2" 'BEGIN { printf "%.2f", b / a }'; }
+
+echo
+echo "unary echo, ${payload}-byte payload, 127.0.0.1 h2c; h2load -n $requests -c $clients -m $streams (median of $rounds rounds)"
+printf '%-34s %12s %10s %10s\n' "driver / server" "req/s" "p50 ms" "p99 ms"
+printf '%-34s %12s %10s %10s\n' "h2load -> (a) raw Kestrel" "$h2_raw_1" "$h2_raw_2" "$h2_raw_3"
+printf '%-34s %12s %10s %10s\n' "h2load -> (b) GrpcRuntime" "$h2_runtime_1" "$h2_runtime_2" "$h2_runtime_3"
+printf '%-34s %12s %10s %10s\n' "ratio (b)/(a)" "$(ratio "$h2_runtime_1" "$h2_raw_1")" "$(ratio "$h2_runtime_2" "$h2_raw_2")" "$(ratio "$h2_runtime_3" "$h2_raw_3")"
+printf '%-34s %12s %10s %10s\n' "GrpcRuntime client -> (a) raw" "$cl_raw_rps" "$cl_raw_p50" "$cl_raw_p99"
+printf '%-34s %12s %10s %10s\n' "GrpcRuntime client -> (b) runtime" "$cl_rt_rps" "$cl_rt_p50" "$cl_rt_p99"
+printf '%-34s %12s %10s %10s\n' "ratio (b)/(a)" "$(ratio "$cl_rt_rps" "$cl_raw_rps")" "$(ratio "$cl_rt_p50" "$cl_raw_p50")" "$(ratio "$cl_rt_p99" "$cl_raw_p99")"
+echo "(client: $client_requests calls, $client_concurrency concurrent callers on one GrpcChannel)"
