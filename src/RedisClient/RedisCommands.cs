@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace RedisClient;
 
 /// <summary>
@@ -319,6 +317,4 @@ public abstract partial class RedisCommands
 
     private protected static string Text(RedisResult reply) =>
         reply.ToStringOrNull() ?? throw new InvalidCastException("Expected text, got a null reply.");
-
-    private protected static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
