@@ -54,7 +54,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         this.method = method;
         this.host = host;
         Options = options;
-        logger = channel.CreateLogger();
+        logger = channel.Logger;
         startTimestamp = channel.TimeProvider.GetTimestamp();
         deadline = EffectiveDeadline(options);
 
@@ -468,7 +468,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     private HttpRequestMessage CreateRequest(HttpContent content, int attempt)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(channel.Address, method.FullName))
+        var request = new HttpRequestMessage(HttpMethod.Post, channel.GetMethodUri(method))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using GrpcRuntime.Compression;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,7 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
     private readonly HttpMessageInvoker invoker;
     private readonly bool disposeInvoker;
     private readonly GrpcChannelCallInvoker callInvoker;
+    private readonly ConcurrentDictionary<string, Uri> methodUris = new(StringComparer.Ordinal);
     private int disposed;
 
     private GrpcChannel(Uri address, GrpcChannelOptions options)
@@ -24,6 +26,7 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
         MaxSendMessageSize = options.MaxSendMessageSize;
         ThrowOperationCanceledOnCancellation = options.ThrowOperationCanceledOnCancellation;
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        Logger = LoggerFactory.CreateLogger(typeof(GrpcChannel).FullName!);
         RetryPolicy = options.RetryPolicy;
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
 
@@ -62,6 +65,8 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
     internal bool ThrowOperationCanceledOnCancellation { get; }
 
     internal ILoggerFactory LoggerFactory { get; }
+
+    internal ILogger Logger { get; }
 
     internal RetryPolicy? RetryPolicy { get; }
 
@@ -124,7 +129,7 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
             : invoker.SendAsync(request, cancellationToken);
     }
 
-    internal ILogger CreateLogger() => LoggerFactory.CreateLogger(typeof(GrpcChannel).FullName!);
+    internal Uri GetMethodUri(IMethod method) => methodUris.GetOrAdd(method.FullName, static (path, address) => new Uri(address, path), Address);
 
     private static SocketsHttpHandler CreateDefaultHandler(GrpcChannelOptions options)
     {
