@@ -6,10 +6,15 @@ namespace GrpcRuntime.Tests.Client;
 
 public class DeadlineAndCancellationTests
 {
-    /// <summary>A handler that never answers and reports when the client resets its stream.</summary>
-    private static RequestDelegate HangUntilAborted(TaskCompletionSource aborted, TaskCompletionSource<string?>? timeoutHeader = null) => async context =>
+    /// <summary>Deadlines long enough that the request reaches the server even on a loaded machine.</summary>
+    private static readonly TimeSpan ShortDeadline = TimeSpan.FromSeconds(2);
+
+    /// <summary>A handler that never answers and reports when the request arrived and when the client reset its stream.</summary>
+    private static RequestDelegate HangUntilAborted(TaskCompletionSource aborted, TaskCompletionSource<string?>? timeoutHeader = null, TaskCompletionSource? started = null) => async context =>
     {
         timeoutHeader?.TrySetResult(context.Request.Headers["grpc-timeout"].FirstOrDefault());
+        started?.TrySetResult();
+
         try
         {
             await Task.Delay(Timeout.Infinite, context.RequestAborted);
@@ -28,7 +33,7 @@ public class DeadlineAndCancellationTests
         await using var server = await RawGrpcServer.StartAsync(HangUntilAborted(aborted, timeoutHeader));
         using var channel = GrpcChannel.ForAddress(server.Address);
 
-        using var call = channel.CreateCallInvoker().AsyncUnaryCall(TestMethods.Unary, null, new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(500)), "x");
+        using var call = channel.CreateCallInvoker().AsyncUnaryCall(TestMethods.Unary, null, new CallOptions(deadline: DateTime.UtcNow + ShortDeadline), "x");
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestMethods.Patience));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
@@ -36,7 +41,7 @@ public class DeadlineAndCancellationTests
         await aborted.Task.WaitAsync(TestMethods.Patience);
         var header = await timeoutHeader.Task.WaitAsync(TestMethods.Patience);
         Assert.True(GrpcProtocol.TryParseTimeout(header, out var timeout));
-        Assert.InRange(timeout, TimeSpan.FromTicks(1), TimeSpan.FromMilliseconds(500));
+        Assert.InRange(timeout, TimeSpan.FromTicks(1), ShortDeadline);
     }
 
     [Fact]
@@ -68,7 +73,7 @@ public class DeadlineAndCancellationTests
         });
         using var channel = GrpcChannel.ForAddress(server.Address);
 
-        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(TestMethods.ServerStreaming, null, new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(500)), "x");
+        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(TestMethods.ServerStreaming, null, new CallOptions(deadline: DateTime.UtcNow + ShortDeadline), "x");
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TestMethods.Patience));
         await aborted.Task.WaitAsync(TestMethods.Patience);
 
@@ -81,12 +86,14 @@ public class DeadlineAndCancellationTests
     public async Task Cancelling_the_token_fails_the_call_with_cancelled_and_resets_the_stream()
     {
         var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await RawGrpcServer.StartAsync(HangUntilAborted(aborted));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await RawGrpcServer.StartAsync(HangUntilAborted(aborted, started: started));
         using var channel = GrpcChannel.ForAddress(server.Address);
         using var cts = new CancellationTokenSource();
 
         using var call = channel.CreateCallInvoker().AsyncUnaryCall(TestMethods.Unary, null, new CallOptions(cancellationToken: cts.Token), "x");
-        cts.CancelAfter(200);
+        await started.Task.WaitAsync(TestMethods.Patience);
+        cts.Cancel();
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestMethods.Patience));
 
         Assert.Equal(StatusCode.Cancelled, error.StatusCode);
@@ -97,12 +104,14 @@ public class DeadlineAndCancellationTests
     public async Task Cancellation_throws_OperationCanceledException_when_the_channel_asks_for_it()
     {
         var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await RawGrpcServer.StartAsync(HangUntilAborted(aborted));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await RawGrpcServer.StartAsync(HangUntilAborted(aborted, started: started));
         using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { ThrowOperationCanceledOnCancellation = true });
         using var cts = new CancellationTokenSource();
 
         using var call = channel.CreateCallInvoker().AsyncUnaryCall(TestMethods.Unary, null, new CallOptions(cancellationToken: cts.Token), "x");
-        cts.CancelAfter(200);
+        await started.Task.WaitAsync(TestMethods.Patience);
+        cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.ResponseAsync.WaitAsync(TestMethods.Patience));
         Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
@@ -119,9 +128,11 @@ public class DeadlineAndCancellationTests
             await HangUntilAborted(aborted)(context);
         });
         using var channel = GrpcChannel.ForAddress(server.Address);
-        using var cts = new CancellationTokenSource(200);
+        using var cts = new CancellationTokenSource();
 
         using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(TestMethods.ServerStreaming, null, default, "x");
+        await call.ResponseHeadersAsync.WaitAsync(TestMethods.Patience);
+        cts.CancelAfter(100);
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cts.Token).WaitAsync(TestMethods.Patience));
 
         Assert.Equal(StatusCode.Cancelled, error.StatusCode);
@@ -157,27 +168,29 @@ public class DeadlineAndCancellationTests
         var timeoutHeader = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await RawGrpcServer.StartAsync(HangUntilAborted(aborted, timeoutHeader));
         using var channel = GrpcChannel.ForAddress(server.Address);
-        var parent = new ContextPropagationToken(DateTime.UtcNow.AddMilliseconds(500), CancellationToken.None);
+        var parent = new ContextPropagationToken(DateTime.UtcNow + ShortDeadline, CancellationToken.None);
 
         using var call = channel.CreateCallInvoker().AsyncUnaryCall(TestMethods.Unary, null, new CallOptions(deadline: DateTime.UtcNow.AddHours(1), propagationToken: parent), "x");
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestMethods.Patience));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         Assert.True(GrpcProtocol.TryParseTimeout(await timeoutHeader.Task.WaitAsync(TestMethods.Patience), out var timeout));
-        Assert.True(timeout <= TimeSpan.FromMilliseconds(500), $"grpc-timeout {timeout} should carry the parent's remaining time");
+        Assert.True(timeout <= ShortDeadline, $"grpc-timeout {timeout} should carry the parent's remaining time");
     }
 
     [Fact]
     public async Task Cancellation_of_the_parent_call_cancels_the_propagated_call()
     {
         var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await RawGrpcServer.StartAsync(HangUntilAborted(aborted));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await RawGrpcServer.StartAsync(HangUntilAborted(aborted, started: started));
         using var channel = GrpcChannel.ForAddress(server.Address);
         using var parentCancellation = new CancellationTokenSource();
         var parent = new ContextPropagationToken(DateTime.MaxValue, parentCancellation.Token);
 
         using var call = channel.CreateCallInvoker().AsyncUnaryCall(TestMethods.Unary, null, new CallOptions(propagationToken: parent), "x");
-        parentCancellation.CancelAfter(200);
+        await started.Task.WaitAsync(TestMethods.Patience);
+        parentCancellation.Cancel();
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestMethods.Patience));
 
         Assert.Equal(StatusCode.Cancelled, error.StatusCode);
