@@ -68,11 +68,23 @@ internal sealed class PeerProcess : IDisposable
         return peer;
     }
 
-    /// <summary>Waits for the first output line (old or new) that matches; fails with the output so far.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> matches, TimeSpan timeout)
+    /// <summary>Number of output lines so far; pass it to <see cref="WaitForLineAsync"/> to ignore older lines.</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return lines.Count;
+            }
+        }
+    }
+
+    /// <summary>Waits for the first output line from <paramref name="fromLine"/> on that matches; fails with the output so far.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> matches, TimeSpan timeout, int fromLine = 0)
     {
         using var deadline = new CancellationTokenSource(timeout);
-        var checkedCount = 0;
+        var checkedCount = fromLine;
         while (true)
         {
             Task next;
