@@ -1,0 +1,23 @@
+using Campaign.Service.Data;
+using ServiceDefaults;
+
+namespace Campaign.Service;
+
+/// <summary>Everything the Campaign service registers and maps; Program.cs only calls these two.</summary>
+public static class CampaignServiceExtensions
+{
+    public static WebApplicationBuilder AddCampaignServices(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddServiceDefaults();
+        builder.AddNpgsqlDbContext<CampaignDbContext>(ResourceNames.CampaignDb);
+        return builder;
+    }
+
+    public static WebApplication MapCampaignServices(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapDefaultEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace ServiceDefaults;
+
+/// <summary>
+/// <c>builder.AddServiceDefaults()</c> and <c>app.MapDefaultEndpoints()</c>: what every service of the
+/// suite does the same way (the role of Aspire's ServiceDefaults project).
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    public const string HealthPath = "/health";
+    public const string AlivePath = "/alive";
+
+    /// <summary>
+    /// Telemetry (OTLP when configured), health checks (a "self" liveness check; data stores add theirs),
+    /// the gRPC server with health and reflection, and Kestrel endpoints from configuration: the app
+    /// host passes <c>Kestrel__Endpoints__grpc__Url</c> (Protocols Http2, h2c) and
+    /// <c>Kestrel__Endpoints__http__Url</c> (Protocols Http1, health and JSON).
+    /// </summary>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddTelemetry();
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
+        builder.Services.TryAddTimeProvider();
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>/health</c> (every check) and <c>/alive</c> (liveness only) in every environment, and the
+    /// gRPC Health and reflection services.
+    /// </summary>
+    public static TApp MapDefaultEndpoints<TApp>(this TApp app)
+        where TApp : IEndpointRouteBuilder
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        app.MapHealthChecks(AlivePath, new HealthCheckOptions
+        {
+            Predicate = registration => registration.Tags.Contains(HealthTags.Live),
+            ResponseWriter = WriteHealthAsync,
+        });
+        return app;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    /// <summary>A plain-text summary: overall status, then one line per check, for people and scripts alike.</summary>
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var lines = report.Entries
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => $"{e.Key}: {e.Value.Status}{(e.Value.Description is { Length: > 0 } d ? " - " + d : string.Empty)}");
+        return context.Response.WriteAsync(report.Status + "\n" + string.Join('\n', lines) + "\n");
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ServiceDefaults;
+
+/// <summary>
+/// Configuration-based service discovery, as Aspire's: the app host passes
+/// <c>services__{service}__{endpoint}__0=http://127.0.0.1:port</c>, which configuration reads as
+/// <c>services:{service}:{endpoint}:0</c>.
+/// </summary>
+public static class ServiceDiscovery
+{
+    /// <summary>The address of a service's endpoint, or null when configuration does not know it.</summary>
+    public static Uri? FindEndpoint(IConfiguration configuration, string service, string endpoint = EndpointNames.Grpc)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration[$"services:{service}:{endpoint}:0"];
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri : null;
+    }
+
+    public static Uri GetEndpoint(IConfiguration configuration, string service, string endpoint = EndpointNames.Grpc) =>
+        FindEndpoint(configuration, service, endpoint)
+        ?? throw new InvalidOperationException(
+            $"No address for the '{endpoint}' endpoint of service '{service}': set services__{service}__{endpoint}__0 (the app host does this for referenced projects).");
+
+    /// <summary>
+    /// A typed gRPC client for <paramref name="service"/>, addressed by its <c>grpc</c> endpoint from
+    /// configuration: <c>builder.Services.AddGrpcClient&lt;ClaimService.ClaimServiceClient&gt;("claim")</c>.
+    /// </summary>
+    public static IGrpcClientBuilder AddGrpcClient<TClient>(this IServiceCollection services, string service)
+        where TClient : class
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        return services.AddGrpcClient<TClient>(
+            service,
+            (provider, options) => options.Address = GetEndpoint(provider.GetRequiredService<IConfiguration>(), service));
+    }
+
+    /// <summary>A named HttpClient whose base address is the service's <c>http</c> endpoint.</summary>
+    public static IHttpClientBuilder AddServiceHttpClient(this IServiceCollection services, string service)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.AddHttpClient(service, (provider, client) =>
+            client.BaseAddress = GetEndpoint(provider.GetRequiredService<IConfiguration>(), service, EndpointNames.Http));
+    }
+}
