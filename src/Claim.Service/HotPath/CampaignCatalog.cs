@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using Vouchers.Campaign.V1;
+
+namespace Claim.Service.HotPath;
+
+/// <summary>
+/// The newest snapshot of every campaign this copy knows, compiled. Snapshots arrive from the
+/// Campaign service's watch stream (or a test); an older or equal version never replaces a newer one.
+/// </summary>
+public sealed class CampaignCatalog
+{
+    private readonly ConcurrentDictionary<string, CampaignPlan> _plans = new(StringComparer.Ordinal);
+
+    /// <summary>Raised after a newer snapshot was taken in, so stock can be armed for it.</summary>
+    public event Action<CampaignPlan>? PlanChanged;
+
+    public IReadOnlyCollection<CampaignPlan> Plans => _plans.Values.ToList();
+
+    /// <summary>Takes in a snapshot; false when it is not newer than the one held.</summary>
+    public bool Apply(CampaignSnapshot snapshot)
+    {
+        var plan = CampaignPlan.Compile(snapshot);
+        while (true)
+        {
+            if (_plans.TryGetValue(plan.CampaignId, out var current))
+            {
+                if (current.Version >= plan.Version)
+                {
+                    return false;
+                }
+
+                if (!_plans.TryUpdate(plan.CampaignId, plan, current))
+                {
+                    continue;
+                }
+            }
+            else if (!_plans.TryAdd(plan.CampaignId, plan))
+            {
+                continue;
+            }
+
+            PlanChanged?.Invoke(plan);
+            return true;
+        }
+    }
+
+    /// <summary>The campaign, unless unknown or still a draft (drafts are not claimable and not visible).</summary>
+    public CampaignPlan? Find(string campaignId) =>
+        _plans.TryGetValue(campaignId, out var plan) && plan.State is not (CampaignState.Draft or CampaignState.Unspecified) ? plan : null;
+}

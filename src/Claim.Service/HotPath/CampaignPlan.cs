@@ -1,0 +1,184 @@
+using Vouchers.Campaign.V1;
+using Rules = VoucherRules;
+
+namespace Claim.Service.HotPath;
+
+/// <summary>One allocation cell of a round: how many vouchers of a tier (in a category, for a channel) it holds.</summary>
+public sealed record StockCell(string RoundId, string TierId, string CategoryId, string ChannelId, long Quantity)
+{
+    public string Field => RedisKeys.Cell(RoundId, TierId, CategoryId, ChannelId);
+}
+
+/// <summary>A round as the hot path needs it: resolved UTC window, validity, usage hours, stock cells.</summary>
+public sealed record RoundPlan(
+    RoundDefinition Definition,
+    DateTimeOffset OpensAt,
+    DateTimeOffset? ClosesAt,
+    DateOnly OpensOnLocal,
+    Rules.ValidityRule? Validity,
+    Rules.DailyUsageHours? UsageHours,
+    IReadOnlyList<StockCell> Cells)
+{
+    public string RoundId => Definition.RoundId;
+}
+
+/// <summary>
+/// A campaign snapshot compiled once for the hot path: proto configuration turned into the rule
+/// library's types, times resolved in the campaign's zone, rounds ordered by opening.
+/// </summary>
+public sealed class CampaignPlan
+{
+    private CampaignPlan(CampaignSnapshot snapshot)
+    {
+        Snapshot = snapshot;
+        var details = snapshot.Campaign;
+        Zone = Rules.TimeZones.Resolve(string.IsNullOrWhiteSpace(details.Settings?.TimeZone) ? null : details.Settings.TimeZone);
+        CampaignEnd = details.PeriodEndUtc?.ToDateTimeOffset();
+        Tiers = details.Tiers.ToDictionary(t => t.TierId, StringComparer.Ordinal);
+        TierOrder = details.Tiers.Select(t => t.TierId).ToList();
+        var rules = details.ClaimRules ?? new ClaimRules();
+        Limits = rules.Limits.Select(l => new Rules.ClaimLimit(l.LimitId, ToRules(l.Scope), l.MaxClaims < 1 ? 1 : l.MaxClaims)).ToList();
+        LimitDefinitions = rules.Limits.ToDictionary(l => l.LimitId, StringComparer.Ordinal);
+        PersonKinds = rules.PersonKeys.Count == 0
+            ? [Rules.IdentityKeyKind.ChannelAccount]
+            : rules.PersonKeys.Where(k => k != Vouchers.Common.V1.IdentityKeyKind.Unspecified).Select(ToRules).Distinct().ToList();
+        RequiredKinds = rules.RequiredKeys.Where(k => k != Vouchers.Common.V1.IdentityKeyKind.Unspecified).Select(ToRules).Distinct().ToList();
+        Fence = rules.GeoFence is { Polygons.Count: > 0 } fence
+            ? new Rules.GeoFence(fence.Polygons.Select(p => new Rules.GeoPolygon(p.Vertices.Select(v => new Rules.GeoPoint(v.Latitude, v.Longitude)).ToList())).ToList())
+            : null;
+        Mode = rules.Mode;
+        DrawWeighting = rules.DrawWeighting == Vouchers.Campaign.V1.DrawWeighting.UniformOverTiers
+            ? Rules.DrawWeighting.UniformOverTiers
+            : Rules.DrawWeighting.ByRemainingStock;
+        EnforceBlockList = rules.EnforceBlockList;
+        Rounds = details.Rounds.Select(CompileRound).OrderBy(r => r.OpensAt).ThenBy(r => r.Definition.Sequence).ToList();
+    }
+
+    public CampaignSnapshot Snapshot { get; }
+
+    public string CampaignId => Snapshot.CampaignId;
+
+    public long Version => Snapshot.SnapshotVersion;
+
+    public CampaignState State => Snapshot.Campaign.State;
+
+    public TimeZoneInfo Zone { get; }
+
+    public DateTimeOffset? CampaignEnd { get; }
+
+    public IReadOnlyDictionary<string, TierDefinition> Tiers { get; }
+
+    public IReadOnlyList<string> TierOrder { get; }
+
+    public IReadOnlyList<Rules.ClaimLimit> Limits { get; }
+
+    public IReadOnlyDictionary<string, ClaimLimit> LimitDefinitions { get; }
+
+    public IReadOnlyList<Rules.IdentityKeyKind> PersonKinds { get; }
+
+    public IReadOnlyList<Rules.IdentityKeyKind> RequiredKinds { get; }
+
+    public Rules.GeoFence? Fence { get; }
+
+    public ClaimMode Mode { get; }
+
+    public Rules.DrawWeighting DrawWeighting { get; }
+
+    public bool EnforceBlockList { get; }
+
+    public IReadOnlyList<RoundPlan> Rounds { get; }
+
+    public static CampaignPlan Compile(CampaignSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Campaign is null || string.IsNullOrEmpty(snapshot.CampaignId))
+        {
+            throw new ArgumentException("A snapshot needs a campaign id and the campaign's details.", nameof(snapshot));
+        }
+
+        return new CampaignPlan(snapshot);
+    }
+
+    public RoundPlan? FindRound(string roundId) => Rounds.FirstOrDefault(r => string.Equals(r.RoundId, roundId, StringComparison.Ordinal));
+
+    /// <summary>
+    /// The round a claim without a round id is for: the one open now, else the next to open, else the last one
+    /// (whose window has passed, so the claim is answered "ended").
+    /// </summary>
+    public RoundPlan? CurrentRound(DateTimeOffset now)
+    {
+        var live = Rounds.Where(r => r.Definition.State != RoundState.Cancelled).ToList();
+        return live.LastOrDefault(r => r.OpensAt <= now && (r.ClosesAt is null || now < r.ClosesAt))
+            ?? live.FirstOrDefault(r => r.OpensAt > now)
+            ?? live.LastOrDefault();
+    }
+
+    public static Rules.IdentityKeyKind ToRules(Vouchers.Common.V1.IdentityKeyKind kind) => kind switch
+    {
+        Vouchers.Common.V1.IdentityKeyKind.ChannelAccount => Rules.IdentityKeyKind.ChannelAccount,
+        Vouchers.Common.V1.IdentityKeyKind.Phone => Rules.IdentityKeyKind.Phone,
+        Vouchers.Common.V1.IdentityKeyKind.NationalId => Rules.IdentityKeyKind.NationalId,
+        Vouchers.Common.V1.IdentityKeyKind.DeviceId => Rules.IdentityKeyKind.DeviceId,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown identity key kind"),
+    };
+
+    public static Vouchers.Common.V1.IdentityKeyKind ToProto(Rules.IdentityKeyKind kind) => kind switch
+    {
+        Rules.IdentityKeyKind.ChannelAccount => Vouchers.Common.V1.IdentityKeyKind.ChannelAccount,
+        Rules.IdentityKeyKind.Phone => Vouchers.Common.V1.IdentityKeyKind.Phone,
+        Rules.IdentityKeyKind.NationalId => Vouchers.Common.V1.IdentityKeyKind.NationalId,
+        Rules.IdentityKeyKind.DeviceId => Vouchers.Common.V1.IdentityKeyKind.DeviceId,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public static Rules.LimitScope ToRules(LimitScope scope) => scope switch
+    {
+        LimitScope.PerRound => Rules.LimitScope.PerRound,
+        LimitScope.PerCategoryPerRound => Rules.LimitScope.PerCategoryPerRound,
+        LimitScope.PerTierPerCampaign => Rules.LimitScope.PerTierPerCampaign,
+        LimitScope.SingleTierPerCampaign => Rules.LimitScope.SingleTierPerCampaign,
+        LimitScope.PerCampaign => Rules.LimitScope.PerCampaign,
+        LimitScope.PerTierPerRound => Rules.LimitScope.PerTierPerRound,
+        LimitScope.PerCategoryPerCampaign => Rules.LimitScope.PerCategoryPerCampaign,
+        _ => throw new ArgumentOutOfRangeException(nameof(scope), scope, "unknown limit scope"),
+    };
+
+    private static Rules.WallClock Clock(Vouchers.Common.V1.LocalTimeOfDay? time) =>
+        time is null ? Rules.WallClock.Midnight : new Rules.WallClock(time.Hour, time.Minute);
+
+    private static DateOnly Date(Vouchers.Common.V1.LocalDate date) => new(date.Year, date.Month, date.Day);
+
+    private RoundPlan CompileRound(RoundDefinition round)
+    {
+        var opensAt = round.ClaimOpensAtUtc?.ToDateTimeOffset()
+            ?? (round.ClaimOpensAt?.Date is { } openDate
+                ? Rules.CampaignClock.ToInstant(Date(openDate), Clock(round.ClaimOpensAt.Time), Zone)
+                : throw new ArgumentException($"round '{round.RoundId}' has no opening time"));
+        var closesAt = round.ClaimClosesAtUtc?.ToDateTimeOffset()
+            ?? (round.ClaimClosesAt?.Date is { } closeDate ? Rules.CampaignClock.ToInstant(Date(closeDate), Clock(round.ClaimClosesAt.Time), Zone) : null);
+        if (CampaignEnd is { } end && (closesAt is null || end < closesAt))
+        {
+            closesAt = end;
+        }
+
+        Rules.ValidityRule? validity = round.Validity?.RuleCase switch
+        {
+            ValidityRule.RuleOneofCase.DaysFromClaim => new Rules.ValidForDaysFromClaim(
+                round.Validity.DaysFromClaim.Days,
+                round.Validity.DaysFromClaim.Counting == ValidityDayCounting.RollingHours ? Rules.ValidityDayCounting.RollingHours : Rules.ValidityDayCounting.CalendarDays),
+            ValidityRule.RuleOneofCase.RoundDayDeadline => new Rules.ValidUntilRoundDay(round.Validity.RoundDayDeadline.DayNumber, Clock(round.Validity.RoundDayDeadline.Time)),
+            ValidityRule.RuleOneofCase.FixedEnd => new Rules.ValidUntilFixedEnd(Date(round.Validity.FixedEnd.Date), Clock(round.Validity.FixedEnd.Time)),
+            _ => null,
+        };
+        var usage = round.DailyUsageHours is { Start: not null, End: not null } hours
+            ? new Rules.DailyUsageHours(Clock(hours.Start), Clock(hours.End))
+            : null;
+        var cells = (round.Allocation?.Cells ?? [])
+            .Where(c => c.Quantity > 0 || Tiers.ContainsKey(c.TierId))
+            .GroupBy(c => (c.TierId, c.CategoryId, c.ChannelId))
+            .Select(g => new StockCell(round.RoundId, g.Key.TierId, g.Key.CategoryId, g.Key.ChannelId, g.Sum(c => c.Quantity)))
+            .ToList();
+        var opensOn = Rules.CampaignClock.LocalDate(opensAt, Zone);
+        return new RoundPlan(round, opensAt, closesAt, opensOn, validity, usage, cells);
+    }
+}

@@ -1,0 +1,438 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using GrpcRuntime;
+using Microsoft.Extensions.Options;
+using RedisClient;
+using Vouchers.Campaign.V1;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using Rules = VoucherRules;
+
+namespace Claim.Service.HotPath;
+
+/// <summary>
+/// Decides claims and draws: validates the request against the campaign snapshot, settles what can be
+/// settled without shared state (geo-fence, allocation cell), then runs <see cref="ClaimScripts.Claim"/>
+/// once, which decides the rest and issues the voucher atomically.
+/// </summary>
+public sealed class ClaimEngine(
+    RedisDatabase redis,
+    CampaignCatalog catalog,
+    IdentityKeys identities,
+    StockArmer armer,
+    DrawDice dice,
+    TimeProvider time,
+    IOptions<ClaimOptions> options)
+{
+    private const int DrawAttempts = 5;
+    private readonly ClaimOptions _options = options.Value;
+
+    public async Task<ClaimOutcome> ClaimAsync(ClaimVoucherRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Require(request.RequestId, "request_id");
+        Require(request.CampaignId, "campaign_id");
+        Require(request.TierId, "tier_id");
+        var plan = catalog.Find(request.CampaignId) ?? throw Errors.NotFound($"campaign '{request.CampaignId}' not found");
+        if (plan.Mode == ClaimMode.LuckyDraw)
+        {
+            throw Errors.FailedPrecondition("this campaign issues vouchers by lucky draw: call DrawVoucher");
+        }
+
+        if (!plan.Tiers.TryGetValue(request.TierId, out var tier))
+        {
+            throw Errors.NotFound($"tier '{request.TierId}' not found in campaign '{plan.CampaignId}'");
+        }
+
+        var now = time.GetUtcNow();
+        var round = ResolveRound(plan, request.RoundId, now);
+        var person = HashPerson(plan, request.Person);
+        var decided = CheckLifecycle(plan, round, now);
+
+        var tierCells = round.Cells.Where(c => string.Equals(c.TierId, tier.TierId, StringComparison.Ordinal)).ToList();
+        var splitByCategory = tierCells.Any(c => c.CategoryId.Length > 0);
+        if (splitByCategory && string.IsNullOrEmpty(request.CategoryId))
+        {
+            throw Errors.InvalidArgument($"category_id is required: tier '{tier.TierId}' is allocated by category in round '{round.RoundId}'");
+        }
+
+        var categoryId = splitByCategory ? request.CategoryId : string.Empty;
+        if (splitByCategory && !tierCells.Any(c => string.Equals(c.CategoryId, categoryId, StringComparison.Ordinal)))
+        {
+            throw Errors.NotFound($"category '{categoryId}' has no stock of tier '{tier.TierId}' in round '{round.RoundId}'");
+        }
+
+        var cell = FindCell(tierCells, categoryId, request.Person.ChannelId);
+        decided ??= CheckLocation(plan, request.Location);
+        if (cell is null)
+        {
+            decided ??= ClaimRefusalReason.SoldOut;
+        }
+
+        var fingerprint = Fingerprint("claim", plan.CampaignId, round.RoundId, tier.TierId, categoryId, person);
+        var target = new ClaimTargetPlan(plan, round, tier, categoryId, cell, person, request.Person, request.RequestId, fingerprint, Drawn: false);
+        return await DecideAsync(target, decided, soldOutIsFinal: true)
+            ?? throw new InvalidOperationException("A claim's sold-out answer is final.");
+    }
+
+    public async Task<ClaimOutcome> DrawAsync(DrawVoucherRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Require(request.RequestId, "request_id");
+        Require(request.CampaignId, "campaign_id");
+        Require(request.CategoryId, "category_id");
+        var plan = catalog.Find(request.CampaignId) ?? throw Errors.NotFound($"campaign '{request.CampaignId}' not found");
+        if (plan.Mode != ClaimMode.LuckyDraw)
+        {
+            throw Errors.FailedPrecondition("this campaign is first come, first served: call ClaimVoucher");
+        }
+
+        var now = time.GetUtcNow();
+        var round = ResolveRound(plan, request.RoundId, now);
+        var inCategory = round.Cells
+            .Where(c => string.Equals(c.CategoryId, request.CategoryId, StringComparison.Ordinal) && plan.Tiers.ContainsKey(c.TierId))
+            .ToList();
+        var knownCategory = plan.Rounds.SelectMany(r => r.Cells).Any(c => string.Equals(c.CategoryId, request.CategoryId, StringComparison.Ordinal))
+            || plan.Snapshot.Categories.Any(c => string.Equals(c.CategoryId, request.CategoryId, StringComparison.Ordinal));
+        if (!knownCategory)
+        {
+            throw Errors.NotFound($"category '{request.CategoryId}' not found in campaign '{plan.CampaignId}'");
+        }
+
+        var person = HashPerson(plan, request.Person);
+        var decided = CheckLifecycle(plan, round, now) ?? CheckLocation(plan, request.Location);
+        var candidates = inCategory
+            .GroupBy(c => c.TierId, StringComparer.Ordinal)
+            .Select(g => FindCell(g.ToList(), request.CategoryId, request.Person.ChannelId))
+            .OfType<StockCell>()
+            .OrderBy(c => IndexOf(plan.TierOrder, c.TierId))
+            .ToList();
+        var fingerprint = Fingerprint("draw", plan.CampaignId, round.RoundId, string.Empty, request.CategoryId, person);
+        var fallbackTier = plan.Tiers[candidates.FirstOrDefault()?.TierId ?? plan.TierOrder[0]];
+
+        for (var attempt = 1; ; attempt++)
+        {
+            StockCell? chosen = null;
+            if (decided is null && candidates.Count > 0)
+            {
+                var remaining = await ReadStockAsync(plan, round, candidates);
+                var pick = Rules.LuckyDraw.ChooseWithRoll(
+                    candidates.Select((c, i) => new Rules.DrawStock(c.TierId, plan.Tiers[c.TierId].FaceValueCents, Math.Max(0, remaining[i]))).ToList(),
+                    dice.RollBelow,
+                    plan.DrawWeighting);
+                chosen = pick is null ? null : candidates.First(c => string.Equals(c.TierId, pick.TierId, StringComparison.Ordinal));
+            }
+
+            var tier = chosen is null ? fallbackTier : plan.Tiers[chosen.TierId];
+            var target = new ClaimTargetPlan(plan, round, tier, request.CategoryId, chosen, person, request.Person, request.RequestId, fingerprint, Drawn: true);
+            var outcome = await DecideAsync(target, decided ?? (chosen is null ? ClaimRefusalReason.SoldOut : null), soldOutIsFinal: attempt >= DrawAttempts);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+        }
+    }
+
+    /// <summary>The refusal text a channel may show as is.</summary>
+    public static string RefusalMessage(ClaimRefusalReason reason) => reason switch
+    {
+        ClaimRefusalReason.NotStarted => "活动尚未开始",
+        ClaimRefusalReason.Ended => "活动已结束",
+        ClaimRefusalReason.SoldOut => "本轮已抢完",
+        ClaimRefusalReason.LimitReached => "已达领取上限",
+        ClaimRefusalReason.OutOfRegion => "不在活动区域内",
+        ClaimRefusalReason.LocationUnavailable => "无法获取定位，请开启定位后重试",
+        ClaimRefusalReason.Blocked => "账户存在异常，暂不能领取",
+        ClaimRefusalReason.Paused => "领券已暂停",
+        _ => string.Empty,
+    };
+
+    private static void Require(string value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw Errors.InvalidArgument($"{field} is required");
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (string.Equals(list[i], value, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return int.MaxValue;
+    }
+
+    private static RoundPlan ResolveRound(CampaignPlan plan, string roundId, DateTimeOffset now)
+    {
+        if (!string.IsNullOrEmpty(roundId))
+        {
+            return plan.FindRound(roundId) ?? throw Errors.NotFound($"round '{roundId}' not found in campaign '{plan.CampaignId}'");
+        }
+
+        return plan.CurrentRound(now) ?? throw Errors.NotFound($"campaign '{plan.CampaignId}' has no rounds");
+    }
+
+    private static StockCell? FindCell(IReadOnlyList<StockCell> tierCells, string categoryId, string channelId)
+    {
+        var inCategory = tierCells.Where(c => string.Equals(c.CategoryId, categoryId, StringComparison.Ordinal)).ToList();
+        return inCategory.FirstOrDefault(c => string.Equals(c.ChannelId, channelId, StringComparison.Ordinal))
+            ?? inCategory.FirstOrDefault(c => c.ChannelId.Length == 0);
+    }
+
+    /// <summary>
+    /// A published campaign that has not reached its round's opening is not claimable at all: the caller is
+    /// told when it opens. Inside a running campaign an early claim is the NOT_STARTED refusal instead.
+    /// </summary>
+    private static ClaimRefusalReason? CheckLifecycle(CampaignPlan plan, RoundPlan round, DateTimeOffset now)
+    {
+        switch (plan.State)
+        {
+            case CampaignState.Published when now < round.OpensAt:
+                var opens = round.OpensAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+                throw new RpcException(
+                    new Status(GrpcRuntime.StatusCode.FailedPrecondition, $"campaign '{plan.CampaignId}' is published but not running; claims open at {opens}"),
+                    new Metadata { { "opens-at", opens } });
+            case CampaignState.Ended or CampaignState.Settled or CampaignState.Closed:
+                return ClaimRefusalReason.Ended;
+            default:
+                return round.Definition.State == RoundState.Cancelled ? ClaimRefusalReason.Ended : null;
+        }
+    }
+
+    private static ClaimRefusalReason? CheckLocation(CampaignPlan plan, GeoPoint? location)
+    {
+        if (plan.Fence is null)
+        {
+            return null;
+        }
+
+        if (location is null)
+        {
+            return ClaimRefusalReason.LocationUnavailable;
+        }
+
+        return Rules.GeoFencing.Contains(plan.Fence, new Rules.GeoPoint(location.Latitude, location.Longitude)) ? null : ClaimRefusalReason.OutOfRegion;
+    }
+
+    private static string Fingerprint(string kind, string campaignId, string roundId, string tierId, string categoryId, HashedPerson person)
+    {
+        var text = string.Join('\n', [kind, campaignId, roundId, tierId, categoryId, person.AccountHash, .. person.MaskedKeys.Select(k => k.KeyHash)]);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
+    }
+
+    private HashedPerson HashPerson(CampaignPlan plan, PersonIdentity? person)
+    {
+        if (person is null)
+        {
+            throw Errors.InvalidArgument("person is required");
+        }
+
+        var missing = Rules.IdentityHashing.MissingRequired(IdentityKeys.ToRules(person), plan.RequiredKinds);
+        if (missing.Count > 0)
+        {
+            throw Errors.InvalidArgument($"identity keys required by the campaign are missing: {string.Join(", ", missing)}");
+        }
+
+        var hashed = identities.Hash(person, plan.PersonKinds)
+            ?? throw Errors.InvalidArgument("person.channel_id and person.channel_account_id are required");
+        return hashed.CountedKeys.Count > 0
+            ? hashed
+            : throw Errors.InvalidArgument($"none of the keys that identify a person in this campaign was supplied ({string.Join(", ", plan.PersonKinds)})");
+    }
+
+    private async Task<long[]> ReadStockAsync(CampaignPlan plan, RoundPlan round, IReadOnlyList<StockCell> cells)
+    {
+        var keys = cells.Select(c => RedisKeys.Stock(plan.CampaignId, c.Field)).ToList();
+        try
+        {
+            var values = await redis.StringGetAsync(keys);
+            if (values.Any(v => v.IsNull))
+            {
+                await armer.ArmRoundAsync(plan, round, force: true);
+                values = await redis.StringGetAsync(keys);
+            }
+
+            return values.Select(v => v.IsNull ? 0 : v.ToInt64()).ToArray();
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
+        {
+            throw Errors.Unavailable("the stock store cannot be reached; retry with the same request_id", ex);
+        }
+    }
+
+    private static Vouchers.Claim.V1.Voucher BuildVoucher(ClaimTargetPlan target, DateTimeOffset now)
+    {
+        var (plan, round, tier) = (target.Plan, target.Round, target.Tier);
+        var validity = round.Validity is null
+            ? new Rules.TimeWindow(now, plan.CampaignEnd)
+            : Rules.VoucherValidity.Compute(round.Validity, now, round.OpensOnLocal, plan.Zone, plan.CampaignEnd);
+        var voucher = new Vouchers.Claim.V1.Voucher
+        {
+            VoucherId = Guid.CreateVersion7(now).ToString("N"),
+            CampaignId = plan.CampaignId,
+            RoundId = round.RoundId,
+            TierId = tier.TierId,
+            TierName = tier.Name,
+            CategoryId = target.CategoryId,
+            ChannelId = target.RawPerson.ChannelId,
+            FaceValueCents = tier.FaceValueCents,
+            MinimumSpend = tier.MinimumSpend?.Clone(),
+            Categories = target.CategoryId.Length > 0
+                ? new CategoryRestriction { CategoryIds = { target.CategoryId } }
+                : tier.Categories?.Clone(),
+            ClaimedAt = Timestamp.FromDateTimeOffset(now),
+            ValidFrom = Timestamp.FromDateTimeOffset(validity.Start),
+            DailyUsageHours = round.Definition.DailyUsageHours?.Clone(),
+            TimeZone = plan.Zone.Id,
+            Status = VoucherStatus.Unused,
+            MerchantCofundingCents = tier.MerchantCofundingCents,
+            Version = 1,
+        };
+        if (validity.End is { } end)
+        {
+            voucher.ValidUntil = Timestamp.FromDateTimeOffset(end);
+        }
+
+        voucher.HolderKeys.Add(target.Person.MaskedKeys);
+        return voucher;
+    }
+
+    /// <summary>Runs the claim script; null when a draw should roll again (its tier sold out meanwhile).</summary>
+    private async Task<ClaimOutcome?> DecideAsync(ClaimTargetPlan target, ClaimRefusalReason? decided, bool soldOutIsFinal)
+    {
+        var (plan, round) = (target.Plan, target.Round);
+        var now = time.GetUtcNow();
+        var claimTarget = new Rules.ClaimTarget(plan.CampaignId, round.RoundId, target.Tier.TierId, target.CategoryId);
+        var limitKeys = Rules.ClaimLimits.KeysFor(claimTarget, plan.Limits, target.Person.CountedKeys);
+        var voucher = decided is null && target.Cell is not null ? BuildVoucher(target, now) : null;
+        var cellField = target.Cell?.Field ?? RedisKeys.Cell(round.RoundId, target.Tier.TierId, target.CategoryId, target.RawPerson.ChannelId);
+
+        var keys = new List<string>(ClaimScripts.FixedKeyCount + limitKeys.Count)
+        {
+            RedisKeys.Request(plan.CampaignId, target.RequestId),
+            RedisKeys.Stock(plan.CampaignId, cellField),
+            RedisKeys.Pause(plan.CampaignId),
+            RedisKeys.BlockList(plan.CampaignId),
+            RedisKeys.GlobalBlockList,
+            RedisKeys.Stats(plan.CampaignId),
+            _options.IssuedStreamKey,
+        };
+        keys.AddRange(limitKeys.Select(k => k.Key));
+        var blockMembers = plan.EnforceBlockList ? target.Person.BlockMembers.ToList() : [];
+        var arguments = new List<RedisValue>(ClaimScripts.FixedArgumentCount + blockMembers.Count + (limitKeys.Count * 3))
+        {
+            target.Fingerprint,
+            now.ToUnixTimeMilliseconds(),
+            round.OpensAt.ToUnixTimeMilliseconds(),
+            round.ClosesAt?.ToUnixTimeMilliseconds() ?? 0,
+            plan.State == CampaignState.Paused ? 1 : 0,
+            RedisKeys.RoundPauseField(round.RoundId),
+            (int)(decided ?? ClaimRefusalReason.Unspecified),
+            (long)_options.RequestIdRetention.TotalSeconds,
+            voucher is null ? RedisValue.EmptyString : RedisValue.FromBytes(voucher.ToByteArray()),
+            target.RequestId,
+            cellField,
+            RedisKeys.ChannelStatField(target.RawPerson.ChannelId),
+            target.Tier.FaceValueCents,
+            target.Drawn ? 1 : 0,
+            target.RawPerson.DisplayName ?? string.Empty,
+            soldOutIsFinal ? 1 : 0,
+            blockMembers.Count,
+        };
+        arguments.AddRange(blockMembers.Select(m => (RedisValue)m));
+        foreach (var key in limitKeys)
+        {
+            arguments.Add(key.Kind == Rules.LimitKeyKind.Counter ? "c" : "p");
+            arguments.Add(key.MaxClaims);
+            arguments.Add(key.PinValue ?? string.Empty);
+        }
+
+        try
+        {
+            var result = await redis.ScriptEvaluateAsync(ClaimScripts.Claim, keys, arguments);
+            if (result[0].ToInt64() == ClaimScripts.NotArmed)
+            {
+                await armer.ArmRoundAsync(plan, round, force: true);
+                result = await redis.ScriptEvaluateAsync(ClaimScripts.Claim, keys, arguments);
+            }
+
+            return result[0].ToInt64() switch
+            {
+                ClaimScripts.Granted => new ClaimOutcome { Voucher = voucher },
+                ClaimScripts.Refused => new ClaimOutcome
+                {
+                    Refusal = Refusal(target, (ClaimRefusalReason)result[1].ToInt64(), result[2].ToInt64(), result[3].ToInt64(), result[4].ToStringOrNull() ?? string.Empty, limitKeys),
+                },
+                ClaimScripts.Replayed => Replay(target, result[1].ToBytes() ?? [], limitKeys),
+                ClaimScripts.Mismatch => throw Errors.AlreadyExists($"request_id '{target.RequestId}' was used for a different request"),
+                ClaimScripts.DrawAgain => null,
+                _ => throw Errors.Unavailable($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take")),
+            };
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
+        {
+            throw Errors.Unavailable("the stock store cannot be reached; retry with the same request_id", ex);
+        }
+    }
+
+    private static ClaimRefusal Refusal(ClaimTargetPlan target, ClaimRefusalReason reason, long limitIndex, long claimed, string boundTier, IReadOnlyList<Rules.LimitKey> limitKeys)
+    {
+        var refusal = new ClaimRefusal { Reason = reason, Message = RefusalMessage(reason), RoundId = target.Round.RoundId };
+        if (reason == ClaimRefusalReason.NotStarted)
+        {
+            refusal.OpensAt = Timestamp.FromDateTimeOffset(target.Round.OpensAt);
+        }
+
+        if (reason == ClaimRefusalReason.LimitReached && limitIndex >= 1 && limitIndex <= limitKeys.Count)
+        {
+            var key = limitKeys[(int)limitIndex - 1];
+            refusal.Limit = new LimitReached
+            {
+                LimitId = key.LimitId,
+                Scope = target.Plan.LimitDefinitions.TryGetValue(key.LimitId, out var definition) ? definition.Scope : LimitScope.Unspecified,
+                MaxClaims = key.MaxClaims,
+                Claimed = (int)claimed,
+                BoundTierId = boundTier,
+            };
+        }
+
+        return refusal;
+    }
+
+    private static ClaimOutcome Replay(ClaimTargetPlan target, byte[] stored, IReadOnlyList<Rules.LimitKey> limitKeys)
+    {
+        if (stored.Length > 0 && stored[0] == (byte)'G')
+        {
+            return new ClaimOutcome { Voucher = Vouchers.Claim.V1.Voucher.Parser.ParseFrom(stored.AsSpan(1)), Replayed = true };
+        }
+
+        var parts = Encoding.UTF8.GetString(stored.AsSpan(1)).Split('|');
+        var reason = (ClaimRefusalReason)long.Parse(parts[0], CultureInfo.InvariantCulture);
+        return new ClaimOutcome
+        {
+            Refusal = Refusal(target, reason, long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture), parts[3], limitKeys),
+            Replayed = true,
+        };
+    }
+
+    private sealed record ClaimTargetPlan(
+        CampaignPlan Plan,
+        RoundPlan Round,
+        TierDefinition Tier,
+        string CategoryId,
+        StockCell? Cell,
+        HashedPerson Person,
+        PersonIdentity RawPerson,
+        string RequestId,
+        string Fingerprint,
+        bool Drawn);
+}

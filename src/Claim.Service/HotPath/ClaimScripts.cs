@@ -1,0 +1,135 @@
+using RedisClient;
+
+namespace Claim.Service.HotPath;
+
+/// <summary>The Lua scripts of the hot path: each decision is one atomic script run.</summary>
+public static class ClaimScripts
+{
+    /// <summary>Script answer: a voucher was granted; item 1 is the stream entry id.</summary>
+    public const long Granted = 1;
+
+    /// <summary>Script answer: refused; items 1-4 are reason, limit index (1-based, 0 = none), claimed count, bound tier.</summary>
+    public const long Refused = 0;
+
+    /// <summary>Script answer: the request id was seen; item 1 is the stored answer.</summary>
+    public const long Replayed = 2;
+
+    /// <summary>Script answer: the request id was used for a different request.</summary>
+    public const long Mismatch = 3;
+
+    /// <summary>Script answer: the cell's stock was never armed; nothing was recorded.</summary>
+    public const long NotArmed = 4;
+
+    /// <summary>Script answer: a draw's tier sold out between the stock read and the script; nothing was recorded, draw again.</summary>
+    public const long DrawAgain = 5;
+
+    /// <summary>Keys before the limit keys.</summary>
+    public const int FixedKeyCount = 7;
+
+    /// <summary>Arguments before the identity members.</summary>
+    public const int FixedArgumentCount = 17;
+
+    /// <summary>
+    /// KEYS: 1 request, 2 stock, 3 pause hash, 4 campaign block zset, 5 global block zset, 6 stats hash,
+    /// 7 issued stream, 8.. limit keys.
+    /// ARGV: 1 fingerprint, 2 now (ms), 3 opens (ms), 4 closes (ms, 0 = never), 5 campaign paused by its state
+    /// (0/1), 6 the round's pause field, 7 refusal decided before the script (0 = none), 8 request-id retention (s),
+    /// 9 voucher (protobuf), 10 request id, 11 stats cell field, 12 stats channel field, 13 face value (cents),
+    /// 14 drawn (0/1), 15 holder display name, 16 sold out is final (0 = a draw may try another tier),
+    /// 17 identity member count n, 18..17+n identity members ("kind:hash") for the block list,
+    /// then per limit key three arguments: kind ("c" counter, "p" tier pin), max claims, pin value.
+    /// Order of checks: window, pause, pre-decided refusal, block list, tier pins, counters, stock.
+    /// </summary>
+    public static RedisScript Claim { get; } = new("""
+        local stored = redis.call('HGET', KEYS[1], 'f')
+        if stored then
+          if stored ~= ARGV[1] then return {3} end
+          return {2, redis.call('HGET', KEYS[1], 'a')}
+        end
+        local function refuse(reason, index, claimed, bound)
+          redis.call('HSET', KEYS[1], 'f', ARGV[1], 'a', 'R' .. reason .. '|' .. index .. '|' .. claimed .. '|' .. bound)
+          redis.call('EXPIRE', KEYS[1], ARGV[8])
+          return {0, reason, index, claimed, bound}
+        end
+        local now = tonumber(ARGV[2])
+        if now < tonumber(ARGV[3]) then return refuse(1, 0, 0, '') end
+        local closes = tonumber(ARGV[4])
+        if closes > 0 and now >= closes then return refuse(2, 0, 0, '') end
+        if ARGV[5] == '1' or redis.call('HEXISTS', KEYS[3], 'campaign') == 1 or redis.call('HEXISTS', KEYS[3], ARGV[6]) == 1 then
+          return refuse(8, 0, 0, '')
+        end
+        local decided = tonumber(ARGV[7])
+        if decided > 0 then return refuse(decided, 0, 0, '') end
+        local members = tonumber(ARGV[17])
+        for i = 1, members do
+          local member = ARGV[17 + i]
+          local lapse = redis.call('ZSCORE', KEYS[4], member)
+          if lapse and tonumber(lapse) > now then return refuse(7, 0, 0, '') end
+          lapse = redis.call('ZSCORE', KEYS[5], member)
+          if lapse and tonumber(lapse) > now then return refuse(7, 0, 0, '') end
+        end
+        local base = 17 + members
+        local limits = #KEYS - 7
+        for i = 1, limits do
+          local a = base + (i - 1) * 3
+          if ARGV[a + 1] == 'p' then
+            local pinned = redis.call('GET', KEYS[7 + i])
+            if pinned and pinned ~= ARGV[a + 3] then return refuse(4, i, tonumber(ARGV[a + 2]), pinned) end
+          end
+        end
+        for i = 1, limits do
+          local a = base + (i - 1) * 3
+          if ARGV[a + 1] == 'c' then
+            local count = tonumber(redis.call('GET', KEYS[7 + i]) or '0')
+            if count >= tonumber(ARGV[a + 2]) then return refuse(4, i, count, '') end
+          end
+        end
+        local stock = redis.call('GET', KEYS[2])
+        if not stock then return {4} end
+        if tonumber(stock) <= 0 then
+          if ARGV[16] == '0' then return {5} end
+          return refuse(3, 0, 0, '')
+        end
+        redis.call('DECR', KEYS[2])
+        for i = 1, limits do
+          local a = base + (i - 1) * 3
+          if ARGV[a + 1] == 'c' then
+            redis.call('INCR', KEYS[7 + i])
+          else
+            redis.call('SET', KEYS[7 + i], ARGV[a + 3], 'NX')
+          end
+        end
+        redis.call('HINCRBY', KEYS[6], ARGV[11], 1)
+        redis.call('HINCRBY', KEYS[6], ARGV[12], ARGV[13])
+        local id = redis.call('XADD', KEYS[7], '*', 'v', ARGV[9], 'r', ARGV[10], 'd', ARGV[14], 'n', ARGV[15])
+        redis.call('HSET', KEYS[1], 'f', ARGV[1], 'a', 'G' .. ARGV[9])
+        redis.call('EXPIRE', KEYS[1], ARGV[8])
+        return {1, id}
+        """);
+
+    /// <summary>
+    /// Arms a round's stock from a snapshot, once per snapshot version however many copies run it at the
+    /// same moment. A cell seen for the first time gets its quantity; a cell whose quantity changed in a
+    /// newer snapshot (a re-size before opening, a top-up) moves by the difference, so claims already
+    /// taken are never handed out again.
+    /// KEYS: 1 arming hash, 2.. stock keys. ARGV: 1 snapshot version, then per stock key: cell field, quantity.
+    /// Answers 1 when it changed something, 0 when this version (or a newer one) was already armed.
+    /// </summary>
+    public static RedisScript Arm { get; } = new("""
+        local armed = redis.call('HGET', KEYS[1], 'version')
+        if armed and tonumber(armed) >= tonumber(ARGV[1]) then return 0 end
+        for i = 2, #KEYS do
+          local field = 't:' .. ARGV[(i - 2) * 2 + 2]
+          local quantity = tonumber(ARGV[(i - 2) * 2 + 3])
+          local total = redis.call('HGET', KEYS[1], field)
+          if not total then
+            redis.call('INCRBY', KEYS[i], quantity)
+          elseif tonumber(total) ~= quantity then
+            redis.call('INCRBY', KEYS[i], quantity - tonumber(total))
+          end
+          redis.call('HSET', KEYS[1], field, quantity)
+        end
+        redis.call('HSET', KEYS[1], 'version', ARGV[1])
+        return 1
+        """);
+}
