@@ -87,6 +87,32 @@ public static class RoundResizing
         return new ResizeResult(ordered, pools);
     }
 
+    /// <summary>
+    /// Turns one category's available value into whole vouchers spread over tiers in proportion to
+    /// the weights' value (quantity × face); what cannot make a whole voucher is returned as leftover.
+    /// Value is conserved: Σ added × face + leftover = pool.
+    /// </summary>
+    public static (IReadOnlyList<RoundTierPlan> Added, long LeftoverCents) Spread(string categoryId, long poolCents, IReadOnlyList<RoundTierPlan> weights)
+    {
+        ArgumentNullException.ThrowIfNull(categoryId);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (poolCents < 0 || weights.Any(w => w.Quantity < 0 || w.FaceValueCents <= 0))
+        {
+            throw new ArgumentException("the pool and weights cannot be negative and face values must be positive", nameof(weights));
+        }
+
+        var own = weights.Where(w => string.Equals(w.CategoryId, categoryId, StringComparison.Ordinal)).ToList();
+        var next = own.ToDictionary(w => (w.CategoryId, w.TierId), w => w);
+        var leftover = ReissueByMix(categoryId, poolCents, [], next);
+        var added = next.Values
+            .Select(n => n with { Quantity = n.Quantity - own.First(w => w.TierId == n.TierId).Quantity })
+            .Where(n => n.Quantity > 0)
+            .OrderByDescending(n => n.FaceValueCents)
+            .ThenBy(n => n.TierId, StringComparer.Ordinal)
+            .ToList();
+        return (added, leftover);
+    }
+
     private static long ReissueSameTiers(IEnumerable<RoundTierOutcome> category, Dictionary<(string, string), RoundTierPlan> next)
     {
         foreach (var outcome in category)

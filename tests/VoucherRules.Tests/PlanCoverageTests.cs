@@ -71,3 +71,39 @@ public class PlanCoverageTests
         Assert.Equal(10_000, excess.ExcessCents);
     }
 }
+
+public class RoundSpreadTests
+{
+    [Fact]
+    public void Spreading_a_pool_keeps_the_tier_mix_and_conserves_value_to_the_cent()
+    {
+        // 华亭 batch 1 mix (faces 10, 20, 50 by planned value 20,000 / 30,000 / 150,000) and a pool of ¥10,005.
+        var weights = new[]
+        {
+            new RoundTierPlan("", "t-10", 1000, 2000),
+            new RoundTierPlan("", "t-20", 2000, 1500),
+            new RoundTierPlan("", "t-50", 5000, 3000),
+        };
+        var (added, leftover) = RoundResizing.Spread("", 1_000_500, weights);
+        Assert.Equal(1_000_500, added.Sum(a => a.ValueCents) + leftover);
+        Assert.True(leftover < 1000);
+        var fifty = Assert.Single(added, a => a.TierId == "t-50");
+        Assert.Equal(150, fifty.Quantity);
+    }
+
+    [Fact]
+    public void A_pool_smaller_than_every_face_value_is_all_leftover()
+    {
+        var (added, leftover) = RoundResizing.Spread("fuel", 999, [new RoundTierPlan("fuel", "t-10", 1000, 5)]);
+        Assert.Empty(added);
+        Assert.Equal(999, leftover);
+    }
+
+    [Fact]
+    public void Weights_of_other_categories_are_ignored()
+    {
+        var (added, leftover) = RoundResizing.Spread("fuel", 10_000, [new RoundTierPlan("books", "t-10", 1000, 5)]);
+        Assert.Empty(added);
+        Assert.Equal(10_000, leftover);
+    }
+}
