@@ -11,7 +11,7 @@ requests=${REQUESTS:-200000}
 clients=${CLIENTS:-16}
 streams=${STREAMS:-32}
 warmup=${WARMUP:-30000}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-6}
 payload=${PAYLOAD:-100}
 client_requests=${CLIENT_REQUESTS:-100000}
 client_concurrency=${CLIENT_CONCURRENCY:-64}
@@ -55,28 +55,34 @@ h2load_run() {
   awk -v rps="$rps" '{ sub("p50_ms=", "", $1); sub("p99_ms=", "", $2); print rps, $1, $2 }' <<<"$percentiles"
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "warm-up: $warmup requests per target" >&2
 h2load_run raw "$warmup" >/dev/null
 h2load_run runtime "$warmup" >/dev/null
 
-declare -A results
+# Paired rounds: the machine's background load drifts, so each round's (b)/(a) ratio compares two
+# back-to-back runs, and the reported ratio is the median of those per-round ratios.
+raw_rows=""; runtime_rows=""; ratio_rows=""
 for round in $(seq 1 "$rounds"); do
-  # Alternate the order so neither side always runs on a warmer (or busier) machine.
+  # Alternate the order so neither side always runs second.
   if (( round % 2 )); then order=(raw runtime); else order=(runtime raw); fi
+  declare -A line=()
   for target in "${order[@]}"; do
-    line=$(h2load_run "$target" "$requests")
-    echo "round $round $target: rps p50_ms p99_ms = $line" >&2
-    results[$target]+="$line"$'\n'
+    line[$target]=$(h2load_run "$target" "$requests")
+    echo "round $round $target: rps p50_ms p99_ms = ${line[$target]}" >&2
   done
+  raw_rows+="${line[raw]}"$'\n'
+  runtime_rows+="${line[runtime]}"$'\n'
+  ratio_rows+=$(awk -v a="${line[raw]}" -v b="${line[runtime]}" \
+    'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.4f %.4f %.4f", y[1] / x[1], y[2] / x[2], y[3] / x[3] }')$'\n'
 done
 
-for target in raw runtime; do
-  for column in 1 2 3; do
-    value=$(printf '%s' "${results[$target]}" | awk -v c="$column" 'NF { print $c }' | median)
-    printf -v "h2_${target}_${column}" '%s' "$value"
-  done
+column_median() { printf '%s' "$1" | awk -v c="$2" 'NF { print $c }' | median; }
+for column in 1 2 3; do
+  printf -v "h2_raw_${column}" '%s' "$(column_median "$raw_rows" "$column")"
+  printf -v "h2_runtime_${column}" '%s' "$(column_median "$runtime_rows" "$column")"
+  printf -v "h2_ratio_${column}" '%.2f' "$(column_median "$ratio_rows" "$column")"
 done
 
 client_line() {
@@ -90,11 +96,11 @@ read -r cl_rt_rps cl_rt_p50 cl_rt_p99 <<<"$(client_line runtime)"
 ratio() { awk -v b="$1" -v a="$2" 'BEGIN { printf "%.2f", b / a }'; }
 
 echo
-echo "unary echo, ${payload}-byte payload, 127.0.0.1 h2c; h2load -n $requests -c $clients -m $streams (median of $rounds rounds)"
+echo "unary echo, ${payload}-byte payload, 127.0.0.1 h2c; h2load -n $requests -c $clients -m $streams (medians of $rounds paired rounds)"
 printf '%-34s %12s %10s %10s\n' "driver / server" "req/s" "p50 ms" "p99 ms"
 printf '%-34s %12s %10s %10s\n' "h2load -> (a) raw Kestrel" "$h2_raw_1" "$h2_raw_2" "$h2_raw_3"
 printf '%-34s %12s %10s %10s\n' "h2load -> (b) GrpcRuntime" "$h2_runtime_1" "$h2_runtime_2" "$h2_runtime_3"
-printf '%-34s %12s %10s %10s\n' "ratio (b)/(a)" "$(ratio "$h2_runtime_1" "$h2_raw_1")" "$(ratio "$h2_runtime_2" "$h2_raw_2")" "$(ratio "$h2_runtime_3" "$h2_raw_3")"
+printf '%-34s %12s %10s %10s\n' "ratio (b)/(a), median of rounds" "$h2_ratio_1" "$h2_ratio_2" "$h2_ratio_3"
 printf '%-34s %12s %10s %10s\n' "GrpcRuntime client -> (a) raw" "$cl_raw_rps" "$cl_raw_p50" "$cl_raw_p99"
 printf '%-34s %12s %10s %10s\n' "GrpcRuntime client -> (b) runtime" "$cl_rt_rps" "$cl_rt_p50" "$cl_rt_p99"
 printf '%-34s %12s %10s %10s\n' "ratio (b)/(a)" "$(ratio "$cl_rt_rps" "$cl_raw_rps")" "$(ratio "$cl_rt_p50" "$cl_raw_p50")" "$(ratio "$cl_rt_p99" "$cl_raw_p99")"
