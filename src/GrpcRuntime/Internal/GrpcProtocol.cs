@@ -110,7 +110,7 @@ internal static class GrpcProtocol
         for (var i = TimeoutUnits.Length - 1; i >= 0; i--)
         {
             var (unit, unitNanoseconds) = TimeoutUnits[i];
-            var rounded = (nanoseconds + unitNanoseconds - 1) / unitNanoseconds;
+            var rounded = (nanoseconds / unitNanoseconds) + (nanoseconds % unitNanoseconds == 0 ? 0 : 1);
             if (rounded <= MaxTimeoutValue)
             {
                 return FormatTimeout(rounded, unit);
