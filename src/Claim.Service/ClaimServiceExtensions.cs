@@ -1,6 +1,10 @@
 using Claim.Service.Data;
+using Claim.Service.HotPath;
+using Claim.Service.Persistence;
+using Claim.Service.Snapshots;
 using RedisClient;
 using ServiceDefaults;
+using Vouchers.Campaign.V1;
 
 namespace Claim.Service;
 
@@ -13,7 +17,31 @@ public static class ClaimServiceExtensions
         builder.AddServiceDefaults();
         builder.AddNpgsqlDbContext<ClaimDbContext>(ResourceNames.ClaimDb);
         builder.AddRedisClient(ResourceNames.Redis);
+        builder.Services.AddOptions<ClaimOptions>().Bind(builder.Configuration.GetSection(ClaimOptions.SectionName))
+            .Validate(o => o.IdentitySecretBytes().Length >= 16, "Claim:IdentitySecret needs at least 16 bytes").ValidateOnStart();
+        builder.Services.AddClaimCore();
+        if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Campaign) is not null)
+        {
+            builder.Services.AddGrpcClient<CampaignSnapshotService.CampaignSnapshotServiceClient>(ResourceNames.Campaign);
+        }
+
+        builder.Services.AddHostedService<CampaignSnapshotSubscriber>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<IssuedStreamPersister>());
+        builder.Services.AddHostedService<StockArmingService>();
         return builder;
+    }
+
+    /// <summary>The hot path, the store and the persister, without hosting concerns (tests use this with their own Redis and Postgres).</summary>
+    public static IServiceCollection AddClaimCore(this IServiceCollection services)
+    {
+        services.AddSingleton<CampaignCatalog>();
+        services.AddSingleton<IdentityKeys>();
+        services.AddSingleton<StockArmer>();
+        services.AddSingleton<DrawDice>(_ => new DrawDice());
+        services.AddSingleton<ClaimEngine>();
+        services.AddSingleton<VoucherStore>();
+        services.AddSingleton<IssuedStreamPersister>();
+        return services;
     }
 
     public static WebApplication MapClaimServices(this WebApplication app)

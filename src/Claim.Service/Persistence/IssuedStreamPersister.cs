@@ -1,0 +1,146 @@
+using Claim.Service.HotPath;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using RedisClient;
+using Vouchers.Claim.V1;
+
+namespace Claim.Service.Persistence;
+
+/// <summary>
+/// Moves issued vouchers from the Redis stream into claimdb: reads a batch with XREADGROUP, writes it in
+/// one idempotent transaction, then XACKs. Entries another consumer read and never acknowledged (it
+/// crashed) are taken over with XAUTOCLAIM once idle long enough; writing them again is harmless.
+/// </summary>
+public sealed partial class IssuedStreamPersister(
+    RedisDatabase redis,
+    VoucherStore store,
+    IOptions<ClaimOptions> options,
+    TimeProvider time,
+    ILogger<IssuedStreamPersister> logger) : BackgroundService
+{
+    private readonly ClaimOptions _options = options.Value;
+    private bool _groupReady;
+    private string _takeoverCursor = "0-0";
+
+    /// <summary>This copy's consumer name in the group; unique per process.</summary>
+    public string ConsumerName { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Creates the consumer group (and the stream) if missing, reading from the stream's start.</summary>
+    public async Task EnsureGroupAsync()
+    {
+        if (_groupReady)
+        {
+            return;
+        }
+
+        try
+        {
+            await redis.StreamCreateConsumerGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, "0", createStream: true);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // Another copy created it first.
+        }
+
+        _groupReady = true;
+    }
+
+    /// <summary>Reads the next batch: this consumer's own unacknowledged entries first, then ones abandoned by others, then new ones.</summary>
+    public async Task<IReadOnlyList<StreamEntry>> ReadBatchAsync(bool includeOwnPending)
+    {
+        await EnsureGroupAsync();
+        if (includeOwnPending)
+        {
+            var own = await redis.StreamReadGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, ConsumerName, "0", _options.PersisterBatchSize);
+            if (own.Length > 0)
+            {
+                return own;
+            }
+        }
+
+        var takeover = await redis.StreamAutoClaimAsync(
+            _options.IssuedStreamKey, _options.PersisterGroup, ConsumerName, _options.PersisterTakeoverIdle, _takeoverCursor, _options.PersisterBatchSize);
+        _takeoverCursor = takeover.NextStartId;
+        if (takeover.ClaimedEntries.Count > 0)
+        {
+            LogTakeover(logger, takeover.ClaimedEntries.Count);
+            return takeover.ClaimedEntries.Where(e => !e.IsDeleted).ToList();
+        }
+
+        return await redis.StreamReadGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, ConsumerName, ">", _options.PersisterBatchSize);
+    }
+
+    /// <summary>Writes the entries to claimdb (idempotently); returns how many vouchers were new.</summary>
+    public Task<int> PersistAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var batch = entries.Select(Parse).ToList();
+        return store.PersistIssuedAsync(batch, cancellationToken);
+    }
+
+    public Task<long> AcknowledgeAsync(IReadOnlyList<StreamEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        return redis.StreamAcknowledgeAsync(_options.IssuedStreamKey, _options.PersisterGroup, entries.Select(e => e.Id).ToList());
+    }
+
+    /// <summary>One read-write-acknowledge step; returns the number of entries handled.</summary>
+    public async Task<int> RunOnceAsync(bool includeOwnPending, CancellationToken cancellationToken)
+    {
+        var entries = await ReadBatchAsync(includeOwnPending);
+        if (entries.Count == 0)
+        {
+            return 0;
+        }
+
+        var inserted = await PersistAsync(entries, cancellationToken);
+        await AcknowledgeAsync(entries);
+        LogBatch(logger, entries.Count, inserted);
+        return entries.Count;
+    }
+
+    public static IssuedVoucher Parse(StreamEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var voucher = Voucher.Parser.ParseFrom(entry["v"].ToBytes() ?? []);
+        return new IssuedVoucher(entry.Id, voucher, (string?)entry["r"] ?? string.Empty, entry["d"].ToString() == "1", (string?)entry["n"] ?? string.Empty);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var ownPending = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var handled = await RunOnceAsync(ownPending, stoppingToken);
+                ownPending = handled > 0 && ownPending;
+                if (handled == 0)
+                {
+                    await Task.Delay(_options.PersisterIdleDelay, time, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or NpgsqlException or InvalidOperationException)
+            {
+                // Whatever was read stays pending and is read again; retrying is always safe.
+                ownPending = true;
+                _groupReady = false;
+                LogRetry(logger, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Persisted a batch of {Count} stream entries ({Inserted} new vouchers)")]
+    private static partial void LogBatch(ILogger logger, int count, int inserted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Took over {Count} issued vouchers left pending by another persister")]
+    private static partial void LogTakeover(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Persisting issued vouchers failed; retrying")]
+    private static partial void LogRetry(ILogger logger, Exception exception);
+}
