@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GrpcRuntime.Server.Internal;
+
+/// <summary>Builds the per-service pieces MapGrpcService needs from the application's services.</summary>
+internal sealed class ServerCallHandlerFactory(IServiceProvider services, IOptions<GrpcServiceOptions> globalOptions, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+{
+    private ServerRuntime? runtime;
+
+    public ServerRuntime Runtime => runtime ??= new ServerRuntime(timeProvider, loggerFactory, services.GetService<IHostApplicationLifetime>());
+
+    public ServiceMethodOptions CreateOptions<TService>()
+        where TService : class
+    {
+        var serviceOptions = services.GetService<IOptions<GrpcServiceOptions<TService>>>()?.Value;
+        return new ServiceMethodOptions(globalOptions.Value, serviceOptions);
+    }
+
+    /// <summary>
+    /// Creates the service per call: from DI when registered (DI owns its lifetime), otherwise
+    /// constructed with DI-injected arguments and disposed when the call ends.
+    /// </summary>
+    public static Func<ServerCallContext, TService> CreateActivator<TService>()
+        where TService : class
+    {
+        var factory = ActivatorUtilities.CreateFactory(typeof(TService), Type.EmptyTypes);
+        return context =>
+        {
+            var requestServices = context.GetHttpContext().RequestServices;
+            if (requestServices.GetService(typeof(TService)) is TService registered)
+            {
+                return registered;
+            }
+
+            var created = (TService)factory(requestServices, null);
+            if (context is HttpContextServerCallContext callContext)
+            {
+                callContext.AddOwnedObject(created);
+            }
+
+            return created;
+        };
+    }
+}
