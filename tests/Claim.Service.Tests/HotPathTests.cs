@@ -1,0 +1,334 @@
+using System.Collections.Concurrent;
+using Claim.Service.HotPath;
+using Claim.Service.Tests.Infrastructure;
+using Google.Protobuf.WellKnownTypes;
+using GrpcRuntime;
+using Vouchers.Campaign.V1;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using static Claim.Service.Tests.Infrastructure.TestCampaigns;
+
+namespace Claim.Service.Tests;
+
+[Collection(ClaimCollection.Name)]
+public sealed class HotPathTests(ClaimFixture fixture)
+{
+    private static readonly DateTimeOffset AfterOpening = Opens.AddMinutes(1);
+
+    [Fact]
+    public async Task Twenty_thousand_concurrent_claims_for_one_thousand_vouchers_issue_exactly_one_thousand_and_nobody_gets_two()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 1000)]);
+        await h.LoadAsync(campaign);
+
+        // 10,000 people each press twice with different request ids: 20,000 claims at once.
+        var outcomes = new ConcurrentBag<(int Person, ClaimOutcome Outcome)>();
+        var claims = Enumerable.Range(0, 20_000).Select(i => Task.Run(async () =>
+        {
+            var person = i % 10_000;
+            outcomes.Add((person, await h.Engine.ClaimAsync(ClaimFor(campaign, Person(person), "t50"))));
+        }));
+        await Task.WhenAll(claims);
+
+        var granted = outcomes.Where(o => o.Outcome.Voucher is not null).ToList();
+        Assert.Equal(1000, granted.Count);
+        Assert.Equal(1000, granted.Select(g => g.Person).Distinct().Count());
+        Assert.Equal(1000, granted.Select(g => g.Outcome.Voucher.VoucherId).Distinct().Count());
+        var refusals = outcomes.Where(o => o.Outcome.Refusal is not null).Select(o => o.Outcome.Refusal.Reason).ToList();
+        Assert.Equal(19_000, refusals.Count);
+        Assert.All(refusals, r => Assert.Contains(r, new[] { ClaimRefusalReason.SoldOut, ClaimRefusalReason.LimitReached }));
+        Assert.Equal(0, (long)await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""))));
+
+        await h.PersistAllAsync();
+        Assert.Equal(1000, await h.ScalarAsync("SELECT count(*) FROM vouchers"));
+        Assert.Equal(1000, await h.ScalarAsync("SELECT count(DISTINCT holder_account_hash) FROM vouchers"));
+        Assert.Equal(1000, await h.ScalarAsync("SELECT count(*) FROM issuance_events"));
+    }
+
+    [Fact]
+    public async Task Same_phone_on_a_different_account_counts_as_the_same_person()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+
+        var first = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1, phone: "13800000001"), "t50"));
+        var second = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(2, phone: "+86 138-0000-0001"), "t50"));
+        var stranger = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(3), "t50"));
+
+        Assert.NotNull(first.Voucher);
+        Assert.Equal(ClaimRefusalReason.LimitReached, second.Refusal.Reason);
+        Assert.Equal("one-per-round", second.Refusal.Limit.LimitId);
+        Assert.Equal(LimitScope.PerRound, second.Refusal.Limit.Scope);
+        Assert.Equal(1, second.Refusal.Limit.Claimed);
+        Assert.NotNull(stranger.Voucher);
+    }
+
+    [Fact]
+    public async Task Identity_keys_are_stored_as_keyed_hashes_never_raw()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+        var person = Person(7, phone: "13912345678");
+
+        var outcome = await h.Engine.ClaimAsync(ClaimFor(campaign, person, "t50"));
+
+        var phone = outcome.Voucher.HolderKeys.Single(k => k.Kind == IdentityKeyKind.Phone);
+        Assert.Equal("139****5678", phone.MaskedValue);
+        Assert.DoesNotContain("13912345678", phone.KeyHash, StringComparison.Ordinal);
+        var keys = await h.Redis.ExecuteAsync("KEYS", "*");
+        Assert.DoesNotContain(keys.Items, k => k.ToString().Contains("13912345678", StringComparison.Ordinal));
+        Assert.Contains(keys.Items, k => k.ToString().Contains(phone.KeyHash, StringComparison.Ordinal));
+    }
+
+    public static TheoryData<LimitScope, string[], int> LimitScopeCases => new()
+    {
+        // scope, the tiers/categories claimed in order ("tier/category"), vouchers granted
+        { LimitScope.PerRound, ["t50/", "t100/"], 1 },
+        { LimitScope.PerTierPerCampaign, ["t50/", "t50/", "t100/"], 2 },
+        { LimitScope.SingleTierPerCampaign, ["t50/", "t100/", "t50/"], 1 },
+        { LimitScope.PerCampaign, ["t50/", "t100/"], 1 },
+        { LimitScope.PerTierPerRound, ["t50/", "t50/", "t100/"], 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(LimitScopeCases))]
+    public async Task Each_limit_scope_allows_exactly_what_it_says(LimitScope scope, string[] claims, int expectedVouchers)
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign(
+            [Tier("t50", 5000, 15000), Tier("t100", 10000, 30000)],
+            [Cell("t50", 10), Cell("t100", 10)],
+            [new Vouchers.Campaign.V1.ClaimLimit { LimitId = "limit", Scope = scope, MaxClaims = 1 }]);
+        await h.LoadAsync(campaign);
+
+        var outcomes = new List<ClaimOutcome>();
+        foreach (var claim in claims)
+        {
+            outcomes.Add(await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), claim.Split('/')[0])));
+        }
+
+        Assert.Equal(expectedVouchers, outcomes.Count(o => o.Voucher is not null));
+        Assert.All(outcomes.Where(o => o.Refusal is not null), o =>
+        {
+            Assert.Equal(ClaimRefusalReason.LimitReached, o.Refusal.Reason);
+            Assert.Equal(scope, o.Refusal.Limit.Scope);
+        });
+        if (scope == LimitScope.SingleTierPerCampaign)
+        {
+            Assert.Equal("t50", outcomes[1].Refusal.Limit.BoundTierId);
+        }
+    }
+
+    [Fact]
+    public async Task Per_category_limits_count_each_category_separately()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign(
+            [Tier("t50", 5000, 15000)],
+            [Cell("t50", 10, "catering"), Cell("t50", 10, "fuel")],
+            [
+                new Vouchers.Campaign.V1.ClaimLimit { LimitId = "cat-round", Scope = LimitScope.PerCategoryPerRound, MaxClaims = 1 },
+                new Vouchers.Campaign.V1.ClaimLimit { LimitId = "cat-campaign", Scope = LimitScope.PerCategoryPerCampaign, MaxClaims = 1 },
+            ]);
+        await h.LoadAsync(campaign);
+
+        var catering = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50", category: "catering"));
+        var fuel = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50", category: "fuel"));
+        var cateringAgain = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50", category: "catering"));
+
+        Assert.Equal("catering", catering.Voucher.CategoryId);
+        Assert.Equal("fuel", fuel.Voucher.CategoryId);
+        Assert.Equal(ClaimRefusalReason.LimitReached, cateringAgain.Refusal.Reason);
+        Assert.Equal("cat-round", cateringAgain.Refusal.Limit.LimitId);
+    }
+
+    [Fact]
+    public async Task A_retry_with_the_same_request_id_gets_the_first_answer_and_no_second_voucher()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+        var request = ClaimFor(campaign, Person(1), "t50", requestId: "req-1");
+
+        var first = await h.Engine.ClaimAsync(request);
+        var retries = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => h.Engine.ClaimAsync(request)));
+
+        Assert.False(first.Replayed);
+        Assert.All(retries, r =>
+        {
+            Assert.True(r.Replayed);
+            Assert.Equal(first.Voucher, r.Voucher);
+        });
+        Assert.Equal(9, (long)await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""))));
+
+        var reused = await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50", requestId: "req-1")));
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
+
+        var refusedOnce = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50", requestId: "req-2"));
+        var refusedAgain = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50", requestId: "req-2"));
+        Assert.Equal(ClaimRefusalReason.LimitReached, refusedOnce.Refusal.Reason);
+        Assert.Equal(refusedOnce.Refusal, refusedAgain.Refusal);
+        Assert.True(refusedAgain.Replayed);
+    }
+
+    [Fact]
+    public async Task Geo_fence_admits_a_point_inside_and_refuses_outside_or_missing()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        campaign.Campaign.ClaimRules.GeoFence = new GeoFence
+        {
+            RegionName = "华亭市",
+            Polygons =
+            {
+                new GeoPolygon
+                {
+                    Vertices =
+                    {
+                        new GeoPoint { Latitude = 35.10, Longitude = 106.50 },
+                        new GeoPoint { Latitude = 35.10, Longitude = 106.80 },
+                        new GeoPoint { Latitude = 35.35, Longitude = 106.80 },
+                        new GeoPoint { Latitude = 35.35, Longitude = 106.50 },
+                    },
+                },
+            },
+        };
+        await h.LoadAsync(campaign);
+
+        var inside = ClaimFor(campaign, Person(1), "t50");
+        inside.Location = new GeoPoint { Latitude = 35.22, Longitude = 106.65 };
+        var outside = ClaimFor(campaign, Person(2), "t50");
+        outside.Location = new GeoPoint { Latitude = 35.54, Longitude = 106.67 };
+        var missing = ClaimFor(campaign, Person(3), "t50");
+
+        Assert.NotNull((await h.Engine.ClaimAsync(inside)).Voucher);
+        Assert.Equal(ClaimRefusalReason.OutOfRegion, (await h.Engine.ClaimAsync(outside)).Refusal.Reason);
+        Assert.Equal(ClaimRefusalReason.LocationUnavailable, (await h.Engine.ClaimAsync(missing)).Refusal.Reason);
+    }
+
+    [Fact]
+    public async Task A_claim_before_opening_is_refused_with_the_opening_time_and_one_at_opening_succeeds()
+    {
+        var h = await fixture.ResetAsync(Opens.AddSeconds(-1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+
+        var early = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50"));
+        h.Clock.Set(Opens);
+        var onTime = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50"));
+
+        Assert.Equal(ClaimRefusalReason.NotStarted, early.Refusal.Reason);
+        Assert.Equal(Timestamp.FromDateTimeOffset(Opens), early.Refusal.OpensAt);
+        Assert.Equal("r1", early.Refusal.RoundId);
+        Assert.NotNull(onTime.Voucher);
+        Assert.Equal(Timestamp.FromDateTimeOffset(Opens), onTime.Voucher.ClaimedAt);
+        // Claimed 2023-04-22 10:00 local, 7 calendar days: valid until 04-28 24:00 local = 04-28 16:00 UTC.
+        Assert.Equal(Timestamp.FromDateTimeOffset(new DateTimeOffset(2023, 4, 28, 16, 0, 0, TimeSpan.Zero)), onTime.Voucher.ValidUntil);
+    }
+
+    [Fact]
+    public async Task A_published_campaign_before_opening_answers_failed_precondition_with_the_opening_time()
+    {
+        var h = await fixture.ResetAsync(Opens.AddHours(-2));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        campaign.Campaign.State = CampaignState.Published;
+        await h.LoadAsync(campaign);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50")));
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("2023-04-22T02:00:00Z", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("2023-04-22T02:00:00Z", error.Trailers.GetValue("opens-at"));
+    }
+
+    [Fact]
+    public async Task Paused_campaigns_and_rounds_and_blocked_people_are_refused_without_taking_stock()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+        var stockKey = RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""));
+
+        await h.Redis.HashSetAsync(RedisKeys.Pause(campaign.CampaignId), RedisKeys.RoundPauseField("r1"), "inspection");
+        Assert.Equal(ClaimRefusalReason.Paused, (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50"))).Refusal.Reason);
+        await h.Redis.HashDeleteAsync(RedisKeys.Pause(campaign.CampaignId), RedisKeys.RoundPauseField("r1"));
+
+        var device = h.Identities.HashOne(VoucherRules.IdentityKeyKind.DeviceId, "dev-2", string.Empty);
+        await h.Redis.SortedSetAddAsync(RedisKeys.BlockList(campaign.CampaignId), HashedPerson.BlockMember(VoucherRules.IdentityKeyKind.DeviceId, device), double.PositiveInfinity);
+        Assert.Equal(ClaimRefusalReason.Blocked, (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50"))).Refusal.Reason);
+        Assert.Equal(ClaimRefusalReason.Blocked, (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(9, device: "DEV-2"), "t50"))).Refusal.Reason);
+
+        var paused = campaign.Clone();
+        paused.SnapshotVersion = 2;
+        paused.Campaign.State = CampaignState.Paused;
+        await h.LoadAsync(paused);
+        Assert.Equal(ClaimRefusalReason.Paused, (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(3), "t50"))).Refusal.Reason);
+
+        Assert.Equal(10, (long)await h.Redis.StringGetAsync(stockKey));
+    }
+
+    [Fact]
+    public async Task Stock_is_armed_once_however_many_copies_arm_at_the_same_moment_and_a_resize_moves_it_by_the_difference()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 100)]);
+        h.Catalog.Apply(campaign);
+        var plan = h.Catalog.Find(campaign.CampaignId)!;
+        var stockKey = RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""));
+
+        // Eight service copies, each with its own armer, start together.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => new StockArmer(h.Redis).ArmAsync(plan))));
+        Assert.Equal(100, (long)await h.Redis.StringGetAsync(stockKey));
+
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.NotNull((await h.Engine.ClaimAsync(ClaimFor(campaign, Person(i), "t50"))).Voucher);
+        }
+
+        await new StockArmer(h.Redis).ArmAsync(plan);
+        Assert.Equal(70, (long)await h.Redis.StringGetAsync(stockKey));
+
+        var resized = campaign.Clone();
+        resized.SnapshotVersion = 2;
+        resized.Campaign.Rounds[0].Allocation.Cells[0].Quantity = 120;
+        h.Catalog.Apply(resized);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => new StockArmer(h.Redis).ArmAsync(h.Catalog.Find(campaign.CampaignId)!))));
+        Assert.Equal(90, (long)await h.Redis.StringGetAsync(stockKey));
+    }
+
+    [Fact]
+    public async Task Bad_claims_are_errors_not_refusals()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10, "catering")]);
+        campaign.Campaign.ClaimRules.RequiredKeys.Add(IdentityKeyKind.Phone);
+        await h.LoadAsync(campaign);
+
+        async Task<StatusCode> Code(ClaimVoucherRequest request) => (await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(request))).StatusCode;
+
+        Assert.Equal(StatusCode.NotFound, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.CampaignId = "nope")));
+        Assert.Equal(StatusCode.NotFound, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.RoundId = "r9")));
+        Assert.Equal(StatusCode.NotFound, await Code(ClaimFor(campaign, Person(1), "t999", category: "catering")));
+        Assert.Equal(StatusCode.NotFound, await Code(ClaimFor(campaign, Person(1), "t50", category: "books")));
+        Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "t50")));
+        Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.Person = null)));
+        Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.Person.Phone = "")));
+        Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.Person.ChannelAccountId = "")));
+        Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.RequestId = "")));
+        Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "", category: "catering")));
+        var draw = await Assert.ThrowsAsync<RpcException>(() => h.Engine.DrawAsync(new DrawVoucherRequest { RequestId = "d", CampaignId = campaign.CampaignId, CategoryId = "catering", Person = Person(1) }));
+        Assert.Equal(StatusCode.FailedPrecondition, draw.StatusCode);
+    }
+}
+
+internal static class RequestExtensions
+{
+    public static T With<T>(this T message, Action<T> change)
+    {
+        change(message);
+        return message;
+    }
+}
