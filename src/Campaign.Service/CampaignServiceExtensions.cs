@@ -1,4 +1,6 @@
 using Campaign.Service.Data;
+using Campaign.Service.Domain;
+using Campaign.Service.Snapshots;
 using ServiceDefaults;
 
 namespace Campaign.Service;
@@ -11,6 +13,11 @@ public static class CampaignServiceExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
         builder.AddNpgsqlDbContext<CampaignDbContext>(ResourceNames.CampaignDb);
+        builder.Services.AddSingleton<CampaignMetrics>();
+        builder.Services.AddSingleton<SnapshotCache>();
+        builder.Services.AddHostedService<SnapshotNotificationListener>();
+        builder.Services.AddSingleton<LifecycleScheduler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LifecycleScheduler>());
         return builder;
     }
 

@@ -1,0 +1,139 @@
+using Campaign.Service;
+using Campaign.Service.Data;
+using DistributedApp.Testing;
+using GrpcRuntime.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Vouchers.Campaign.V1;
+
+namespace Campaign.Service.Tests;
+
+/// <summary>A clock the tests move; timers still run in real time (the service only reads "now" from it).</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public DateTimeOffset Now
+    {
+        get => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
+    }
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
+
+/// <summary>One copy of the Campaign service on Kestrel h2c (free port) against a given database.</summary>
+public sealed class CampaignServiceHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private CampaignServiceHost(WebApplication app, GrpcChannel channel, ManualClock clock)
+    {
+        _app = app;
+        Channel = channel;
+        Clock = clock;
+        Campaigns = new CampaignService.CampaignServiceClient(channel);
+        Categories = new CategoryService.CategoryServiceClient(channel);
+        Audit = new AuditService.AuditServiceClient(channel);
+        Merchants = new MerchantService.MerchantServiceClient(channel);
+        Snapshots = new CampaignSnapshotService.CampaignSnapshotServiceClient(channel);
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public ManualClock Clock { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public CampaignService.CampaignServiceClient Campaigns { get; }
+
+    public CategoryService.CategoryServiceClient Categories { get; }
+
+    public AuditService.AuditServiceClient Audit { get; }
+
+    public MerchantService.MerchantServiceClient Merchants { get; }
+
+    public CampaignSnapshotService.CampaignSnapshotServiceClient Snapshots { get; }
+
+    public static async Task<CampaignServiceHost> StartAsync(string connectionString, ManualClock clock)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(CampaignServiceExtensions).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = "Development",
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:campaigndb"] = connectionString,
+            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.AddCampaignServices();
+        var app = builder.Build();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<CampaignDbContext>().Database.MigrateAsync();
+        }
+
+        app.MapCampaignServices();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var host = new CampaignServiceHost(app, GrpcChannel.ForAddress(address), clock);
+        await host.WaitUntilListeningAsync();
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task WaitUntilListeningAsync()
+    {
+        var cache = _app.Services.GetRequiredService<global::Campaign.Service.Snapshots.SnapshotCache>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!cache.IsListening)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the snapshot listener did not connect");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
+
+/// <summary>A fresh database and one service copy per test class.</summary>
+public class CampaignServiceFixture : IAsyncLifetime
+{
+    private TestDatabase? _database;
+
+    public CampaignServiceHost Host { get; private set; } = null!;
+
+    public string ConnectionString => _database!.ConnectionString;
+
+    public async Task InitializeAsync()
+    {
+        _database = await SharedPostgres.CreateDatabaseAsync("campaign");
+        Host = await CampaignServiceHost.StartAsync(_database.ConnectionString, new ManualClock(new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await _database!.DisposeAsync();
+    }
+}

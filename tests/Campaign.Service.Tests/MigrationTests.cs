@@ -1,0 +1,72 @@
+using Campaign.Service.Data;
+using DistributedApp.Testing;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Campaign.Service.Tests;
+
+public class MigrationTests
+{
+    private static CampaignDbContext Context(string connectionString) =>
+        new(new DbContextOptionsBuilder<CampaignDbContext>().UseNpgsql(connectionString).Options);
+
+    [Fact]
+    public async Task Migrations_apply_to_a_fresh_database_and_the_model_has_no_unmigrated_changes()
+    {
+        await using var database = await SharedPostgres.CreateDatabaseAsync("campaign_migrations");
+        await using var db = Context(database.ConnectionString);
+        Assert.Equal(["20261122000000_Initial", "20261122010000_CampaignSchema"], (await db.Database.GetPendingMigrationsAsync()).ToArray());
+
+        await db.Database.MigrateAsync();
+
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.False(db.Database.HasPendingModelChanges());
+        Assert.Contains(await db.Categories.Select(c => c.Id).ToListAsync(), id => id == "produce.poverty_relief");
+        Assert.Equal(0, await db.Campaigns.CountAsync());
+    }
+
+    [Fact]
+    public async Task Changing_a_campaign_version_moves_its_snapshot_version_and_notifies_listeners()
+    {
+        await using var database = await SharedPostgres.CreateDatabaseAsync("campaign_triggers");
+        await using (var db = Context(database.ConnectionString))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        await using var listener = new NpgsqlConnection(database.ConnectionString);
+        await listener.OpenAsync();
+        var payloads = new List<string>();
+        listener.Notification += (_, e) => payloads.Add(e.Payload);
+        await using (var listen = new NpgsqlCommand("LISTEN campaign_snapshots", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await using var writer = new NpgsqlConnection(database.ConnectionString);
+        await writer.OpenAsync();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO campaigns (id, code, state, version, name, theme, region_code, budget_cents, period_start_utc, period_end_utc, settings, tiers, rounds, allocation_plan, created_at, updated_at)
+            VALUES ('c1', 'c1', 1, 1, 'n', 't', 'r', 1, now(), now(), '{}', '[]', '[]', '{}', now(), now());
+            UPDATE campaigns SET version = 2 WHERE id = 'c1';
+            UPDATE campaigns SET name = 'renamed' WHERE id = 'c1';
+            UPDATE campaigns SET snapshot_version = snapshot_version + 1 WHERE id = 'c1';
+            """, writer))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using (var read = new NpgsqlCommand("SELECT snapshot_version FROM campaigns WHERE id = 'c1'", writer))
+        {
+            Assert.Equal(3L, await read.ExecuteScalarAsync());
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (payloads.Count < 3 && DateTime.UtcNow < deadline)
+        {
+            await listener.WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Equal(["c1:1", "c1:2", "c1:3"], payloads);
+    }
+}
