@@ -19,7 +19,7 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Telemetry (OTLP when configured), health checks (a "self" liveness check; data stores add theirs),
-    /// the gRPC server with health and reflection, and Kestrel endpoints from configuration: the app
+    /// the gRPC server (with the Health service), and Kestrel endpoints from configuration: the app
     /// host passes <c>Kestrel__Endpoints__grpc__Url</c> (Protocols Http2, h2c) and
     /// <c>Kestrel__Endpoints__http__Url</c> (Protocols Http1, health and JSON).
     /// </summary>
@@ -30,12 +30,13 @@ public static class ServiceDefaultsExtensions
         builder.AddTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         builder.Services.TryAddTimeProvider();
+        builder.Services.AddGrpc();
         return builder;
     }
 
     /// <summary>
     /// <c>/health</c> (every check) and <c>/alive</c> (liveness only) in every environment, and the
-    /// gRPC Health and reflection services.
+    /// gRPC Health service reporting the same checks.
     /// </summary>
     public static TApp MapDefaultEndpoints<TApp>(this TApp app)
         where TApp : IEndpointRouteBuilder
@@ -47,6 +48,7 @@ public static class ServiceDefaultsExtensions
             Predicate = registration => registration.Tags.Contains(HealthTags.Live),
             ResponseWriter = WriteHealthAsync,
         });
+        app.MapGrpcService<GrpcHealthService>();
         return app;
     }
 
