@@ -28,6 +28,7 @@ public static class ClaimServiceExtensions
         builder.Services.AddHostedService<CampaignSnapshotSubscriber>();
         builder.Services.AddHostedService(services => services.GetRequiredService<IssuedStreamPersister>());
         builder.Services.AddHostedService<StockArmingService>();
+        builder.Services.AddHostedService<ExpiryScheduler>();
         return builder;
     }
 
@@ -41,6 +42,8 @@ public static class ClaimServiceExtensions
         services.AddSingleton<ClaimEngine>();
         services.AddSingleton<VoucherStore>();
         services.AddSingleton<IssuedStreamPersister>();
+        services.AddSingleton<WalletStore>();
+        services.AddSingleton<Grpc.ClaimGrpcService>();
         return services;
     }
 

@@ -1,0 +1,42 @@
+using Claim.Service.HotPath;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Claim.Service.Persistence;
+
+/// <summary>Expires unused vouchers past their validity on a schedule driven by the injected clock.</summary>
+public sealed partial class ExpiryScheduler(WalletStore wallet, TimeProvider time, IOptions<ClaimOptions> options, ILogger<ExpiryScheduler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.ExpiryInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    var expired = await wallet.ExpireAsync(time.GetUtcNow(), string.Empty, stoppingToken);
+                    if (expired.Count > 0)
+                    {
+                        LogExpired(logger, expired.Count, expired.FaceValueCents);
+                    }
+                }
+                catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+                {
+                    LogFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Expired {Count} vouchers worth {FaceValueCents} cents; their value is back in the pool")]
+    private static partial void LogExpired(ILogger logger, long count, long faceValueCents);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiring vouchers failed; next attempt on the next tick")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
