@@ -44,6 +44,7 @@ public static class ClaimServiceExtensions
         services.AddSingleton<IssuedStreamPersister>();
         services.AddSingleton<WalletStore>();
         services.AddSingleton<Grpc.ClaimGrpcService>();
+        services.AddSingleton<Grpc.IssuanceFeedGrpcService>();
         return services;
     }
 
