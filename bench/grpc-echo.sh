@@ -57,6 +57,7 @@ h2load_run() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 echo "warm-up: $warmup requests per target" >&2
 h2load_run raw "$warmup" >/dev/null
 h2load_run runtime "$warmup" >/dev/null
@@ -105,3 +106,4 @@ printf '%-34s %12s %10s %10s\n' "GrpcRuntime client -> (a) raw" "$cl_raw_rps" "$
 printf '%-34s %12s %10s %10s\n' "GrpcRuntime client -> (b) runtime" "$cl_rt_rps" "$cl_rt_p50" "$cl_rt_p99"
 printf '%-34s %12s %10s %10s\n' "ratio (b)/(a)" "$(ratio "$cl_rt_rps" "$cl_raw_rps")" "$(ratio "$cl_rt_p50" "$cl_raw_p50")" "$(ratio "$cl_rt_p99" "$cl_raw_p99")"
 echo "(client: $client_requests calls, $client_concurrency concurrent callers on one GrpcChannel)"
+echo "machine: $(nproc) cores, 1-min load average $load_before before / $(cut -d' ' -f1 /proc/loadavg) after"

@@ -72,6 +72,11 @@ static async Task RunServerAsync(int port)
     app.MapPost(EchoPath("raw"), RawEcho.HandleAsync);
     app.MapGrpcService<EchoServiceImpl>();
     await app.RunAsync();
+
+    // Read by grpc-echo.sh when profiling: allocation volume and GC pauses are the usual tail-latency suspects.
+    Console.WriteLine(string.Create(
+        CultureInfo.InvariantCulture,
+        $"GCSTATS allocated_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0}"));
 }
 
 static void WriteFramedRequest(int payloadSize, string path)
