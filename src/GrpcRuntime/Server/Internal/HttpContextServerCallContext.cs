@@ -34,7 +34,8 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
     private Status status = Status.DefaultSuccess;
     private Activity? activity;
     private long startTimestamp;
-    private bool responseHeadersWritten;
+    private bool responseHeadersPrepared;
+    private bool responseHeadersSent;
     private bool messageWritten;
     private bool completed;
     private int activeWriteOrRead;
@@ -90,7 +91,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
     public override Task WriteResponseHeadersAsync(Metadata responseHeaders)
     {
         ArgumentNullException.ThrowIfNull(responseHeaders);
-        if (responseHeadersWritten || httpContext.Response.HasStarted)
+        if (responseHeadersSent || httpContext.Response.HasStarted)
         {
             throw new InvalidOperationException("Response headers can only be sent once per call.");
         }
@@ -108,6 +109,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
         }
 
         PrepareResponseHeaders();
+        responseHeadersSent = true;
         return httpContext.Response.BodyWriter.FlushAsync(RuntimeToken).AsTask();
     }
 
@@ -300,7 +302,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
         var response = httpContext.Response;
         try
         {
-            var trailersOnly = !messageWritten && !responseHeadersWritten && !response.HasStarted;
+            var trailersOnly = !messageWritten && !responseHeadersSent && !response.HasStarted;
             var target = trailersOnly ? response.Headers : TrailersOf(response);
             target[GrpcProtocol.StatusTrailer] = GrpcProtocol.StatusCodeToString(status.StatusCode);
             if (!string.IsNullOrEmpty(status.Detail))
@@ -330,12 +332,12 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private void PrepareResponseHeaders()
     {
-        if (responseHeadersWritten)
+        if (responseHeadersPrepared)
         {
             return;
         }
 
-        responseHeadersWritten = true;
+        responseHeadersPrepared = true;
         var headers = httpContext.Response.Headers;
         if (ResponseCompressor is not null)
         {
@@ -349,9 +351,14 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private void ChooseResponseEncoding(string encodingName)
     {
-        if (responseHeadersWritten || encodingName == GrpcProtocol.IdentityEncoding)
+        if (responseHeadersPrepared)
         {
-            ResponseCompressor = responseHeadersWritten ? ResponseCompressor : null;
+            return;
+        }
+
+        if (encodingName == GrpcProtocol.IdentityEncoding)
+        {
+            ResponseCompressor = null;
             return;
         }
 
