@@ -17,14 +17,25 @@ var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args 
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
 builder.Services.AddGrpc();
+var healthSwitch = new HealthSwitch();
+builder.Services.AddGrpcHealthChecks(health =>
+{
+    health.Map(HealthSwitch.ServiceName, check => check.Name == HealthSwitch.ServiceName);
+    // Short, so a switched status reaches watchers promptly.
+    health.Interval = TimeSpan.FromMilliseconds(200);
+}).AddCheck(HealthSwitch.ServiceName, healthSwitch);
 
 var app = builder.Build();
 app.UseMiddleware<ReceivedMessageFlagsMiddleware>();
 app.MapGrpcService<TestServiceImplementation>();
+app.MapGrpcHealthService();
 
 await app.StartAsync();
 var boundAddress = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 Console.WriteLine($"listening on 127.0.0.1:{new Uri(boundAddress).Port.ToString(CultureInfo.InvariantCulture)}");
+
+// stdin carries test-only commands (see HealthSwitch); a closed stdin just ends them.
+_ = healthSwitch.RunCommandsAsync(Console.In, Console.Out, app.Services.GetRequiredService<GrpcRuntime.Health.HealthServiceImpl>(), app.Lifetime.ApplicationStopping);
 
 await app.WaitForShutdownAsync();
 return 0;
