@@ -21,8 +21,12 @@ internal sealed class StreamingRequestContent : HttpContent
     /// <summary>Completes when the HTTP stack starts sending the body.</summary>
     public Task<Stream> RequestStream => requestStream.Task;
 
-    /// <summary>Ends the request body normally.</summary>
-    public void Complete() => completion.TrySetResult();
+    /// <summary>Ends the request body normally; a writer still waiting for the stream will not get it.</summary>
+    public void Complete()
+    {
+        requestStream.TrySetCanceled();
+        completion.TrySetResult();
+    }
 
     /// <summary>Ends the request body abnormally, so the stack resets the stream if it is still open.</summary>
     public void Abort()
