@@ -294,11 +294,8 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private void WriteStatus()
     {
-        if (httpContext.RequestAborted.IsCancellationRequested)
-        {
-            return;
-        }
-
+        // No aborted-request check here: headers set on an aborted stream are simply dropped, and
+        // asking Kestrel for RequestAborted would cost every call a token source.
         var response = httpContext.Response;
         try
         {

@@ -128,13 +128,33 @@ internal sealed class UnaryServerCallHandler<TRequest, TResponse>(
 {
     protected override Task HandleCallCoreAsync(HttpContext httpContext, HttpContextServerCallContext context)
     {
-        var readTask = ReadSingleRequestAsync(httpContext, context);
-        if (!readTask.IsCompletedSuccessfully)
+        // The request usually arrived with its END_STREAM before the handler runs: read it without
+        // allocating a state machine, and fall back to the async path otherwise.
+        var reader = httpContext.Request.BodyReader;
+        var first = MessageFraming.ReadMessageAsync(reader, Method.RequestMarshaller, Options.MaxReceiveMessageSize, context.RequestDecompressor, context.RuntimeToken);
+        if (!first.IsCompletedSuccessfully)
         {
-            return ContinueAfterReadAsync(readTask, context);
+            return ContinueAfterReadAsync(first, reader, context);
         }
 
-        var responseTask = Invoke(readTask.Result, context);
+        var (hasMessage, request) = first.Result;
+        if (!hasMessage)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "Request did not include a message."));
+        }
+
+        var end = MessageFraming.ReadMessageAsync(reader, Method.RequestMarshaller, Options.MaxReceiveMessageSize, context.RequestDecompressor, context.RuntimeToken);
+        if (!end.IsCompletedSuccessfully)
+        {
+            return ContinueAfterEndOfStreamAsync(end, request, context);
+        }
+
+        if (end.Result.HasMessage)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "Additional message received after the single request message."));
+        }
+
+        var responseTask = Invoke(request, context);
         if (!responseTask.IsCompletedSuccessfully)
         {
             return ContinueAfterHandlerAsync(responseTask, context);
@@ -144,9 +164,25 @@ internal sealed class UnaryServerCallHandler<TRequest, TResponse>(
         return Task.CompletedTask;
     }
 
-    private async Task ContinueAfterReadAsync(Task<TRequest> readTask, HttpContextServerCallContext context)
+    private async Task ContinueAfterReadAsync(ValueTask<(bool HasMessage, TRequest Message)> first, System.IO.Pipelines.PipeReader reader, HttpContextServerCallContext context)
     {
-        var request = await readTask;
+        var (hasMessage, request) = await first;
+        if (!hasMessage)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "Request did not include a message."));
+        }
+
+        var end = MessageFraming.ReadMessageAsync(reader, Method.RequestMarshaller, Options.MaxReceiveMessageSize, context.RequestDecompressor, context.RuntimeToken);
+        await ContinueAfterEndOfStreamAsync(end, request, context);
+    }
+
+    private async Task ContinueAfterEndOfStreamAsync(ValueTask<(bool HasMessage, TRequest Message)> end, TRequest request, HttpContextServerCallContext context)
+    {
+        if ((await end).HasMessage)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "Additional message received after the single request message."));
+        }
+
         var response = await Invoke(request, context);
         WriteResponse(response, context);
     }
