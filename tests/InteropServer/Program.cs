@@ -17,6 +17,7 @@ var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args 
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
 builder.Services.AddGrpc();
+builder.Services.AddGrpcReflection();
 var healthSwitch = new HealthSwitch();
 builder.Services.AddGrpcHealthChecks(health =>
 {
@@ -29,6 +30,7 @@ var app = builder.Build();
 app.UseMiddleware<ReceivedMessageFlagsMiddleware>();
 app.MapGrpcService<TestServiceImplementation>();
 app.MapGrpcHealthService();
+app.MapGrpcReflectionService();
 
 await app.StartAsync();
 var boundAddress = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
