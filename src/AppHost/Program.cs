@@ -12,6 +12,9 @@ var settlementDb = postgres.AddDatabase(ResourceNames.SettlementDb);
 
 var redis = builder.AddRedis(ResourceNames.Redis);
 
+// Identity keys are HMACs under this secret; every copy of Claim must share it, across runs too.
+var claimIdentitySecret = builder.AddParameter("claim-identity-secret", secret: true);
+
 var campaign = builder.AddProject(ResourceNames.Campaign, "../Campaign.Service/Campaign.Service.csproj")
     .WithReference(campaignDb)
     .WaitFor(campaignDb)
@@ -21,6 +24,8 @@ var claim = builder.AddProject(ResourceNames.Claim, "../Claim.Service/Claim.Serv
     .WithReference(claimDb)
     .WithReference(redis)
     .WithReference(campaign)
+    // Identity hashes are stored, so the key must stay the same across runs; deployments pass their own.
+    .WithEnvironment("Claim__IdentitySecret", builder.Configuration["ClaimIdentitySecret"] ?? "local-runs-only-claim-identity-key")
     .WaitFor(claimDb)
     .WaitFor(redis)
     .WithRestart();

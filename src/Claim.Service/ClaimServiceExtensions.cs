@@ -45,6 +45,10 @@ public static class ClaimServiceExtensions
         services.AddSingleton<WalletStore>();
         services.AddSingleton<Grpc.ClaimGrpcService>();
         services.AddSingleton<Grpc.IssuanceFeedGrpcService>();
+        services.AddSingleton<Usage.VoucherUsageStore>();
+        services.AddSingleton<Admin.BlockListStore>();
+        services.AddSingleton<Grpc.VoucherUsageGrpcService>();
+        services.AddSingleton<Grpc.ClaimAdminGrpcService>();
         return services;
     }
 
@@ -52,6 +56,10 @@ public static class ClaimServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapDefaultEndpoints();
+        app.MapGrpcService<Grpc.ClaimGrpcService>();
+        app.MapGrpcService<Grpc.IssuanceFeedGrpcService>();
+        app.MapGrpcService<Grpc.VoucherUsageGrpcService>();
+        app.MapGrpcService<Grpc.ClaimAdminGrpcService>();
         return app;
     }
 }
