@@ -1,5 +1,6 @@
 using Campaign.Service.Data;
 using Campaign.Service.Domain;
+using Campaign.Service.Grpc;
 using Campaign.Service.Snapshots;
 using ServiceDefaults;
 
@@ -18,6 +19,7 @@ public static class CampaignServiceExtensions
         builder.Services.AddHostedService<SnapshotNotificationListener>();
         builder.Services.AddSingleton<LifecycleScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LifecycleScheduler>());
+        builder.Services.AddGrpc();
         return builder;
     }
 
@@ -25,6 +27,11 @@ public static class CampaignServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapDefaultEndpoints();
+        app.MapGrpcService<CampaignGrpcService>();
+        app.MapGrpcService<CategoryGrpcService>();
+        app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcService<MerchantGrpcService>();
+        app.MapGrpcService<SnapshotGrpcService>();
         return app;
     }
 }
