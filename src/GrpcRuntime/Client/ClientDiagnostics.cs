@@ -8,13 +8,13 @@ namespace GrpcRuntime.Client;
 internal static class ClientDiagnostics
 {
     private static readonly Counter<long> CallsStarted = GrpcDiagnostics.Meter.CreateCounter<long>(
-        "grpc.client.calls.started", "{call}", "Client calls started.");
+        "rpc.client.calls_started", "{call}", "Client calls started.");
 
     private static readonly Counter<long> CallsCompleted = GrpcDiagnostics.Meter.CreateCounter<long>(
-        "grpc.client.calls.completed", "{call}", "Client calls completed, by status code.");
+        "rpc.client.calls_completed", "{call}", "Client calls completed, by status code.");
 
     private static readonly Histogram<double> CallDuration = GrpcDiagnostics.Meter.CreateHistogram<double>(
-        "grpc.client.call.duration", "s", "Duration of client calls, from start to final status.");
+        "rpc.client.call.duration", "s", "Duration of client calls, from start to final status.");
 
     public static Activity? StartActivity(IMethod method, Uri address)
     {

@@ -65,7 +65,7 @@ public class DiagnosticsTests
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == GrpcDiagnostics.MeterName && instrument.Name.StartsWith("grpc.client.", StringComparison.Ordinal))
+                if (instrument.Meter.Name == GrpcDiagnostics.MeterName && instrument.Name.StartsWith("rpc.client.", StringComparison.Ordinal))
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -111,9 +111,9 @@ public class DiagnosticsTests
 
         lock (measurements)
         {
-            Assert.Contains(("grpc.client.calls.started", 1.0, (int?)null), measurements);
-            Assert.Contains(("grpc.client.calls.completed", 1.0, (int?)0), measurements);
-            Assert.Contains(measurements, m => m.Instrument == "grpc.client.call.duration" && m.Status == 0 && m.Value > 0);
+            Assert.Contains(("rpc.client.calls_started", 1.0, (int?)null), measurements);
+            Assert.Contains(("rpc.client.calls_completed", 1.0, (int?)0), measurements);
+            Assert.Contains(measurements, m => m.Instrument == "rpc.client.call.duration" && m.Status == 0 && m.Value > 0);
         }
     }
 }
