@@ -29,6 +29,10 @@ public sealed class DistributedApplicationTestingBuilder : IDistributedApplicati
 
     public IReadOnlyList<Resource> Resources => _inner.Resources;
 
+    public IReadOnlyList<ParameterResource> Parameters => _inner.Parameters;
+
+    public ParameterResource AddParameter(string name, bool secret = false) => _inner.AddParameter(name, secret);
+
     /// <summary>An empty model for the test to declare resources in.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static DistributedApplicationTestingBuilder Create(params string[] args)

@@ -23,6 +23,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         try
         {
             AllocatePorts(Resources, Options.AllocateFixedPortsDynamically);
+            foreach (var parameter in builder.Parameters)
+            {
+                parameter.Initialize(_state.Path);
+            }
+
             foreach (var resource in Resources)
             {
                 resource.Initialize(_state.Path);

@@ -16,8 +16,13 @@ public interface IDistributedApplicationBuilder
 
     IReadOnlyList<Resource> Resources { get; }
 
+    IReadOnlyList<ParameterResource> Parameters { get; }
+
     IResourceBuilder<T> AddResource<T>(T resource)
         where T : Resource;
+
+    /// <summary>A value from configuration (Parameters:{name}); a missing secret is generated once and kept in the state directory.</summary>
+    ParameterResource AddParameter(string name, bool secret = false);
 
     DistributedApplication Build();
 }
@@ -45,6 +50,7 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
     public const string AppHostDirectoryMetadataKey = "DistributedApp.AppHostDirectory";
 
     private readonly List<Resource> _resources = [];
+    private readonly List<ParameterResource> _parameters = [];
 
     public DistributedApplicationBuilder(DistributedApplicationOptions options, BuilderInterception? interception)
     {
@@ -67,6 +73,8 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
 
     public IReadOnlyList<Resource> Resources => _resources;
 
+    public IReadOnlyList<ParameterResource> Parameters => _parameters;
+
     internal BuilderInterception? Interception { get; }
 
     public IResourceBuilder<T> AddResource<T>(T resource)
@@ -80,6 +88,19 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
 
         _resources.Add(resource);
         return new ResourceBuilder<T>(resource, this);
+    }
+
+    public ParameterResource AddParameter(string name, bool secret = false)
+    {
+        if (_parameters.Exists(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new DistributedApplicationException($"A parameter named '{name}' is already declared.");
+        }
+
+        var configured = Configuration[$"Parameters:{name}"];
+        var parameter = new ParameterResource(name, secret, string.IsNullOrEmpty(configured) ? null : configured);
+        _parameters.Add(parameter);
+        return parameter;
     }
 
     public DistributedApplication Build()

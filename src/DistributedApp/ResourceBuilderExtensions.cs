@@ -116,6 +116,16 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>Passes a parameter's value (a generated secret, say) in an environment variable.</summary>
+    public static IResourceBuilder<T> WithEnvironment<T>(this IResourceBuilder<T> builder, string name, ParameterResource parameter)
+        where T : Resource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(parameter);
+        builder.Resource.AddEnvironment(context => context.Variables[name] = parameter.Value);
+        return builder;
+    }
+
     /// <summary>An environment variable computed at launch (for values that mention allocated ports).</summary>
     public static IResourceBuilder<T> WithEnvironment<T>(this IResourceBuilder<T> builder, string name, Func<string> value)
         where T : Resource

@@ -68,6 +68,40 @@ public sealed class EnvironmentContractTests : IDisposable
     }
 
     [Fact]
+    public async Task A_secret_parameter_is_generated_once_per_state_directory_unless_configuration_sets_it()
+    {
+        var state = Path.Combine(_directory, "state");
+        string first;
+        await using (var app = DeclareWithSecret(state, out var secret).Build())
+        {
+            first = secret.Value;
+            Assert.True(first.Length >= 32);
+            Assert.Equal(first, ProcessEnvironment(app, "claim")["Claim__IdentitySecret"]);
+        }
+
+        await using (var again = DeclareWithSecret(state, out var secret).Build())
+        {
+            Assert.Equal(first, secret.Value);
+        }
+
+        await using (var configured = DeclareWithSecret(state, out var secret, "--Parameters:claim-identity-secret=from-configuration-0123").Build())
+        {
+            Assert.Equal("from-configuration-0123", secret.Value);
+        }
+
+        await using var reset = DeclareWithSecret(state, out var fresh, "--reset").Build();
+        Assert.NotEqual(first, fresh.Value);
+    }
+
+    private IDistributedApplicationBuilder DeclareWithSecret(string state, out ParameterResource secret, params string[] args)
+    {
+        var builder = DistributedApplication.CreateBuilder(TestSupport.Options(state, args));
+        secret = builder.AddParameter("claim-identity-secret", secret: true);
+        builder.AddProject("claim", WriteProject("Claim.Service")).WithEnvironment("Claim__IdentitySecret", secret);
+        return builder;
+    }
+
+    [Fact]
     public void Resource_names_must_fit_in_environment_variable_names_and_be_unique()
     {
         var builder = DistributedApplication.CreateBuilder(TestSupport.Options(Path.Combine(_directory, "state")));
