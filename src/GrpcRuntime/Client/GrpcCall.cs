@@ -44,7 +44,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private ICompressionProvider? responseDecompressor;
     private StreamingRequestContent? streamingContent;
     private PipeWriter? requestWriter;
-    private Task? pendingWrite;
+    private bool writeInProgress;
     private bool requestCompleted;
     private Task? unaryResponseTask;
 
@@ -134,14 +134,16 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
                 return Task.FromException(new InvalidOperationException("Can't write the message because the request stream is complete."));
             }
 
-            if (pendingWrite is { IsCompleted: false })
+            if (writeInProgress)
             {
                 return Task.FromException(new InvalidOperationException("Can't write the message because the previous write is in progress."));
             }
 
-            pendingWrite = WriteCoreAsync(message, writeOptions, cancellationToken);
-            return pendingWrite;
+            writeInProgress = true;
         }
+
+        // Started outside the lock: the write may run into the HTTP stack synchronously.
+        return WriteCoreAsync(message, writeOptions, cancellationToken);
     }
 
     public async Task CompleteRequestAsync()
@@ -153,7 +155,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
                 return;
             }
 
-            if (pendingWrite is { IsCompleted: false })
+            if (writeInProgress)
             {
                 throw new InvalidOperationException("Can't complete the request stream because the previous write is in progress.");
             }
@@ -581,6 +583,13 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         catch (Exception ex) when (IsTransportOrCancellation(ex))
         {
             throw await WriteFailureAsync(ex);
+        }
+        finally
+        {
+            lock (sync)
+            {
+                writeInProgress = false;
+            }
         }
     }
 
