@@ -124,7 +124,7 @@ internal sealed partial class AppHostProcess : IDisposable
         if (!_process.HasExited)
         {
             // Its children carry a parent-death signal, so killing the app host takes them along.
-            Kill(_process.Id, 9);
+            _ = Kill(_process.Id, 9);
             _process.WaitForExit(10_000);
         }
 

@@ -47,7 +47,7 @@ public sealed class AppHostProcessTests : IDisposable
 
         // A crash of one service: shown on the console, then the service is back on its own.
         var claimPid = resources[ResourceNames.Claim].GetProperty("pid").GetInt32();
-        Assert.True(ProcessTree.Descendants(appHost.Pid).Contains(claimPid));
+        Assert.Contains(claimPid, ProcessTree.Descendants(appHost.Pid));
         Kill(claimPid);
         await appHost.WaitForLineAsync(l => l.Contains($"✖ {ResourceNames.Claim} exited with code 137"), TimeSpan.FromSeconds(30));
         var back = await WaitForAsync(() =>
