@@ -720,9 +720,16 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
         if (ex is OperationCanceledException)
         {
-            return deadlineReached
-                ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded", ex)
-                : new Status(StatusCode.Cancelled, "Call canceled.", ex);
+            if (deadlineReached)
+            {
+                return new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded", ex);
+            }
+
+            // Cancelled without the call being cancelled: a transport timeout (connect timeout,
+            // HttpClient.Timeout), which says the server could not be reached in time.
+            return callCts.IsCancellationRequested
+                ? new Status(StatusCode.Cancelled, "Call canceled.", ex)
+                : new Status(StatusCode.Unavailable, $"Error talking to the server: {ex.InnerException?.Message ?? ex.Message}", ex);
         }
 
         for (var inner = ex; inner is not null; inner = inner.InnerException)

@@ -141,6 +141,7 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
             KeepAlivePingTimeout = options.KeepAlivePingTimeout,
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
+            ConnectTimeout = options.ConnectTimeout,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
 

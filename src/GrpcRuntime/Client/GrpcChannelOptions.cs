@@ -53,6 +53,9 @@ public sealed class GrpcChannelOptions
     /// <summary>How long a keep-alive ping may go unanswered before the connection is dropped.</summary>
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long establishing a connection may take before the call fails with UNAVAILABLE.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How long an unused pooled connection is kept open.</summary>
     public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -92,6 +92,45 @@ public class ChannelOptionsTests
         }
     }
 
+    [Fact]
+    public async Task Connection_that_cannot_be_established_in_the_connect_timeout_is_unavailable()
+    {
+        // A listener that never accepts, with its accept queue filled: further connection
+        // attempts get no answer at all, as with a host that has gone away.
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var endpoint = (System.Net.IPEndPoint)listener.LocalEndPoint!;
+        var fillers = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                try
+                {
+                    await filler.ConnectAsync(endpoint, attempt.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{endpoint.Port}", new GrpcChannelOptions { ConnectTimeout = TimeSpan.FromSeconds(1) });
+
+            var error = await Assert.ThrowsAsync<RpcException>(() => channel.CreateCallInvoker().AsyncUnaryCall(TestMethods.Unary, null, default, "x").ResponseAsync.WaitAsync(TestMethods.Patience));
+
+            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
     [Theory]
     [InlineData("99")]
     [InlineData("not-a-number")]
