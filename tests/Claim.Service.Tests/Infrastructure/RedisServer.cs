@@ -83,6 +83,33 @@ public sealed class RedisServer : IAsyncDisposable
         throw new InvalidOperationException("redis-server did not answer within 30 s");
     }
 
+    /// <summary>Stops the server the way an operator restart does (SHUTDOWN: the AOF is written and fsynced first).</summary>
+    public async Task ShutdownAsync()
+    {
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, Port);
+            await using var stream = client.GetStream();
+            await stream.WriteAsync("SHUTDOWN\r\n"u8.ToArray());
+            var buffer = new byte[64];
+            try
+            {
+                while (await stream.ReadAsync(buffer) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+                // The server closes the connection as it exits.
+            }
+        }
+
+        if (_process is not null && !_process.WaitForExit(30_000))
+        {
+            throw new InvalidOperationException("redis-server did not exit within 30 s of SHUTDOWN");
+        }
+    }
+
     public void Kill()
     {
         if (_process is { HasExited: false })

@@ -1,0 +1,93 @@
+using Claim.Service.HotPath;
+using Claim.Service.Tests.Infrastructure;
+using Google.Protobuf.WellKnownTypes;
+using GrpcRuntime;
+using GrpcRuntime.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using static Claim.Service.Tests.Infrastructure.TestCampaigns;
+
+namespace Claim.Service.Tests;
+
+/// <summary>The service as Program.cs builds it, on Kestrel h2c on a free port, called through our gRPC client.</summary>
+[Collection(ClaimCollection.Name)]
+public sealed class GrpcEndToEndTests(ClaimFixture fixture)
+{
+    private static async Task<(WebApplication App, GrpcChannel Channel)> StartAsync(ClaimFixture fixture, ManualClock clock)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:claimdb"] = fixture.Database.ConnectionString,
+            ["ConnectionStrings:redis"] = fixture.Redis.EndPoint,
+            ["Claim:IdentitySecret"] = "e2e-identity-secret-0123456789",
+            ["Claim:PersisterIdleDelay"] = "00:00:00.020",
+            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.AddClaimServices();
+        var app = builder.Build();
+        app.MapClaimServices();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return (app, GrpcChannel.ForAddress(address));
+    }
+
+    [Fact]
+    public async Task A_claim_over_grpc_reaches_the_wallet_and_can_be_locked_and_consumed_over_grpc()
+    {
+        await fixture.ResetAsync(Opens.AddMinutes(1));
+        var clock = new ManualClock(Opens.AddMinutes(1));
+        var (app, channel) = await StartAsync(fixture, clock);
+        try
+        {
+            var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 5)]);
+            app.Services.GetRequiredService<CampaignCatalog>().Apply(campaign);
+            var claims = new ClaimService.ClaimServiceClient(channel);
+            var usage = new VoucherUsageService.VoucherUsageServiceClient(channel);
+            var admin = new ClaimAdminService.ClaimAdminServiceClient(channel);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+
+            var outcome = await claims.ClaimVoucherAsync(ClaimFor(campaign, Person(1), "t50"), deadline: deadline);
+            var bad = await Assert.ThrowsAsync<RpcException>(() => claims.ClaimVoucherAsync(new ClaimVoucherRequest { CampaignId = campaign.CampaignId }, deadline: deadline).ResponseAsync);
+            var denied = await Assert.ThrowsAsync<RpcException>(() => admin.GetStockStatusAsync(new GetStockStatusRequest { CampaignId = campaign.CampaignId }, deadline: deadline).ResponseAsync);
+
+            // The background persister moves the voucher into claimdb; the wallet reads it from there.
+            ListVouchersResponse wallet;
+            do
+            {
+                await Task.Delay(50);
+                wallet = await claims.ListVouchersAsync(new ListVouchersRequest { Person = Person(1) }, deadline: deadline);
+            }
+            while (wallet.Vouchers.Count == 0 && DateTime.UtcNow < deadline);
+
+            var locked = await usage.LockVoucherAsync(
+                new LockVoucherRequest { VoucherId = outcome.Voucher.VoucherId, LockId = "l1", MerchantId = "m1", Person = Person(1), Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) },
+                deadline: deadline);
+            var used = await usage.ConsumeVoucherAsync(
+                new ConsumeVoucherRequest { VoucherId = outcome.Voucher.VoucherId, LockId = "l1", RedemptionId = "red-1", MerchantId = "m1" },
+                deadline: deadline);
+
+            Assert.Equal(5000, outcome.Voucher.FaceValueCents);
+            Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+            Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+            Assert.Equal(outcome.Voucher.VoucherId, Assert.Single(wallet.Vouchers).VoucherId);
+            Assert.Equal(LockVoucherResponse.ResultOneofCase.Lock, locked.ResultCase);
+            Assert.Equal(VoucherStatus.Used, used.Status);
+        }
+        finally
+        {
+            channel.Dispose();
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}

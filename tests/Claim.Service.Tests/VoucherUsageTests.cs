@@ -1,0 +1,229 @@
+using Claim.Service.Grpc;
+using Claim.Service.Persistence;
+using Claim.Service.Tests.Infrastructure;
+using Claim.Service.Usage;
+using Google.Protobuf.WellKnownTypes;
+using GrpcRuntime;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using static Claim.Service.Tests.Infrastructure.TestCampaigns;
+
+namespace Claim.Service.Tests;
+
+[Collection(ClaimCollection.Name)]
+public sealed class VoucherUsageTests(ClaimFixture fixture)
+{
+    private static readonly Duration Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
+
+    private static VoucherUsageGrpcService Usage(Harness h) => new(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock);
+
+    private static ClaimGrpcService Claims(Harness h) => new(h.Engine, new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options);
+
+    /// <summary>Claims one voucher per person (1..count) and persists them; returns their ids.</summary>
+    private static async Task<List<string>> IssueAsync(Harness h, Vouchers.Campaign.V1.CampaignSnapshot campaign, int count)
+    {
+        await h.LoadAsync(campaign);
+        var ids = new List<string>();
+        for (var i = 1; i <= count; i++)
+        {
+            ids.Add((await h.Engine.ClaimAsync(ClaimFor(campaign, Person(i), "t50"))).Voucher.VoucherId);
+        }
+
+        await h.PersistAllAsync();
+        return ids;
+    }
+
+    private static LockVoucherRequest LockOf(string voucherId, string lockId, PersonIdentity? person = null) =>
+        new() { VoucherId = voucherId, LockId = lockId, MerchantId = "m1", Person = person, Ttl = Ttl };
+
+    private static ConsumeVoucherRequest ConsumeOf(string voucherId, string lockId, string redemptionId) =>
+        new() { VoucherId = voucherId, LockId = lockId, RedemptionId = redemptionId, MerchantId = "m1", MerchantTradeName = "老王面馆" };
+
+    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Assert.ThrowsAsync<RpcException>(call)).StatusCode;
+
+    [Fact]
+    public async Task A_locked_voucher_is_consumed_once_and_a_retry_of_the_same_redemption_returns_the_same_answer()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var id = (await IssueAsync(h, campaign, 1))[0];
+        var usage = Usage(h);
+
+        var locked = await usage.LockVoucher(LockOf(id, "lock-1", Person(1)), new TestCallContext());
+        var used = await usage.ConsumeVoucher(ConsumeOf(id, "lock-1", "red-1"), new TestCallContext());
+        var retried = await usage.ConsumeVoucher(ConsumeOf(id, "lock-1", "red-1"), new TestCallContext());
+
+        Assert.Equal(VoucherStatus.Locked, locked.Lock.Voucher.Status);
+        Assert.Equal(VoucherStatus.Used, used.Status);
+        Assert.Equal("red-1", used.Use.RedemptionId);
+        Assert.Equal(VoucherStatus.Used, retried.Status);
+        Assert.Equal(used.Version, retried.Version);
+        Assert.Equal(StatusCode.FailedPrecondition, await StatusOf(() => usage.ConsumeVoucher(ConsumeOf(id, "lock-1", "red-2"), new TestCallContext())));
+        Assert.Equal(VoucherUnavailableReason.Used, (await usage.LockVoucher(LockOf(id, "lock-2"), new TestCallContext())).Unavailable.Reason);
+        Assert.Equal(1, await h.ScalarAsync("SELECT count(*) FROM voucher_consumptions"));
+        Assert.Equal(1, await h.ScalarAsync("SELECT count(*) FROM issuance_events WHERE sequence = 2"));
+        var wallet = await Claims(h).GetVoucher(new GetVoucherRequest { Person = Person(1), VoucherId = id }, new TestCallContext());
+        Assert.Equal("老王面馆", wallet.Use.MerchantTradeName);
+    }
+
+    [Fact]
+    public async Task Two_redemptions_racing_for_one_voucher_leave_exactly_one_winner()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var id = (await IssueAsync(h, campaign, 1))[0];
+        var usage = Usage(h);
+
+        var attempts = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            var answer = await usage.LockVoucher(LockOf(id, $"lock-{i}"), new TestCallContext());
+            if (answer.ResultCase != LockVoucherResponse.ResultOneofCase.Lock)
+            {
+                return false;
+            }
+
+            await usage.ConsumeVoucher(ConsumeOf(id, $"lock-{i}", $"red-{i}"), new TestCallContext());
+            return true;
+        })).ToList();
+        var results = await Task.WhenAll(attempts);
+
+        // Consuming without the lock is refused too, whoever tries.
+        var sneaky = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+            StatusOf(() => usage.ConsumeVoucher(ConsumeOf(id, "lock-none", $"sneak-{i}"), new TestCallContext())))));
+
+        Assert.Equal(1, results.Count(won => won));
+        Assert.All(sneaky, code => Assert.Equal(StatusCode.FailedPrecondition, code));
+        Assert.Equal(1, await h.ScalarAsync("SELECT count(*) FROM voucher_consumptions"));
+        Assert.Equal(3, await h.ScalarAsync($"SELECT status FROM vouchers WHERE voucher_id = '{id}'"));
+    }
+
+    [Fact]
+    public async Task Locks_are_refused_outside_daily_usage_hours_and_granted_inside_them()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        campaign.Campaign.Rounds[0].DailyUsageHours = new DailyTimeWindow
+        {
+            Start = new LocalTimeOfDay { Hour = 9 },
+            End = new LocalTimeOfDay { Hour = 22 },
+        };
+        var id = (await IssueAsync(h, campaign, 1))[0];
+        var usage = Usage(h);
+
+        h.Clock.Set(new DateTimeOffset(2023, 4, 22, 22, 0, 0, TimeSpan.FromHours(8)));
+        var late = await usage.LockVoucher(LockOf(id, "lock-late"), new TestCallContext());
+        var usableLate = await usage.ListUsableVouchers(new ListUsableVouchersRequest { Person = Person(1) }, new TestCallContext());
+        h.Clock.Set(new DateTimeOffset(2023, 4, 23, 9, 0, 0, TimeSpan.FromHours(8)));
+        var usableMorning = await usage.ListUsableVouchers(new ListUsableVouchersRequest { Person = Person(1) }, new TestCallContext());
+        var morning = await usage.LockVoucher(LockOf(id, "lock-morning"), new TestCallContext());
+
+        Assert.Equal(VoucherUnavailableReason.OutsideUsageHours, late.Unavailable.Reason);
+        Assert.Equal(VoucherStatus.Unused, late.Unavailable.Voucher.Status);
+        Assert.Empty(usableLate.Vouchers);
+        Assert.Equal(id, Assert.Single(usableMorning.Vouchers).VoucherId);
+        Assert.Equal(LockVoucherResponse.ResultOneofCase.Lock, morning.ResultCase);
+    }
+
+    [Fact]
+    public async Task A_lock_belongs_to_its_holder_blocks_others_until_released_or_lapsed_and_is_extended_by_its_own_retry()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var id = (await IssueAsync(h, campaign, 1))[0];
+        var usage = Usage(h);
+
+        Assert.Equal(VoucherUnavailableReason.NotHolder, (await usage.LockVoucher(LockOf(id, "a", Person(2)), new TestCallContext())).Unavailable.Reason);
+        var first = await usage.LockVoucher(LockOf(id, "a", Person(1)), new TestCallContext());
+        Assert.Equal(VoucherUnavailableReason.Locked, (await usage.LockVoucher(LockOf(id, "b"), new TestCallContext())).Unavailable.Reason);
+        h.Clock.Advance(TimeSpan.FromSeconds(20));
+        var extended = await usage.LockVoucher(LockOf(id, "a"), new TestCallContext());
+        Assert.True(extended.Lock.ExpiresAt.ToDateTimeOffset() > first.Lock.ExpiresAt.ToDateTimeOffset());
+
+        // Releasing someone else's lock changes nothing; the holder's release frees the voucher.
+        Assert.Equal(VoucherStatus.Locked, (await usage.ReleaseVoucher(new ReleaseVoucherRequest { VoucherId = id, LockId = "b" }, new TestCallContext())).Status);
+        Assert.Equal(VoucherStatus.Unused, (await usage.ReleaseVoucher(new ReleaseVoucherRequest { VoucherId = id, LockId = "a" }, new TestCallContext())).Status);
+        Assert.Equal(VoucherStatus.Unused, (await usage.ReleaseVoucher(new ReleaseVoucherRequest { VoucherId = id, LockId = "a" }, new TestCallContext())).Status);
+
+        await usage.LockVoucher(LockOf(id, "b"), new TestCallContext());
+        h.Clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(LockVoucherResponse.ResultOneofCase.Lock, (await usage.LockVoucher(LockOf(id, "c"), new TestCallContext())).ResultCase);
+        Assert.Equal(StatusCode.FailedPrecondition, await StatusOf(() => usage.ConsumeVoucher(ConsumeOf(id, "b", "red-b"), new TestCallContext())));
+        Assert.Equal(VoucherStatus.Used, (await usage.ConsumeVoucher(ConsumeOf(id, "c", "red-c"), new TestCallContext())).Status);
+    }
+
+    [Fact]
+    public async Task A_reinstated_voucher_is_unused_again_once_per_reversal_or_expired_when_its_validity_has_ended()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var ids = await IssueAsync(h, campaign, 2);
+        var usage = Usage(h);
+        foreach (var (id, n) in ids.Select((id, n) => (id, n)))
+        {
+            await usage.LockVoucher(LockOf(id, $"l{n}"), new TestCallContext());
+            await usage.ConsumeVoucher(ConsumeOf(id, $"l{n}", $"r{n}"), new TestCallContext());
+        }
+
+        var reinstate = new ReinstateVoucherRequest { VoucherId = ids[0], RedemptionId = "r0", ReversalId = "rev-0", Reason = "voided" };
+        Assert.Equal(StatusCode.FailedPrecondition, await StatusOf(() => usage.ReinstateVoucher(new ReinstateVoucherRequest { VoucherId = ids[0], RedemptionId = "r1", ReversalId = "rev-x", Reason = "x" }, new TestCallContext())));
+        var back = await usage.ReinstateVoucher(reinstate, new TestCallContext());
+        var retried = await usage.ReinstateVoucher(reinstate, new TestCallContext());
+        Assert.Equal(VoucherStatus.Unused, back.Status);
+        Assert.Null(back.Use);
+        Assert.Equal(VoucherStatus.Unused, retried.Status);
+
+        // Used again by a new redemption after the reversal: still only one live consumption.
+        await usage.LockVoucher(LockOf(ids[0], "l-again"), new TestCallContext());
+        Assert.Equal(VoucherStatus.Used, (await usage.ConsumeVoucher(ConsumeOf(ids[0], "l-again", "r-again"), new TestCallContext())).Status);
+        Assert.Equal(1, await h.ScalarAsync($"SELECT count(*) FROM voucher_consumptions WHERE voucher_id = '{ids[0]}' AND reversed_at IS NULL"));
+
+        h.Clock.Set(Opens.AddDays(30));
+        var late = await usage.ReinstateVoucher(new ReinstateVoucherRequest { VoucherId = ids[1], RedemptionId = "r1", ReversalId = "rev-1", Reason = "refund" }, new TestCallContext());
+        Assert.Equal(VoucherStatus.Expired, late.Status);
+        Assert.Equal(1, await h.ScalarAsync("SELECT count(*) FROM vouchers WHERE status = 4"));
+    }
+
+    [Fact]
+    public async Task Presentation_codes_resolve_to_their_voucher_until_they_lapse_or_are_replaced()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var id = (await IssueAsync(h, campaign, 1))[0];
+        var usage = Usage(h);
+        var claims = Claims(h);
+
+        var code = await claims.CreatePresentationCode(new CreatePresentationCodeRequest { Person = Person(1), VoucherId = id }, new TestCallContext());
+        Assert.Equal(id, (await usage.ResolvePresentationCode(new ResolvePresentationCodeRequest { Token = code.Token }, new TestCallContext())).VoucherId);
+        var newer = await claims.CreatePresentationCode(new CreatePresentationCodeRequest { Person = Person(1), VoucherId = id }, new TestCallContext());
+        Assert.Equal(StatusCode.FailedPrecondition, await StatusOf(() => usage.ResolvePresentationCode(new ResolvePresentationCodeRequest { Token = code.Token }, new TestCallContext())));
+        Assert.Equal(id, (await usage.ResolvePresentationCode(new ResolvePresentationCodeRequest { Token = newer.Token }, new TestCallContext())).VoucherId);
+        h.Clock.Advance(h.Options.Value.PresentationCodeLifetime);
+        Assert.Equal(StatusCode.FailedPrecondition, await StatusOf(() => usage.ResolvePresentationCode(new ResolvePresentationCodeRequest { Token = newer.Token }, new TestCallContext())));
+        Assert.Equal(StatusCode.NotFound, await StatusOf(() => usage.ResolvePresentationCode(new ResolvePresentationCodeRequest { Token = "nope" }, new TestCallContext())));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.ResolvePresentationCode(new ResolvePresentationCodeRequest(), new TestCallContext())));
+    }
+
+    [Fact]
+    public async Task Usage_calls_refuse_missing_ids_bad_ttls_and_unknown_vouchers()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var id = (await IssueAsync(h, campaign, 1))[0];
+        var usage = Usage(h);
+        var ctx = new TestCallContext();
+
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.ListUsableVouchers(new ListUsableVouchersRequest(), ctx)));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.LockVoucher(LockOf("", "l"), ctx)));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.LockVoucher(LockOf(id, ""), ctx)));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.LockVoucher(new LockVoucherRequest { VoucherId = id, LockId = "l", MerchantId = "m1" }, ctx)));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.LockVoucher(new LockVoucherRequest { VoucherId = id, LockId = "l", MerchantId = "m1", Ttl = Duration.FromTimeSpan(TimeSpan.FromMinutes(6)) }, ctx)));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.LockVoucher(LockOf(id, "l", new PersonIdentity { Phone = "13900000000" }), ctx)));
+        Assert.Equal(StatusCode.NotFound, await StatusOf(() => usage.LockVoucher(LockOf("missing", "l"), ctx)));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.ConsumeVoucher(ConsumeOf(id, "l", ""), ctx)));
+        Assert.Equal(StatusCode.NotFound, await StatusOf(() => usage.ConsumeVoucher(ConsumeOf("missing", "l", "r"), ctx)));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.ReleaseVoucher(new ReleaseVoucherRequest { VoucherId = id }, ctx)));
+        Assert.Equal(StatusCode.NotFound, await StatusOf(() => usage.ReleaseVoucher(new ReleaseVoucherRequest { VoucherId = "missing", LockId = "l" }, ctx)));
+        Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.ReinstateVoucher(new ReinstateVoucherRequest { VoucherId = id, RedemptionId = "r" }, ctx)));
+        Assert.Equal(StatusCode.NotFound, await StatusOf(() => usage.ReinstateVoucher(new ReinstateVoucherRequest { VoucherId = "missing", RedemptionId = "r", ReversalId = "v" }, ctx)));
+    }
+}
