@@ -69,6 +69,7 @@ static async Task RunServerAsync(int port)
     builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
     builder.Services.AddGrpc();
     var app = builder.Build();
+    using var allocationSampler = Environment.GetEnvironmentVariable("GRPCBENCH_ALLOCATION_SAMPLES") == "1" ? new AllocationSampler() : null;
     app.MapPost(EchoPath("raw"), RawEcho.HandleAsync);
     app.MapGrpcService<EchoServiceImpl>();
     await app.RunAsync();
@@ -76,7 +77,8 @@ static async Task RunServerAsync(int port)
     // Read by grpc-echo.sh when profiling: allocation volume and GC pauses are the usual tail-latency suspects.
     Console.WriteLine(string.Create(
         CultureInfo.InvariantCulture,
-        $"GCSTATS allocated_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0}"));
+        $"GCSTATS allocated_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0}"));
+    allocationSampler?.Print();
 }
 
 static void WriteFramedRequest(int payloadSize, string path)
@@ -218,5 +220,50 @@ internal static class RawEcho
         reader.AdvanceTo(body.End);
         response.AppendTrailer("grpc-status", "0");
         await writer.FlushAsync();
+    }
+}
+
+/// <summary>
+/// Counts the runtime's GC allocation-tick samples (one per ~100 KB allocated) by type, so a profile
+/// of where a call's bytes go needs no external tool. Enabled with GRPCBENCH_ALLOCATION_SAMPLES=1.
+/// </summary>
+internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+{
+    private readonly Dictionary<string, long> bytesByType = new(StringComparer.Ordinal);
+
+    public void Print()
+    {
+        lock (bytesByType)
+        {
+            foreach (var (type, bytes) in bytesByType.OrderByDescending(entry => entry.Value).Take(25))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ALLOC {bytes / 1048576.0,8:F1} MB  {type}"));
+            }
+        }
+    }
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+    {
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            // Keyword 0x1 is GC; allocation ticks are only raised at Verbose.
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+    {
+        if (eventData.EventName is null || !eventData.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal) || eventData.PayloadNames is null)
+        {
+            return;
+        }
+
+        var type = eventData.Payload![eventData.PayloadNames.IndexOf("TypeName")] as string ?? "?";
+        var amountIndex = eventData.PayloadNames.IndexOf("AllocationAmount64");
+        var amount = amountIndex >= 0 ? Convert.ToInt64(eventData.Payload[amountIndex], CultureInfo.InvariantCulture) : 100_000;
+        lock (bytesByType)
+        {
+            bytesByType[type] = bytesByType.GetValueOrDefault(type) + amount;
+        }
     }
 }
