@@ -32,7 +32,7 @@ public static class GrpcEndpointRouteBuilderExtensions
         var binder = CreateBinder<TService>(builder, out var registry, out var runtime);
         try
         {
-            bindMethod.MakeGenericMethod(typeof(TService)).Invoke(null, [binder, ServerCallHandlerFactory.CreateActivator<TService>()]);
+            bindMethod.MakeGenericMethod(typeof(TService)).Invoke(null, [binder, ServerCallHandlerFactory.CreateActivator<TService>(builder.ServiceProvider)]);
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
