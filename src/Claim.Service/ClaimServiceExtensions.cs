@@ -47,6 +47,7 @@ public static class ClaimServiceExtensions
         services.AddSingleton<Grpc.IssuanceFeedGrpcService>();
         services.AddSingleton<Usage.VoucherUsageStore>();
         services.AddSingleton<Admin.BlockListStore>();
+        services.AddSingleton<Admin.Reconciler>();
         services.AddSingleton<Grpc.VoucherUsageGrpcService>();
         services.AddSingleton<Grpc.ClaimAdminGrpcService>();
         return services;

@@ -19,6 +19,7 @@ public sealed class ClaimAdminGrpcService(
     BlockListStore blockList,
     WalletStore wallet,
     IdentityKeys identities,
+    Reconciler reconciler,
     TimeProvider time) : ClaimAdminService.ClaimAdminServiceBase
 {
     private const string LatestPauseReasonField = "reason";
@@ -298,6 +299,23 @@ public sealed class ClaimAdminGrpcService(
         report.ReissuedValueCents = reissuedByCategory.Values.Sum();
         report.RemainderCents = Math.Max(0, (plan.Snapshot.Campaign.Settings?.BudgetCents ?? 0) - used - outstanding);
         return report;
+    }
+
+    public override async Task<ReconciliationReport> ReconcileCampaign(ReconcileCampaignRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        if (request.Repair)
+        {
+            RequireWriter(request.Actor);
+        }
+        else
+        {
+            RequireReader(request.Actor);
+        }
+
+        var plan = FindCampaign(request.CampaignId);
+        return await Unavailable(() => reconciler.ReconcileAsync(plan, request.Repair, time.GetUtcNow(), context.CancellationToken));
     }
 
     private static void RequireText(string value, string field)
