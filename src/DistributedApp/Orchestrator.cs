@@ -231,7 +231,7 @@ internal sealed class Orchestrator : IDisposable
             await resource.PrepareAsync(_context, cancellationToken);
             if (resource.CreateProcess(_context) is null)
             {
-                await ProbeUntilHealthyAsync(resource, process: null, cancellationToken);
+                await FollowParentAsync(resource, cancellationToken);
                 return;
             }
 
@@ -253,6 +253,57 @@ internal sealed class Orchestrator : IDisposable
             }
 
             SetState(resource, ResourceState.FailedToStart, message: message);
+        }
+    }
+
+    /// <summary>
+    /// A resource without a process (a database) is healthy while its parent is: when the server goes
+    /// down it waits again, and is probed again once the server is back.
+    /// </summary>
+    private async Task FollowParentAsync(Resource resource, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await ProbeUntilHealthyAsync(resource, process: null, cancellationToken);
+            if (resource.Parent is not { } parent)
+            {
+                return;
+            }
+
+            await WaitUntilAsync(parent.Name, s => s.State != ResourceState.Healthy && s.State != ResourceState.Unhealthy, cancellationToken);
+            var parentState = _app.Notifications.GetSnapshot(parent.Name);
+            SetState(resource, ResourceState.Waiting, message: $"{parent.Name} is {parentState.State}");
+            if (parentState.IsTerminal)
+            {
+                return;
+            }
+
+            await _app.Notifications.WaitForResourceStateAsync(parent.Name, ResourceState.Healthy, cancellationToken);
+        }
+    }
+
+    private async Task WaitUntilAsync(string name, Func<ResourceSnapshot, bool> condition, CancellationToken cancellationToken)
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(ResourceSnapshot snapshot)
+        {
+            if (snapshot.Name == name && condition(snapshot))
+            {
+                changed.TrySetResult();
+            }
+        }
+
+        _app.Notifications.SnapshotChanged += OnChanged;
+        try
+        {
+            if (!condition(_app.Notifications.GetSnapshot(name)))
+            {
+                await changed.Task.WaitAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _app.Notifications.SnapshotChanged -= OnChanged;
         }
     }
 

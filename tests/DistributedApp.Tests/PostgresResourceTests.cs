@@ -60,6 +60,35 @@ public sealed class PostgresResourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_database_waits_while_its_server_restarts_and_is_healthy_again_afterwards()
+    {
+        var builder = DistributedApplication.CreateBuilder(TestSupport.Options(_stateDirectory));
+        builder.AddPostgres("postgres").WithRestart(maxRestarts: 2, delay: TimeSpan.FromMilliseconds(200)).AddDatabase("claimdb");
+        await using var app = builder.Build();
+        var databaseStates = new System.Collections.Concurrent.ConcurrentQueue<ResourceState>();
+        app.Notifications.SnapshotChanged += s =>
+        {
+            if (s.Name == "claimdb")
+            {
+                databaseStates.Enqueue(s.State);
+            }
+        };
+        await TestSupport.StartHealthyAsync(app);
+        var serverPid = app.Notifications.GetSnapshot("postgres").Pid!.Value;
+
+        Assert.True(DistributedApp.Processes.Signals.Send(serverPid, DistributedApp.Processes.Signals.SigKill));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await app.Notifications.WaitForResourceStateAsync("postgres", ResourceState.Restarting, timeout.Token);
+        await app.Notifications.WaitForResourceStateAsync("postgres", ResourceState.Healthy, timeout.Token);
+        await app.Notifications.WaitForResourceStateAsync("claimdb", ResourceState.Healthy, timeout.Token);
+
+        var sequence = databaseStates.SkipWhile(s => s != ResourceState.Healthy).ToList();
+        var collapsed = sequence.Where((state, i) => i == 0 || sequence[i - 1] != state).Take(3);
+        Assert.Equal([ResourceState.Healthy, ResourceState.Waiting, ResourceState.Healthy], collapsed);
+        Assert.Equal(1L, await TestSupport.ScalarAsync(app.GetConnectionString("claimdb"), "SELECT 1::bigint"));
+    }
+
+    [Fact]
     public async Task A_second_app_host_cannot_use_a_state_directory_that_is_in_use()
     {
         await using var first = Declare(out _).Build();
