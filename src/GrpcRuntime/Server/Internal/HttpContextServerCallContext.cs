@@ -19,79 +19,88 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
     /// </summary>
     internal const string EncodingRequestHeader = "grpc-internal-encoding-request";
 
+    // A plain unary call touches only these fields; everything else lives in CallState, allocated
+    // the first time a call needs any of it, so the common call costs one small object.
     private readonly HttpContext httpContext;
-    private readonly IMethod method;
-    private readonly ServiceMethodOptions options;
-    private readonly ServerRuntime runtime;
-
-    private DateTime deadline = DateTime.MaxValue;
-    private CancellationTokenSource? deadlineSource;
-    private CancellationTokenSource? callSource;
-    private Metadata? requestHeaders;
-    private Metadata? responseTrailers;
-    private Dictionary<object, object>? userState;
-    private string? peer;
-    private Status status = Status.DefaultSuccess;
-    private Activity? activity;
-    private long startTimestamp;
-    private bool responseHeadersPrepared;
-    private bool responseHeadersSent;
-    private bool messageWritten;
-    private bool completed;
+    private readonly ServerMethodContext methodContext;
+    private CallState? state;
+    private CallFlags flags;
     private int activeWriteOrRead;
-    private List<object>? ownedObjects;
 
-    public HttpContextServerCallContext(HttpContext httpContext, IMethod method, ServiceMethodOptions options, ServerRuntime runtime)
+    public HttpContextServerCallContext(HttpContext httpContext, ServerMethodContext methodContext)
     {
         this.httpContext = httpContext;
-        this.method = method;
-        this.options = options;
-        this.runtime = runtime;
+        this.methodContext = methodContext;
     }
 
-    public override string Method => method.FullName;
+    [Flags]
+    private enum CallFlags
+    {
+        None = 0,
+        ResponseHeadersPrepared = 1,
+        ResponseHeadersSent = 2,
+        MessageWritten = 4,
+        Completed = 8,
+    }
+
+    public override string Method => methodContext.Method.FullName;
 
     public override string Host => httpContext.Request.Host.Value ?? string.Empty;
 
-    public override string Peer => peer ??= FormatPeer(httpContext.Connection.RemoteIpAddress, httpContext.Connection.RemotePort);
+    public override string Peer => State.Peer ??= FormatPeer(httpContext.Connection.RemoteIpAddress, httpContext.Connection.RemotePort);
 
-    public override DateTime Deadline => deadline;
+    public override DateTime Deadline => state?.Deadline ?? DateTime.MaxValue;
 
-    public override Metadata RequestHeaders => requestHeaders ??= BuildRequestHeaders(httpContext.Request.Headers);
+    public override Metadata RequestHeaders => State.RequestHeaders ??= BuildRequestHeaders(httpContext.Request.Headers);
 
-    public override CancellationToken CancellationToken => (callSource ??= CreateCallSource()).Token;
+    public override CancellationToken CancellationToken => (State.CallSource ??= CreateCallSource()).Token;
 
-    public override Metadata ResponseTrailers => responseTrailers ??= [];
+    public override Metadata ResponseTrailers => State.ResponseTrailers ??= [];
 
     public override Status Status
     {
-        get => status;
-        set => status = value;
+        get => state is null ? Status.DefaultSuccess : state.Status;
+        set => State.Status = value;
     }
 
-    public override WriteOptions? WriteOptions { get; set; }
+    public override WriteOptions? WriteOptions
+    {
+        get => state?.WriteOptions;
+        set
+        {
+            if (value is not null || state is not null)
+            {
+                State.WriteOptions = value;
+            }
+        }
+    }
 
-    public override IDictionary<object, object> UserState => userState ??= [];
+    public override IDictionary<object, object> UserState => State.UserState ??= [];
 
     ServerCallContext IServerCallContextFeature.ServerCallContext => this;
 
-    public ICompressionProvider? RequestDecompressor { get; private set; }
+    public ICompressionProvider? RequestDecompressor => state?.RequestDecompressor;
 
-    public ICompressionProvider? ResponseCompressor { get; private set; }
+    public ICompressionProvider? ResponseCompressor => state?.ResponseCompressor;
 
-    public ServiceMethodOptions Options => options;
+    public ServiceMethodOptions Options => methodContext.Options;
 
     /// <summary>The token runtime reads and writes use: none unless the call needs one, because Kestrel ends the body on abort anyway.</summary>
-    public CancellationToken RuntimeToken => callSource?.Token ?? default;
+    public CancellationToken RuntimeToken => state?.CallSource?.Token ?? default;
 
-    public bool DeadlineExceeded => deadlineSource is { IsCancellationRequested: true };
+    public bool DeadlineExceeded => state?.DeadlineSource is { IsCancellationRequested: true };
+
+    /// <summary>The status code without copying the whole status, for the per-call success check.</summary>
+    public StatusCode StatusCode => state?.Status.StatusCode ?? StatusCode.OK;
+
+    private CallState State => state ??= new CallState();
 
     public override HttpContext GetHttpContext() => httpContext;
 
     public override Task WriteResponseHeadersAsync(Metadata responseHeaders)
     {
         ArgumentNullException.ThrowIfNull(responseHeaders);
-        if (responseHeadersSent || httpContext.Response.HasStarted)
+        if ((flags & CallFlags.ResponseHeadersSent) != 0 || httpContext.Response.HasStarted)
         {
             throw new InvalidOperationException("Response headers can only be sent once per call.");
         }
@@ -109,7 +118,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
         }
 
         PrepareResponseHeaders();
-        responseHeadersSent = true;
+        flags |= CallFlags.ResponseHeadersSent;
         return httpContext.Response.BodyWriter.FlushAsync(RuntimeToken).AsTask();
     }
 
@@ -118,7 +127,6 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
     /// </summary>
     public bool TryStart()
     {
-        startTimestamp = Stopwatch.GetTimestamp();
         StartTelemetry();
         httpContext.Features.Set<IServerCallContextFeature>(this);
 
@@ -133,7 +141,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
             maxBodySize.MaxRequestBodySize = null;
         }
 
-        if (runtime.Stopping.IsCancellationRequested)
+        if (methodContext.Runtime.Stopping.IsCancellationRequested)
         {
             return Reject(new Status(StatusCode.Unavailable, "The server is shutting down."));
         }
@@ -142,15 +150,17 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
         var encoding = headers[GrpcProtocol.EncodingHeader];
         if (encoding.Count > 0 && !StringValues.IsNullOrEmpty(encoding) && encoding.ToString() is var encodingName && encodingName != GrpcProtocol.IdentityEncoding)
         {
-            RequestDecompressor = options.FindProvider(encodingName);
-            if (RequestDecompressor is null)
+            var decompressor = Options.FindProvider(encodingName);
+            if (decompressor is null)
             {
-                response.Headers[GrpcProtocol.AcceptEncodingHeader] = options.AcceptEncoding;
-                return Reject(new Status(StatusCode.Unimplemented, $"Unsupported grpc-encoding value '{encodingName}'. Supported encodings: {options.AcceptEncoding}"));
+                response.Headers[GrpcProtocol.AcceptEncodingHeader] = Options.AcceptEncoding;
+                return Reject(new Status(StatusCode.Unimplemented, $"Unsupported grpc-encoding value '{encodingName}'. Supported encodings: {Options.AcceptEncoding}"));
             }
+
+            State.RequestDecompressor = decompressor;
         }
 
-        if (options.ResponseCompressionAlgorithm is { } algorithm)
+        if (Options.ResponseCompressionAlgorithm is { } algorithm)
         {
             ChooseResponseEncoding(algorithm);
         }
@@ -174,8 +184,8 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
     {
         ThrowIfCompleted();
         PrepareResponseHeaders();
-        MessageFraming.WriteMessage(httpContext.Response.BodyWriter, response, marshaller, options.MaxSendMessageSize, SelectCompressor(WriteOptions), options.ResponseCompressionLevel);
-        messageWritten = true;
+        MessageFraming.WriteMessage(httpContext.Response.BodyWriter, response, marshaller, Options.MaxSendMessageSize, SelectCompressor(WriteOptions), Options.ResponseCompressionLevel);
+        flags |= CallFlags.MessageWritten;
     }
 
     public async Task WriteStreamMessageAsync<TResponse>(TResponse message, Marshaller<TResponse> marshaller, WriteOptions? writeOptions, CancellationToken cancellationToken)
@@ -193,8 +203,8 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
             cancellationToken.ThrowIfCancellationRequested();
             PrepareResponseHeaders();
             var writer = httpContext.Response.BodyWriter;
-            MessageFraming.WriteMessage(writer, message, marshaller, options.MaxSendMessageSize, SelectCompressor(writeOptions ?? WriteOptions), options.ResponseCompressionLevel);
-            messageWritten = true;
+            MessageFraming.WriteMessage(writer, message, marshaller, Options.MaxSendMessageSize, SelectCompressor(writeOptions ?? WriteOptions), Options.ResponseCompressionLevel);
+            flags |= CallFlags.MessageWritten;
             if (writeOptions is null || (writeOptions.Flags & WriteFlags.BufferHint) == 0)
             {
                 using var linked = cancellationToken.CanBeCanceled && token.CanBeCanceled
@@ -214,13 +224,13 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
     {
         if (DeadlineExceeded)
         {
-            status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+            State.Status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
             return;
         }
 
         if (exception is RpcException rpcException)
         {
-            status = rpcException.Status;
+            State.Status = rpcException.Status;
             if (rpcException.Trailers.Count > 0)
             {
                 foreach (var entry in rpcException.Trailers)
@@ -232,43 +242,48 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
             return;
         }
 
-        if (exception is OperationCanceledException && runtime.Stopping.IsCancellationRequested)
+        if (exception is OperationCanceledException && methodContext.Runtime.Stopping.IsCancellationRequested)
         {
-            status = new Status(StatusCode.Unavailable, "The server is shutting down.");
+            State.Status = new Status(StatusCode.Unavailable, "The server is shutting down.");
             return;
         }
 
         if (exception is OperationCanceledException or IOException && httpContext.RequestAborted.IsCancellationRequested)
         {
-            status = new Status(StatusCode.Cancelled, "The client cancelled the call.");
+            State.Status = new Status(StatusCode.Cancelled, "The client cancelled the call.");
             return;
         }
 
-        ServerLog.HandlerError(runtime.Logger, method.FullName, exception);
-        var detail = options.EnableDetailedErrors
+        ServerLog.HandlerError(methodContext.Runtime.Logger, methodContext.Method.FullName, exception);
+        var detail = Options.EnableDetailedErrors
             ? $"Exception was thrown by handler. {exception.GetType().Name}: {exception.Message}"
             : "Exception was thrown by handler.";
-        status = new Status(StatusCode.Unknown, detail, exception);
+        State.Status = new Status(StatusCode.Unknown, detail, exception);
     }
 
     /// <summary>Sends the status (in trailers, or Trailers-Only when nothing was sent) and releases the call's resources.</summary>
     public ValueTask EndCallAsync()
     {
-        if (!completed)
+        if ((flags & CallFlags.Completed) == 0)
         {
-            completed = true;
-            if (DeadlineExceeded && status.StatusCode == StatusCode.OK)
+            flags |= CallFlags.Completed;
+            if (DeadlineExceeded && StatusCode == StatusCode.OK)
             {
-                status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+                State.Status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
             }
 
             WriteStatus();
         }
 
         StopTelemetry();
-        callSource?.Dispose();
-        deadlineSource?.Dispose();
-        return ownedObjects is null ? default : DisposeOwnedAsync();
+        if (state is null)
+        {
+            return default;
+        }
+
+        state.CallSource?.Dispose();
+        state.DeadlineSource?.Dispose();
+        return state.OwnedObjects is null ? default : DisposeOwnedAsync(state.OwnedObjects);
     }
 
     /// <summary>Registers an object created for this call (a service or interceptor instance) to dispose at its end.</summary>
@@ -276,7 +291,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
     {
         if (instance is IDisposable or IAsyncDisposable)
         {
-            (ownedObjects ??= []).Add(instance);
+            (State.OwnedObjects ??= []).Add(instance);
         }
     }
 
@@ -287,8 +302,8 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private bool Reject(Status rejection)
     {
-        ServerLog.CallRejected(runtime.Logger, method.FullName, rejection.StatusCode, rejection.Detail);
-        status = rejection;
+        ServerLog.CallRejected(methodContext.Runtime.Logger, methodContext.Method.FullName, rejection.StatusCode, rejection.Detail);
+        State.Status = rejection;
         return false;
     }
 
@@ -299,15 +314,22 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
         var response = httpContext.Response;
         try
         {
-            var trailersOnly = !messageWritten && !responseHeadersSent && !response.HasStarted;
+            var trailersOnly = (flags & (CallFlags.MessageWritten | CallFlags.ResponseHeadersSent)) == 0 && !response.HasStarted;
             var target = trailersOnly ? response.Headers : TrailersOf(response);
+            if (state is null)
+            {
+                target[GrpcProtocol.StatusTrailer] = GrpcProtocol.StatusCodeToString(StatusCode.OK);
+                return;
+            }
+
+            var status = state.Status;
             target[GrpcProtocol.StatusTrailer] = GrpcProtocol.StatusCodeToString(status.StatusCode);
             if (!string.IsNullOrEmpty(status.Detail))
             {
                 target[GrpcProtocol.MessageTrailer] = GrpcProtocol.PercentEncodeMessage(status.Detail);
             }
 
-            if (responseTrailers is { Count: > 0 })
+            if (state.ResponseTrailers is { Count: > 0 } responseTrailers)
             {
                 foreach (var entry in responseTrailers)
                 {
@@ -317,7 +339,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
         }
         catch (InvalidOperationException ex)
         {
-            ServerLog.StatusWriteFailed(runtime.Logger, method.FullName, ex);
+            ServerLog.StatusWriteFailed(methodContext.Runtime.Logger, methodContext.Method.FullName, ex);
         }
     }
 
@@ -329,17 +351,17 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private void PrepareResponseHeaders()
     {
-        if (responseHeadersPrepared)
+        if ((flags & CallFlags.ResponseHeadersPrepared) != 0)
         {
             return;
         }
 
-        responseHeadersPrepared = true;
-        var headers = httpContext.Response.Headers;
-        if (ResponseCompressor is not null)
+        flags |= CallFlags.ResponseHeadersPrepared;
+        if (ResponseCompressor is { } compressor)
         {
-            headers[GrpcProtocol.EncodingHeader] = ResponseCompressor.EncodingName;
-            headers[GrpcProtocol.AcceptEncodingHeader] = options.AcceptEncoding;
+            var headers = httpContext.Response.Headers;
+            headers[GrpcProtocol.EncodingHeader] = compressor.EncodingName;
+            headers[GrpcProtocol.AcceptEncodingHeader] = Options.AcceptEncoding;
         }
     }
 
@@ -348,21 +370,25 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private void ChooseResponseEncoding(string encodingName)
     {
-        if (responseHeadersPrepared)
+        if ((flags & CallFlags.ResponseHeadersPrepared) != 0)
         {
             return;
         }
 
         if (encodingName == GrpcProtocol.IdentityEncoding)
         {
-            ResponseCompressor = null;
+            if (state is not null)
+            {
+                state.ResponseCompressor = null;
+            }
+
             return;
         }
 
-        var provider = options.FindProvider(encodingName);
+        var provider = Options.FindProvider(encodingName);
         if (provider is not null && ClientAccepts(provider.EncodingName))
         {
-            ResponseCompressor = provider;
+            State.ResponseCompressor = provider;
         }
     }
 
@@ -389,36 +415,39 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private void StartDeadline(TimeSpan timeout)
     {
+        var runtime = methodContext.Runtime;
         var now = runtime.TimeProvider.GetUtcNow().UtcDateTime;
-        deadline = timeout < DateTime.MaxValue - now ? now + timeout : DateTime.MaxValue;
+        var callState = State;
+        callState.Deadline = timeout < DateTime.MaxValue - now ? now + timeout : DateTime.MaxValue;
 
         // CancellationTokenSource timers top out at ~49 days; a longer deadline never fires in practice.
         if (timeout.TotalMilliseconds < uint.MaxValue - 1)
         {
-            deadlineSource = new CancellationTokenSource(timeout, runtime.TimeProvider);
-            callSource = CreateCallSource();
+            callState.DeadlineSource = new CancellationTokenSource(timeout, runtime.TimeProvider);
+            callState.CallSource = CreateCallSource();
         }
     }
 
     private CancellationTokenSource CreateCallSource()
     {
         var aborted = httpContext.RequestAborted;
-        return deadlineSource is null
-            ? CancellationTokenSource.CreateLinkedTokenSource(aborted, runtime.Stopping)
-            : CancellationTokenSource.CreateLinkedTokenSource(aborted, runtime.Stopping, deadlineSource.Token);
+        var stopping = methodContext.Runtime.Stopping;
+        return state?.DeadlineSource is { } deadlineSource
+            ? CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping, deadlineSource.Token)
+            : CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping);
     }
 
     private void ThrowIfCompleted()
     {
-        if (completed)
+        if ((flags & CallFlags.Completed) != 0)
         {
             throw new InvalidOperationException("The call is already complete.");
         }
     }
 
-    private async ValueTask DisposeOwnedAsync()
+    private static async ValueTask DisposeOwnedAsync(List<object> ownedObjects)
     {
-        foreach (var owned in ownedObjects!)
+        foreach (var owned in ownedObjects)
         {
             if (owned is IAsyncDisposable asyncDisposable)
             {
@@ -433,9 +462,14 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private void StartTelemetry()
     {
-        if (ServerInstruments.CallsStarted.Enabled)
+        var metricsEnabled = ServerInstruments.CallsStarted.Enabled || ServerInstruments.CallsCompleted.Enabled || ServerInstruments.CallDuration.Enabled;
+        if (metricsEnabled)
         {
-            ServerInstruments.CallsStarted.Add(1, MethodTags());
+            State.StartTimestamp = Stopwatch.GetTimestamp();
+            if (ServerInstruments.CallsStarted.Enabled)
+            {
+                ServerInstruments.CallsStarted.Add(1, MethodTags());
+            }
         }
 
         if (!GrpcDiagnostics.ActivitySource.HasListeners())
@@ -457,11 +491,18 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
             }
         }
 
-        activity = parent is null
-            ? GrpcDiagnostics.ActivitySource.StartActivity(method.ServiceName + "/" + method.Name, ActivityKind.Server, parentContext)
-            : GrpcDiagnostics.ActivitySource.StartActivity(method.ServiceName + "/" + method.Name, ActivityKind.Server);
-        if (activity is { IsAllDataRequested: true })
+        var activity = parent is null
+            ? GrpcDiagnostics.ActivitySource.StartActivity(methodContext.ActivityName, ActivityKind.Server, parentContext)
+            : GrpcDiagnostics.ActivitySource.StartActivity(methodContext.ActivityName, ActivityKind.Server);
+        if (activity is null)
         {
+            return;
+        }
+
+        State.Activity = activity;
+        if (activity.IsAllDataRequested)
+        {
+            var method = methodContext.Method;
             activity.SetTag("rpc.system", "grpc");
             activity.SetTag("rpc.service", method.ServiceName);
             activity.SetTag("rpc.method", method.Name);
@@ -473,33 +514,38 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
 
     private void StopTelemetry()
     {
-        var code = (int)status.StatusCode;
-        if (activity is not null)
+        if (state?.Activity is { } activity)
         {
-            activity.SetTag("rpc.grpc.status_code", code);
+            var status = state.Status;
+            activity.SetTag("rpc.grpc.status_code", (int)status.StatusCode);
             if (status.StatusCode != StatusCode.OK)
             {
                 activity.SetStatus(ActivityStatusCode.Error, status.Detail);
             }
 
             activity.Dispose();
-            activity = null;
+            state.Activity = null;
         }
 
         if (ServerInstruments.CallsCompleted.Enabled || ServerInstruments.CallDuration.Enabled)
         {
             var tags = MethodTags();
-            tags.Add("rpc.grpc.status_code", code);
+            tags.Add("rpc.grpc.status_code", (int)StatusCode);
             ServerInstruments.CallsCompleted.Add(1, tags);
-            ServerInstruments.CallDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
+
+            // A listener that attached while the call ran has no start time to measure from.
+            if (state is { StartTimestamp: not 0 } timed)
+            {
+                ServerInstruments.CallDuration.Record(Stopwatch.GetElapsedTime(timed.StartTimestamp).TotalSeconds, tags);
+            }
         }
     }
 
     private TagList MethodTags() => new()
     {
         { "rpc.system", "grpc" },
-        { "rpc.service", method.ServiceName },
-        { "rpc.method", method.Name },
+        { "rpc.service", methodContext.Method.ServiceName },
+        { "rpc.method", methodContext.Method.Name },
     };
 
     private static void AppendHeader(IHeaderDictionary headers, Metadata.Entry entry)
@@ -568,5 +614,37 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IServerC
         return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? "ipv6:[" + address.ToString() + "]:" + port.ToString(CultureInfo.InvariantCulture)
             : "ipv4:" + address.ToString() + ":" + port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The per-call state only some calls need: deadlines, metadata, compression, telemetry, owned objects, a non-OK status.</summary>
+    private sealed class CallState
+    {
+        public Status Status { get; set; } = Status.DefaultSuccess;
+
+        public DateTime Deadline { get; set; } = DateTime.MaxValue;
+
+        public CancellationTokenSource? DeadlineSource { get; set; }
+
+        public CancellationTokenSource? CallSource { get; set; }
+
+        public Metadata? RequestHeaders { get; set; }
+
+        public Metadata? ResponseTrailers { get; set; }
+
+        public Dictionary<object, object>? UserState { get; set; }
+
+        public string? Peer { get; set; }
+
+        public WriteOptions? WriteOptions { get; set; }
+
+        public ICompressionProvider? RequestDecompressor { get; set; }
+
+        public ICompressionProvider? ResponseCompressor { get; set; }
+
+        public Activity? Activity { get; set; }
+
+        public long StartTimestamp { get; set; }
+
+        public List<object>? OwnedObjects { get; set; }
     }
 }

@@ -18,6 +18,7 @@ internal abstract class ServerCallHandler<TRequest, TResponse>
         Method = method;
         Options = options;
         Runtime = runtime;
+        MethodContext = new ServerMethodContext(method, options, runtime);
     }
 
     protected Method<TRequest, TResponse> Method { get; }
@@ -25,6 +26,8 @@ internal abstract class ServerCallHandler<TRequest, TResponse>
     protected ServiceMethodOptions Options { get; }
 
     protected ServerRuntime Runtime { get; }
+
+    private ServerMethodContext MethodContext { get; }
 
     protected bool HasInterceptors => Options.Interceptors.Length > 0;
 
@@ -35,7 +38,7 @@ internal abstract class ServerCallHandler<TRequest, TResponse>
             return Task.CompletedTask;
         }
 
-        var context = new HttpContextServerCallContext(httpContext, Method, Options, Runtime);
+        var context = new HttpContextServerCallContext(httpContext, MethodContext);
         if (!context.TryStart())
         {
             return AsTask(context.EndCallAsync());
@@ -213,7 +216,7 @@ internal sealed class UnaryServerCallHandler<TRequest, TResponse>(
 
     private void WriteResponse(TResponse? response, HttpContextServerCallContext context)
     {
-        if (context.DeadlineExceeded || context.Status.StatusCode != StatusCode.OK)
+        if (context.StatusCode != StatusCode.OK || context.DeadlineExceeded)
         {
             return;
         }
@@ -297,7 +300,7 @@ internal sealed class ClientStreamingServerCallHandler<TRequest, TResponse>(
             reader.Complete();
         }
 
-        if (context.DeadlineExceeded || context.Status.StatusCode != StatusCode.OK)
+        if (context.StatusCode != StatusCode.OK || context.DeadlineExceeded)
         {
             return;
         }
