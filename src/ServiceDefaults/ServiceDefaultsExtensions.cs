@@ -17,9 +17,12 @@ public static class ServiceDefaultsExtensions
     public const string HealthPath = "/health";
     public const string AlivePath = "/alive";
 
+    /// <summary>How often the gRPC health service re-runs the health checks.</summary>
+    public static readonly TimeSpan GrpcHealthInterval = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Telemetry (OTLP when configured), health checks (a "self" liveness check; data stores add theirs),
-    /// the gRPC server (with the Health service), and Kestrel endpoints from configuration: the app
+    /// the gRPC server (Health fed by the same checks, reflection), and Kestrel endpoints from configuration: the app
     /// host passes <c>Kestrel__Endpoints__grpc__Url</c> (Protocols Http2, h2c) and
     /// <c>Kestrel__Endpoints__http__Url</c> (Protocols Http1, health and JSON).
     /// </summary>
@@ -31,12 +34,15 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         builder.Services.TryAddTimeProvider();
         builder.Services.AddGrpc();
+        // gRPC health answers from the same checks as /health; polled often so it follows /health closely.
+        builder.Services.AddGrpcHealthChecks(options => options.Interval = GrpcHealthInterval);
+        builder.Services.AddGrpcReflection();
         return builder;
     }
 
     /// <summary>
     /// <c>/health</c> (every check) and <c>/alive</c> (liveness only) in every environment, and the
-    /// gRPC Health service reporting the same checks.
+    /// gRPC Health service reporting the same checks, and server reflection (v1 and v1alpha).
     /// </summary>
     public static TApp MapDefaultEndpoints<TApp>(this TApp app)
         where TApp : IEndpointRouteBuilder
@@ -48,7 +54,8 @@ public static class ServiceDefaultsExtensions
             Predicate = registration => registration.Tags.Contains(HealthTags.Live),
             ResponseWriter = WriteHealthAsync,
         });
-        app.MapGrpcService<GrpcHealthService>();
+        app.MapGrpcHealthService();
+        app.MapGrpcReflectionService();
         return app;
     }
 

@@ -23,14 +23,14 @@ public sealed class ServiceDefaultsTests
         var client = CreateHealthClient(service.GrpcUrl);
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await client.CheckAsync(new HealthCheckRequest())).Status);
+        await GrpcStatusBecomesAsync(client, HealthCheckResponse.Types.ServingStatus.Serving);
 
         failing.On = true;
         var health = await http.GetAsync("/health");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Contains("dependency: Unhealthy - down", await health.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/alive")).StatusCode);
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await client.CheckAsync(new HealthCheckRequest())).Status);
+        await GrpcStatusBecomesAsync(client, HealthCheckResponse.Types.ServingStatus.NotServing);
 
         var unknown = await Assert.ThrowsAsync<RpcException>(async () => await client.CheckAsync(new HealthCheckRequest { Service = "no.such.Service" }));
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
@@ -51,7 +51,7 @@ public sealed class ServiceDefaultsTests
 
         var client = provider.GetRequiredService<Health.HealthClient>();
 
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await client.CheckAsync(new HealthCheckRequest())).Status);
+        await GrpcStatusBecomesAsync(client, HealthCheckResponse.Types.ServingStatus.Serving);
         Assert.Equal(service.GrpcUrl, ServiceDiscovery.GetEndpoint(configuration, ResourceNames.Claim));
         var missing = Assert.Throws<InvalidOperationException>(() => ServiceDiscovery.GetEndpoint(configuration, ResourceNames.Settlement));
         Assert.Contains("services__settlement__grpc__0", missing.Message);
@@ -73,6 +73,47 @@ public sealed class ServiceDefaultsTests
         }
 
         Assert.False(probe.HasListeners());
+    }
+
+    [Fact]
+    public async Task Server_reflection_lists_the_mapped_services()
+    {
+        await using var service = await StartServiceAsync(_ => { });
+        var reflection = new Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(GrpcRuntime.Client.GrpcChannel.ForAddress(service.GrpcUrl));
+
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+
+        var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("grpc.health.v1.Health", names);
+        Assert.Contains("grpc.reflection.v1.ServerReflection", names);
+    }
+
+    private static async Task GrpcStatusBecomesAsync(Health.HealthClient client, HealthCheckResponse.Types.ServingStatus expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HealthCheckResponse.Types.ServingStatus? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = (await client.CheckAsync(new HealthCheckRequest())).Status;
+                if (last == expected)
+                {
+                    return;
+                }
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+                // Not reported yet: the first health poll has not finished.
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"gRPC health stayed {last?.ToString() ?? "unknown"}, expected {expected}");
     }
 
     private static Health.HealthClient CreateHealthClient(Uri grpcUrl) =>
