@@ -362,9 +362,14 @@ public sealed class CampaignGrpcService(
             var basis = campaign.FindRound(request.BasedOnRoundId)
                 ?? throw Refusals.NotFound($"based_on_round_id: round '{request.BasedOnRoundId}' does not exist in campaign {campaign.Record.Id}");
             var problems = new FieldProblems();
+            var opened = campaign.HasOpened(existing, now);
             if (ReferenceEquals(basis, existing))
             {
-                problems.Add("based_on_round_id", "must name an earlier round, not the round being re-sized");
+                // An opened round may be topped up from its own returned value; a re-size needs an earlier round.
+                if (!opened)
+                {
+                    problems.Add("based_on_round_id", "must name an earlier round, not the round being re-sized");
+                }
             }
             else if (campaign.OpensAt(basis) >= campaign.OpensAt(existing))
             {
@@ -380,7 +385,7 @@ public sealed class CampaignGrpcService(
             ValidateCategoryAmounts(request.ReturnedValueByCategory, "returned_value_by_category", campaign, problems);
             problems.ThrowIfAny();
 
-            if (campaign.HasOpened(existing, now))
+            if (opened)
             {
                 Permit(CampaignEditRules.CheckOpenedRoundTopUp(campaign.RulesState, TopUpLines(campaign, existing, request.Allocation), request.ReturnedValueByCategory.Sum(a => a.AmountCents)));
             }
