@@ -39,7 +39,15 @@ internal sealed class StreamingRequestContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        // The HTTP/2 stack may hold the request HEADERS frame back until the body writes something;
+        // a call whose first message comes later (or never) must still reach the server now.
+        await stream.FlushAsync(cancellationToken);
         requestStream.TrySetResult(stream);
+
+        // The HTTP stack cancels the body when the stream ends early (the server answered without
+        // reading everything, or reset the stream); it may wait for this method before completing
+        // the request, so the body must end then rather than wait for the writer.
+        using var registration = cancellationToken.Register(static state => ((StreamingRequestContent)state!).Abort(), this);
         await completion.Task;
     }
 

@@ -155,6 +155,30 @@ public class StreamingCallTests
     }
 
     [Fact]
+    public async Task Streaming_call_reaches_the_server_before_its_first_message()
+    {
+        // The HTTP/2 stack may hold request headers back until the body writes; this used to leave
+        // the odd call unseen by the server, so many calls are started to catch it.
+        var arrivals = 0;
+        await using var server = await RawGrpcServer.StartAsync(context =>
+        {
+            Interlocked.Increment(ref arrivals);
+            RawGrpc.TrailersOnly(context, (int)StatusCode.Unavailable);
+            return Task.CompletedTask;
+        });
+
+        for (var i = 0; i < 200; i++)
+        {
+            using var channel = GrpcChannel.ForAddress(server.Address);
+            using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(TestMethods.ClientStreaming, null, default);
+            var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestMethods.Patience));
+            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        }
+
+        Assert.Equal(200, Volatile.Read(ref arrivals));
+    }
+
+    [Fact]
     public async Task A_write_while_another_is_pending_is_rejected()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
