@@ -79,7 +79,14 @@ public class CampaignValidationTests(CampaignServiceFixture fixture) : IClassFix
         await Refused(StatusCode.FailedPrecondition, () => campaigns.ScheduleRoundAsync(new ScheduleRoundRequest { CampaignId = id, ExpectedVersion = first.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-past", "过去", Seeds.At(2023, 3, 12, 10), Seeds.At(2023, 3, 12, 20), Seeds.DaysFromClaim(7), new AllocationMatrix()) }).ResponseAsync);
         Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
         var second = await campaigns.ScheduleRoundAsync(new ScheduleRoundRequest { CampaignId = id, ExpectedVersion = first.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-2", "第二批", Seeds.At(2023, 3, 20, 10), null, Seeds.DaysFromClaim(7), new AllocationMatrix()) });
-        var moved = await campaigns.UpdateRoundAsync(new UpdateRoundRequest { CampaignId = id, ExpectedVersion = second.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-2", "第二批", Seeds.At(2023, 3, 21, 10), null, Seeds.DaysFromClaim(5), new AllocationMatrix()) });
+        var movedRound = Seeds.Round("r-2", "第二批", Seeds.At(2023, 3, 21, 10), null, Seeds.DaysFromClaim(5), new AllocationMatrix());
+        await Refused(StatusCode.NotFound, () => campaigns.UpdateRoundAsync(new UpdateRoundRequest { CampaignId = id, ExpectedVersion = second.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-9", "无", Seeds.At(2023, 3, 21, 10), null, Seeds.DaysFromClaim(5), new AllocationMatrix()) }).ResponseAsync);
+        var updateProblem = await Refused(StatusCode.InvalidArgument, () => campaigns.UpdateRoundAsync(new UpdateRoundRequest { CampaignId = id, ExpectedVersion = second.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-2", "第二批", Seeds.At(2023, 3, 21, 10), null, Seeds.DaysFromClaim(0), new AllocationMatrix()) }).ResponseAsync);
+        Assert.Contains("round.validity.days_from_claim.days: must be at least 1", updateProblem.Status.Detail);
+        await Refused(StatusCode.InvalidArgument, () => campaigns.UpdateRoundAsync(new UpdateRoundRequest { CampaignId = id, ExpectedVersion = second.Version, Actor = Seeds.Operator }).ResponseAsync);
+        await Refused(StatusCode.Aborted, () => campaigns.UpdateRoundAsync(new UpdateRoundRequest { CampaignId = id, ExpectedVersion = first.Version, Actor = Seeds.Operator, Round = movedRound }).ResponseAsync);
+        await Refused(StatusCode.PermissionDenied, () => campaigns.UpdateRoundAsync(new UpdateRoundRequest { CampaignId = id, ExpectedVersion = second.Version, Actor = Seeds.Auditor, Round = movedRound }).ResponseAsync);
+        var moved = await campaigns.UpdateRoundAsync(new UpdateRoundRequest { CampaignId = id, ExpectedVersion = second.Version, Actor = Seeds.Operator, Round = movedRound });
         Assert.Equal(5, moved.Rounds[1].Validity.DaysFromClaim.Days);
         var cancelled = await campaigns.CancelRoundAsync(new CancelRoundRequest { CampaignId = id, ExpectedVersion = moved.Version, Actor = Seeds.Operator, RoundId = "r-2", Reason = "合并" });
         Assert.Equal(RoundState.Cancelled, cancelled.Rounds.Single(r => r.RoundId == "r-2").State);

@@ -184,6 +184,13 @@ public class MerchantTests(CampaignServiceFixture fixture) : IClassFixture<Campa
         var profile = Profile(7, "catering", "supermarket");
         var updated = await Host.Merchants.UpdateMerchantProfileAsync(new UpdateMerchantProfileRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId, ExpectedVersion = merchant.Version, Profile = profile });
         Assert.Equal(MerchantStatus.PendingReview, updated.Status);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.UpdateMerchantProfileAsync(new UpdateMerchantProfileRequest { Actor = Seeds.Operator, MerchantId = "mch-none", ExpectedVersion = updated.Version, Profile = profile }).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.UpdateMerchantProfileAsync(new UpdateMerchantProfileRequest { Actor = other, MerchantId = merchant.MerchantId, ExpectedVersion = updated.Version, Profile = profile }).ResponseAsync)).StatusCode);
+        var badProfile = profile.Clone();
+        badProfile.UnifiedCreditCode = "123";
+        var profileProblem = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.UpdateMerchantProfileAsync(new UpdateMerchantProfileRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId, ExpectedVersion = updated.Version, Profile = badProfile }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, profileProblem.StatusCode);
+        Assert.Contains("18 characters", profileProblem.Status.Detail);
         Assert.Equal(StatusCode.Aborted, (await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.UpdateMerchantProfileAsync(new UpdateMerchantProfileRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId, ExpectedVersion = merchant.Version, Profile = profile }).ResponseAsync)).StatusCode);
         var listed = await Host.Merchants.ListMerchantsAsync(new ListMerchantsRequest { Actor = Seeds.Auditor, CategoryId = "supermarket", Text = "第7" });
         Assert.Equal(merchant.MerchantId, listed.Merchants.Single().MerchantId);

@@ -262,9 +262,10 @@ public sealed class CampaignGrpcService(
         var actor = Actors.Require(request.Actor, "UpdateRound", ActorRole.Operator);
         return ChangeAsync(request.CampaignId, request.ExpectedVersion, actor, "UpdateRound", AuditSubject.Round, (campaign, now) =>
         {
-            var existing = ExistingRound(campaign, request.Round?.RoundId ?? string.Empty);
-            Permit(CampaignEditRules.Check(campaign.RulesState, CampaignEdit.UnopenedRound, roundOpened: campaign.HasOpened(existing, now)));
+            // A missing round is the caller's malformed request, not an unknown round.
             var round = InputRound(request.Round);
+            var existing = ExistingRound(campaign, round.RoundId);
+            Permit(CampaignEditRules.Check(campaign.RulesState, CampaignEdit.UnopenedRound, roundOpened: campaign.HasOpened(existing, now)));
             round.Resize = existing.Resize;
             var problems = new FieldProblems();
             CampaignValidation.Round(round, campaign, problems);
