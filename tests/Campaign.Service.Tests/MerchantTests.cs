@@ -197,6 +197,36 @@ public class MerchantTests(CampaignServiceFixture fixture) : IClassFixture<Campa
     }
 
     [Fact]
+    public async Task One_binding_code_raced_by_many_cashiers_binds_exactly_one_and_refuses_the_rest_cleanly()
+    {
+        var merchant = await ApprovedMerchantAsync(9, "catering");
+        var codes = await Host.Merchants.IssueStaffBindingCodesAsync(new IssueStaffBindingCodesRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId, Count = 1, ValidFor = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) });
+        var code = codes.Codes.Single().Code;
+
+        var attempts = Enumerable.Range(0, 8).Select(async i =>
+        {
+            try
+            {
+                await Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = $"race-{i}", BindingCode = code, AccountId = $"racer-{i}", Name = "抢" });
+                return StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                return ex.StatusCode;
+            }
+        });
+        var outcomes = await Task.WhenAll(attempts);
+
+        Assert.Single(outcomes, o => o == StatusCode.OK);
+        Assert.All(outcomes.Where(o => o != StatusCode.OK), o => Assert.Contains(o, new[] { StatusCode.FailedPrecondition, StatusCode.Aborted }));
+        var staff = await Host.Merchants.ListStaffAsync(new ListStaffRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId });
+        Assert.Single(staff.Staff);
+
+        var notEnrolled = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.WithdrawMerchantAsync(new WithdrawMerchantRequest { Actor = Seeds.Operator, CampaignId = "cmp-none", MerchantId = merchant.MerchantId, Reason = "not enrolled" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, notEnrolled.StatusCode);
+    }
+
+    [Fact]
     public void Credit_codes_and_binding_codes_follow_their_rules()
     {
         Assert.Null(UnifiedCreditCode.Problem("91350100M000100Y43"));
