@@ -65,4 +65,7 @@ internal static partial class CampaignLog
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Publish of campaign {CampaignId} refused: budget does not balance ({Count} discrepancies)")]
     public static partial void PublishRefused(ILogger logger, string campaignId, int count);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Scheduled move of campaign {CampaignId} not made ({StatusCode}: {Detail}); the next pass looks again")]
+    public static partial void ScheduledTransitionSkipped(ILogger logger, string campaignId, GrpcRuntime.StatusCode statusCode, string detail);
 }

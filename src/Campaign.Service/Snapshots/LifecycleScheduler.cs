@@ -52,9 +52,10 @@ public sealed class LifecycleScheduler(
             {
                 await CampaignGrpcService.ApplyScheduledTransitionAsync(db, snapshots, metrics, logger, campaignId, now, cancellationToken);
             }
-            catch (GrpcRuntime.RpcException)
+            catch (GrpcRuntime.RpcException ex)
             {
-                // Another copy or an operator moved it first; the next pass sees the new state.
+                // Usually another copy or an operator moved it first; a real refusal must still be visible.
+                CampaignLog.ScheduledTransitionSkipped(logger, campaignId, ex.StatusCode, ex.Status.Detail);
             }
         }
     }
