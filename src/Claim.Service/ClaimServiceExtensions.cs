@@ -29,6 +29,8 @@ public static class ClaimServiceExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<IssuedStreamPersister>());
         builder.Services.AddHostedService<StockArmingService>();
         builder.Services.AddHostedService<ExpiryScheduler>();
+        builder.Services.AddOptions<Recovery.RecoveryOptions>().Bind(builder.Configuration.GetSection(Recovery.RecoveryOptions.SectionName));
+        builder.Services.AddHostedService<Recovery.RedisLossWatcher>();
         return builder;
     }
 
@@ -37,6 +39,8 @@ public static class ClaimServiceExtensions
     {
         services.AddSingleton<CampaignCatalog>();
         services.AddSingleton<IdentityKeys>();
+        services.AddOptions<Recovery.RecoveryOptions>();
+        services.AddSingleton<Recovery.CampaignRecovery>();
         services.AddSingleton<StockArmer>();
         services.AddSingleton<DrawDice>(_ => new DrawDice());
         services.AddSingleton<ClaimEngine>();

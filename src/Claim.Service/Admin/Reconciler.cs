@@ -38,7 +38,15 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
         return 1
         """);
 
-    public async Task<ReconciliationReport> ReconcileAsync(CampaignPlan plan, bool repair, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<ReconciliationReport> ReconcileAsync(CampaignPlan plan, bool repair, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await ReconcileAndListAsync(plan, repair, now, cancellationToken)).Report;
+
+    /// <summary>
+    /// Reconciles (and with <paramref name="repair"/> repairs) as <see cref="ReconcileAsync"/> does, and also answers with
+    /// every voucher of the campaign the stream or claimdb proves was issued, for callers that rebuild Redis from it.
+    /// </summary>
+    public async Task<(ReconciliationReport Report, IReadOnlyList<Voucher> Issued)> ReconcileAndListAsync(
+        CampaignPlan plan, bool repair, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var report = new ReconciliationReport { CampaignId = plan.CampaignId, AsOf = Timestamp.FromDateTimeOffset(now) };
@@ -70,7 +78,7 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
 
         await ReconcileCellsAsync(plan, report, streamed.Values.Select(v => v.Voucher).ToList(), stored.Values.ToList(), known.Values.ToList(), repair);
         await ReconcileLimitsAsync(plan, report, known.Values.ToList(), repair);
-        return report;
+        return (report, known.Values.ToList());
     }
 
     private static void Add(ReconciliationReport report, ReconciliationIssue issue)
@@ -83,7 +91,7 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
     }
 
     /// <summary>The cell a voucher was taken from: its channel's own cell if the round has one, else the shared cell.</summary>
-    private static StockCell? CellOf(RoundPlan? round, Voucher voucher)
+    internal static StockCell? CellOf(RoundPlan? round, Voucher voucher)
     {
         var candidates = round?.Cells.Where(c => c.TierId == voucher.TierId && c.CategoryId == voucher.CategoryId).ToList() ?? [];
         return candidates.FirstOrDefault(c => c.ChannelId == voucher.ChannelId) ?? candidates.FirstOrDefault(c => c.ChannelId.Length == 0);

@@ -223,7 +223,7 @@ public sealed class ClaimEngine(
         return Rules.GeoFencing.Contains(plan.Fence, new Rules.GeoPoint(location.Latitude, location.Longitude)) ? null : ClaimRefusalReason.OutOfRegion;
     }
 
-    private static string Fingerprint(string kind, string campaignId, string roundId, string tierId, string categoryId, HashedPerson person)
+    internal static string Fingerprint(string kind, string campaignId, string roundId, string tierId, string categoryId, HashedPerson person)
     {
         var text = string.Join('\n', [kind, campaignId, roundId, tierId, categoryId, person.AccountHash, .. person.MaskedKeys.Select(k => k.KeyHash)]);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];

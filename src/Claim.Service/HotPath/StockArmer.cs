@@ -1,11 +1,19 @@
 using System.Collections.Concurrent;
+using Claim.Service.Recovery;
+using Npgsql;
 using RedisClient;
 
 namespace Claim.Service.HotPath;
 
-/// <summary>Arms round stock in Redis from campaign snapshots (see <see cref="ClaimScripts.Arm"/>).</summary>
-public sealed class StockArmer(RedisDatabase redis)
+/// <summary>
+/// Arms round stock in Redis from campaign snapshots (see <see cref="ClaimScripts.Arm"/>). With a
+/// <paramref name="recovery"/>, a campaign not yet checked in the Redis process now serving is recovered first, so
+/// stock lost with Redis's data is armed again as quantity less what was issued, never at the full quantity.
+/// </summary>
+public sealed class StockArmer(RedisDatabase redis, CampaignRecovery? recovery = null)
 {
+    private const int RecoveryWaits = 1500;
+    private static readonly TimeSpan RecoveryPoll = TimeSpan.FromMilliseconds(200);
     private readonly ConcurrentDictionary<(string Campaign, string Round), long> _armedVersions = new();
 
     /// <summary>Arms every round of the plan that this copy has not armed at the plan's version.</summary>
@@ -29,6 +37,11 @@ public sealed class StockArmer(RedisDatabase redis)
             return;
         }
 
+        if (recovery is not null && !await EnsureCheckedAsync(plan, force))
+        {
+            return;
+        }
+
         var keys = new List<string>(round.Cells.Count + 1) { RedisKeys.Arming(plan.CampaignId, round.RoundId) };
         var arguments = new List<RedisValue>(round.Cells.Count * 2 + 1) { plan.Version };
         foreach (var cell in round.Cells)
@@ -40,5 +53,42 @@ public sealed class StockArmer(RedisDatabase redis)
 
         await redis.ScriptEvaluateAsync(ClaimScripts.Arm, keys, arguments);
         _armedVersions.AddOrUpdate(key, plan.Version, (_, old) => Math.Max(old, plan.Version));
+    }
+
+    /// <summary>
+    /// While another copy recovers the campaign, a claim waiting for the stock is told to retry at once; arming from a
+    /// snapshot waits for the recovery to end instead, since that copy may have armed an older version of the plan.
+    /// </summary>
+    private async Task<bool> EnsureCheckedAsync(CampaignPlan plan, bool force)
+    {
+        for (var waited = 0; ; waited++)
+        {
+            RecoveryOutcome outcome;
+            try
+            {
+                outcome = await recovery!.EnsureCheckedAsync(plan, CancellationToken.None);
+            }
+            catch (NpgsqlException ex) when (force)
+            {
+                throw Errors.Unavailable(CampaignRecovery.RecoveringMessage, ex);
+            }
+
+            if (outcome != RecoveryOutcome.Busy)
+            {
+                return true;
+            }
+
+            if (force)
+            {
+                throw Errors.Unavailable(CampaignRecovery.RecoveringMessage, new InvalidOperationException($"campaign '{plan.CampaignId}' is being recovered by another copy"));
+            }
+
+            if (waited >= RecoveryWaits)
+            {
+                return false;
+            }
+
+            await Task.Delay(RecoveryPoll);
+        }
     }
 }
