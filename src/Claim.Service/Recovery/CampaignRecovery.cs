@@ -177,7 +177,9 @@ public sealed partial class CampaignRecovery(
             keys.Add(RedisKeys.Request(plan.CampaignId, requestId));
             arguments.Add(FingerprintOf(voucher, drawn));
             arguments.Add(RedisValue.FromBytes([(byte)'G', .. bytes]));
-            arguments.Add((voucher.ClaimedAt.ToDateTimeOffset() + retention).ToUnixTimeMilliseconds());
+
+            // Relative to the service's clock, as the claim script's EXPIRE is: the answer lives as long as it had left.
+            arguments.Add(Math.Max(1, (long)(voucher.ClaimedAt.ToDateTimeOffset() + retention - now).TotalMilliseconds));
             if (keys.Count == AnswersPerScript)
             {
                 restored += await FlushAnswersAsync(keys, arguments);
