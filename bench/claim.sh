@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Claim throughput through the Claim service (our gRPC client -> h2c -> hot-path Lua script -> stream ->
-# persister -> claimdb) against the raw Kestrel echo baseline of bench/GrpcBench, measured in the same run
-# with the same client concurrency. Prints both and the ratio.
-# Usage: bash bench/claim.sh   (knobs: REQUESTS CONCURRENCY WARMUP)
+# Claim throughput through the Claim service process (our gRPC client -> h2c -> hot-path Lua script -> stream ->
+# persister -> claimdb, with the Campaign service feeding snapshots) against the raw Kestrel echo baseline of
+# bench/GrpcBench, measured in the same run with the same client concurrency. Prints both and the ratio.
+# Usage: bash bench/claim.sh   (knobs: REQUESTS CONCURRENCY WARMUP (echo requests) WARMUP_SECONDS (claims))
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 requests=${REQUESTS:-50000}
 concurrency=${CONCURRENCY:-64}
 warmup=${WARMUP:-5000}
+warmup_seconds=${WARMUP_SECONDS:-15}
 
 dotnet build bench/GrpcBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 dotnet build bench/ClaimBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
@@ -33,7 +34,7 @@ read -r echo_rps echo_p50 echo_p99 <<<"$("${echo_bench[@]}" client --address "ht
 cleanup
 trap - EXIT
 
-"${claim_bench[@]}" --requests "$requests" --concurrency "$concurrency" --warmup "$warmup" | tee "$workdir.claim"
+"${claim_bench[@]}" --requests "$requests" --concurrency "$concurrency" --warmup-seconds "$warmup_seconds" | tee "$workdir.claim"
 claims_rps=$(sed -n 's/^RESULT claims_per_s=\([0-9.]*\) .*/\1/p' "$workdir.claim")
 rm -f "$workdir.claim"
 
