@@ -31,6 +31,11 @@ public sealed partial class StockArmingService(CampaignCatalog catalog, StockArm
             // The claim script reports an unarmed cell and the engine arms it then.
             LogArmFailed(logger, ex, plan.CampaignId);
         }
+        catch (ObjectDisposedException)
+        {
+            // A snapshot that arrives while the host shuts down finds the Redis connection gone; an exception
+            // escaping this async void handler would take the whole process down.
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Arming stock of campaign {CampaignId} failed; it will be armed on first claim")]
