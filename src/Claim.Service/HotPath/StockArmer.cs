@@ -12,8 +12,9 @@ namespace Claim.Service.HotPath;
 /// </summary>
 public sealed class StockArmer(RedisDatabase redis, CampaignRecovery? recovery = null)
 {
+    private const int ClaimRecoveryWaits = 15;
     private const int RecoveryWaits = 1500;
-    private static readonly TimeSpan RecoveryPoll = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan RecoveryPoll = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentDictionary<(string Campaign, string Round), long> _armedVersions = new();
 
     /// <summary>Arms every round of the plan that this copy has not armed at the plan's version.</summary>
@@ -56,8 +57,9 @@ public sealed class StockArmer(RedisDatabase redis, CampaignRecovery? recovery =
     }
 
     /// <summary>
-    /// While another copy recovers the campaign, a claim waiting for the stock is told to retry at once; arming from a
-    /// snapshot waits for the recovery to end instead, since that copy may have armed an older version of the plan.
+    /// While another copy recovers the campaign, a claim waiting for the stock waits a moment (checking a campaign that
+    /// lost nothing takes milliseconds, and a new campaign is checked as it is first armed) and is then told to retry;
+    /// arming from a snapshot waits for the recovery to end, since that copy may have armed an older version of the plan.
     /// </summary>
     private async Task<bool> EnsureCheckedAsync(CampaignPlan plan, bool force)
     {
@@ -78,7 +80,7 @@ public sealed class StockArmer(RedisDatabase redis, CampaignRecovery? recovery =
                 return true;
             }
 
-            if (force)
+            if (force && waited >= ClaimRecoveryWaits)
             {
                 throw Errors.Unavailable(CampaignRecovery.RecoveringMessage, new InvalidOperationException($"campaign '{plan.CampaignId}' is being recovered by another copy"));
             }
