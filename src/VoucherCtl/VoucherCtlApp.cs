@@ -31,7 +31,8 @@ public static class VoucherCtlApp
         var exit = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, cancellationToken);
         if (output.GetStringBuilder().Length > 0)
         {
-            console.Write(new Text(output.ToString()));
+            // Help text is laid out by System.CommandLine already; written as is, not re-wrapped.
+            console.Profile.Out.Writer.Write(output.ToString());
         }
 
         return exit;
