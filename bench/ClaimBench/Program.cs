@@ -45,9 +45,12 @@ var channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddre
 var clients = channels.Select(c => new ClaimService.ClaimServiceClient(c)).ToList();
 var probes = await BenchCampaign.WaitUntilClaimableAsync(clients[0], campaign);
 
+Console.WriteLine($"round open; warming up for {warmupSeconds} s");
 var warmupUntil = Stopwatch.GetTimestamp() + (long)(warmupSeconds * (double)Stopwatch.Frequency);
 var warm = await RunAsync(clients, campaign, BenchCampaign.AmpleTier, phase: 1, count: int.MaxValue, concurrency, stopAt: warmupUntil);
+var cpuBefore = ProcessCpu.Sample();
 var load = await RunAsync(clients, campaign, BenchCampaign.AmpleTier, phase: 2, requests, concurrency);
+var cpuAfter = ProcessCpu.Sample();
 var loadStopped = Stopwatch.GetTimestamp();
 
 await using var claimDb = NpgsqlDataSource.Create(app.GetConnectionString(ResourceNames.ClaimDb));
@@ -66,7 +69,9 @@ while (stored < acknowledged && Stopwatch.GetElapsedTime(loadStopped) < TimeSpan
 var lag = Stopwatch.GetElapsedTime(loadStopped);
 var distinctRequests = await CountAsync(claimDb, "SELECT count(DISTINCT request_id) FROM vouchers WHERE campaign_id = @campaign", campaign);
 var soldOutWarm = await RunAsync(clients, campaign, BenchCampaign.SoldOutTier, phase: 3, count: Math.Min(soldOutRequests, 10_000), concurrency);
+var soldOutCpuBefore = ProcessCpu.Sample();
 var refused = await RunAsync(clients, campaign, BenchCampaign.SoldOutTier, phase: 4, soldOutRequests, concurrency);
+var soldOutCpuAfter = ProcessCpu.Sample();
 var soldOutGranted = soldOutWarm.Granted + refused.Granted;
 var soldOutSql = $"SELECT count(*) FROM vouchers WHERE campaign_id = @campaign AND tier_id = '{BenchCampaign.SoldOutTier}'";
 long soldOutIssued;
@@ -80,6 +85,8 @@ Console.WriteLine($"warm-up: {warm.Count} claims in {warmupSeconds} s ({warm.Rat
 Console.WriteLine($"claim load: {requests} claims by {requests} distinct users, concurrency {concurrency}, {connections} connection(s)");
 Print("ample stock", load);
 Print("sold out", refused);
+Console.WriteLine("ample stock  " + ProcessCpu.Describe(cpuBefore, cpuAfter, load.Count));
+Console.WriteLine("sold out     " + ProcessCpu.Describe(soldOutCpuBefore, soldOutCpuAfter, refused.Count));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"persistence lag: {lag.TotalMilliseconds:F0} ms until claimdb held {stored} of {acknowledged} acknowledged vouchers"));
 var oversell = Math.Max(0, soldOutIssued - BenchCampaign.SoldOutQuantity);
 Console.WriteLine($"oversell: {oversell} (sold-out tier: {soldOutIssued} issued of {BenchCampaign.SoldOutQuantity}), duplicate request ids: {stored - distinctRequests}, missing: {acknowledged - stored}");

@@ -76,6 +76,38 @@ public sealed class HotPathTests(ClaimFixture fixture)
     }
 
     [Fact]
+    public async Task A_channel_stops_issuing_at_its_allocation_while_the_other_channel_keeps_its_own_share()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000), Tier("t20", 2000, 6000)], [Cell("t50", 100), Cell("t20", 100)]);
+        var settings = campaign.Campaign.Settings;
+        settings.ChannelAllocations.Add(new ChannelAllocation { Channel = new ChannelRef { ChannelId = "unionpay" }, AmountCents = 500_000 });
+        settings.ChannelAllocations.Add(new ChannelAllocation { Channel = new ChannelRef { ChannelId = "bestpay" }, AmountCents = 12_000 });
+        await h.LoadAsync(campaign);
+        PersonIdentity Bestpay(int n) => new() { ChannelId = "bestpay", ChannelAccountId = "bp-" + n, Phone = $"137{n:00000000}", DeviceId = "bp-dev-" + n };
+
+        // 120.00 yuan for bestpay: two 50s (100.00), then a 50 would pass the allocation but a 20 still fits exactly.
+        var first = await h.Engine.ClaimAsync(ClaimFor(campaign, Bestpay(1), "t50"));
+        var second = await h.Engine.ClaimAsync(ClaimFor(campaign, Bestpay(2), "t50"));
+        var overAllocation = await h.Engine.ClaimAsync(ClaimFor(campaign, Bestpay(3), "t50"));
+        var fitsExactly = await h.Engine.ClaimAsync(ClaimFor(campaign, Bestpay(4), "t20"));
+        var spent = await h.Engine.ClaimAsync(ClaimFor(campaign, Bestpay(5), "t20"));
+        var otherChannel = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(6), "t50"));
+        var unlisted = await h.Engine.ClaimAsync(ClaimFor(campaign, new PersonIdentity { ChannelId = "wechat-mini", ChannelAccountId = "wx-7", Phone = "13600000007" }, "t20"));
+
+        Assert.NotNull(first.Voucher);
+        Assert.NotNull(second.Voucher);
+        Assert.Equal(ClaimRefusalReason.SoldOut, overAllocation.Refusal?.Reason);
+        Assert.NotNull(fitsExactly.Voucher);
+        Assert.Equal(ClaimRefusalReason.SoldOut, spent.Refusal?.Reason);
+        Assert.NotNull(otherChannel.Voucher);
+        Assert.Equal(ClaimRefusalReason.SoldOut, unlisted.Refusal?.Reason);
+        var stats = RedisKeys.Stats(campaign.CampaignId);
+        Assert.Equal(12_000, (await h.Redis.HashGetAsync(stats, RedisKeys.ChannelStatField("bestpay"))).ToInt64());
+        Assert.Equal(5_000, (await h.Redis.HashGetAsync(stats, RedisKeys.ChannelStatField("unionpay"))).ToInt64());
+    }
+
+    [Fact]
     public async Task Identity_keys_are_stored_as_keyed_hashes_never_raw()
     {
         var h = await fixture.ResetAsync(AfterOpening);

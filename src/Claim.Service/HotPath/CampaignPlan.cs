@@ -51,10 +51,23 @@ public sealed class CampaignPlan
             ? Rules.DrawWeighting.UniformOverTiers
             : Rules.DrawWeighting.ByRemainingStock;
         EnforceBlockList = rules.EnforceBlockList;
+        _channelAllocations = (details.Settings?.ChannelAllocations ?? [])
+            .Where(a => a.Channel is not null && a.AmountCents > 0)
+            .GroupBy(a => a.Channel.ChannelId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(a => a.AmountCents), StringComparer.Ordinal);
         Rounds = details.Rounds.Select(CompileRound).OrderBy(r => r.OpensAt).ThenBy(r => r.Definition.Sequence).ToList();
     }
 
+    private readonly Dictionary<string, long> _channelAllocations;
+
     public CampaignSnapshot Snapshot { get; }
+
+    /// <summary>
+    /// The face value a channel may issue over the campaign (its allocation); 0 when the campaign does not split the
+    /// budget by channel; -1 for a channel the split leaves out, which has nothing to issue.
+    /// </summary>
+    public long ChannelAllocationCents(string channelId) =>
+        _channelAllocations.Count == 0 ? 0 : _channelAllocations.TryGetValue(channelId, out var cents) ? cents : -1;
 
     public string CampaignId => Snapshot.CampaignId;
 

@@ -346,6 +346,7 @@ public sealed class ClaimEngine(
             target.Drawn ? 1 : 0,
             target.RawPerson.DisplayName ?? string.Empty,
             soldOutIsFinal ? 1 : 0,
+            plan.ChannelAllocationCents(target.RawPerson.ChannelId),
             blockMembers.Count,
         };
         arguments.AddRange(blockMembers.Select(m => (RedisValue)m));

@@ -27,7 +27,7 @@ public static class ClaimScripts
     public const int FixedKeyCount = 7;
 
     /// <summary>Arguments before the identity members.</summary>
-    public const int FixedArgumentCount = 17;
+    public const int FixedArgumentCount = 18;
 
     /// <summary>
     /// KEYS: 1 request, 2 stock, 3 pause hash, 4 campaign block zset, 5 global block zset, 6 stats hash,
@@ -36,9 +36,12 @@ public static class ClaimScripts
     /// (0/1), 6 the round's pause field, 7 refusal decided before the script (0 = none), 8 request-id retention (s),
     /// 9 voucher (protobuf), 10 request id, 11 stats cell field, 12 stats channel field, 13 face value (cents),
     /// 14 drawn (0/1), 15 holder display name, 16 sold out is final (0 = a draw may try another tier),
-    /// 17 identity member count n, 18..17+n identity members ("kind:hash") for the block list,
-    /// then per limit key three arguments: kind ("c" counter, "p" tier pin), max claims, pin value.
-    /// Order of checks: window, pause, pre-decided refusal, block list, tier pins, counters, stock.
+    /// 17 the channel's allocation in cents (0 = not capped, -1 = the channel has none), 18 identity member count n, 19..18+n identity members
+    /// ("kind:hash") for the block list, then per limit key three arguments: kind ("c" counter, "p" tier pin), max
+    /// claims, pin value.
+    /// Order of checks: window, pause, pre-decided refusal, block list, tier pins, counters, channel allocation, stock.
+    /// Every check that usually passes costs one call: the pause hash is read once, and a block list is only searched
+    /// when it exists.
     /// </summary>
     public static RedisScript Claim { get; } = new("""
         local stored = redis.call('HGET', KEYS[1], 'f')
@@ -55,20 +58,23 @@ public static class ClaimScripts
         if now < tonumber(ARGV[3]) then return refuse(1, 0, 0, '') end
         local closes = tonumber(ARGV[4])
         if closes > 0 and now >= closes then return refuse(2, 0, 0, '') end
-        if ARGV[5] == '1' or redis.call('HEXISTS', KEYS[3], 'campaign') == 1 or redis.call('HEXISTS', KEYS[3], ARGV[6]) == 1 then
-          return refuse(8, 0, 0, '')
-        end
+        if ARGV[5] == '1' then return refuse(8, 0, 0, '') end
+        local paused = redis.call('HMGET', KEYS[3], 'campaign', ARGV[6])
+        if paused[1] or paused[2] then return refuse(8, 0, 0, '') end
         local decided = tonumber(ARGV[7])
         if decided > 0 then return refuse(decided, 0, 0, '') end
-        local members = tonumber(ARGV[17])
-        for i = 1, members do
-          local member = ARGV[17 + i]
-          local lapse = redis.call('ZSCORE', KEYS[4], member)
-          if lapse and tonumber(lapse) > now then return refuse(7, 0, 0, '') end
-          lapse = redis.call('ZSCORE', KEYS[5], member)
-          if lapse and tonumber(lapse) > now then return refuse(7, 0, 0, '') end
+        local members = tonumber(ARGV[18])
+        if members > 0 then
+          for list = 4, 5 do
+            if redis.call('EXISTS', KEYS[list]) == 1 then
+              for i = 1, members do
+                local lapse = redis.call('ZSCORE', KEYS[list], ARGV[18 + i])
+                if lapse and tonumber(lapse) > now then return refuse(7, 0, 0, '') end
+              end
+            end
+          end
         end
-        local base = 17 + members
+        local base = 18 + members
         local limits = #KEYS - 7
         for i = 1, limits do
           local a = base + (i - 1) * 3
@@ -86,7 +92,9 @@ public static class ClaimScripts
         end
         local stock = redis.call('GET', KEYS[2])
         if not stock then return {4} end
-        if tonumber(stock) <= 0 then
+        local cap = tonumber(ARGV[17])
+        local spent = cap ~= 0 and (cap < 0 or tonumber(redis.call('HGET', KEYS[6], ARGV[12]) or '0') + tonumber(ARGV[13]) > cap)
+        if tonumber(stock) <= 0 or spent then
           if ARGV[16] == '0' then return {5} end
           return refuse(3, 0, 0, '')
         end

@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace ClaimBench;
+
+/// <summary>
+/// CPU time (user + system) of this process and every process it started, read from /proc, so a run can say where
+/// each claim's CPU went: load generator, Claim service, Redis, PostgreSQL.
+/// </summary>
+internal static class ProcessCpu
+{
+    private static readonly double TicksPerSecond = 100;
+
+    public static Dictionary<string, double> Sample()
+    {
+        var processes = new List<(int Pid, int Parent, string Name, double Seconds)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                var name = NameOf(directory, stat[(stat.IndexOf('(') + 1)..close]);
+                var seconds = (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+                processes.Add((pid, int.Parse(fields[1], CultureInfo.InvariantCulture), name, seconds));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // The process ended while being read.
+            }
+        }
+
+        var ours = new HashSet<int> { Environment.ProcessId };
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var process in processes.Where(p => !ours.Contains(p.Pid) && ours.Contains(p.Parent)))
+            {
+                grew |= ours.Add(process.Pid);
+            }
+        }
+
+        return processes.Where(p => ours.Contains(p.Pid))
+            .GroupBy(p => p.Pid == Environment.ProcessId ? "load generator" : p.Name)
+            .ToDictionary(g => g.Key, g => g.Sum(p => p.Seconds));
+    }
+
+    /// <summary>.NET services all run as "dotnet"; their assembly name tells them apart.</summary>
+    private static string NameOf(string directory, string command)
+    {
+        if (command != "dotnet")
+        {
+            return command;
+        }
+
+        try
+        {
+            var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+            return arguments.Select(Path.GetFileNameWithoutExtension).LastOrDefault(a => a is { Length: > 0 } && !a.StartsWith('-')) ?? command;
+        }
+        catch (IOException)
+        {
+            return command;
+        }
+    }
+
+    public static string Describe(Dictionary<string, double> before, Dictionary<string, double> after, long claims)
+    {
+        var rows = after
+            .Select(a => (a.Key, Seconds: a.Value - before.GetValueOrDefault(a.Key)))
+            .Where(r => r.Seconds > 0.005)
+            .OrderByDescending(r => r.Seconds)
+            .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Key} {r.Seconds * 1_000_000 / claims:F0}"));
+        var total = after.Sum(a => a.Value - before.GetValueOrDefault(a.Key));
+        return string.Create(CultureInfo.InvariantCulture, $"CPU µs per claim: {string.Join(", ", rows)}; total {total * 1_000_000 / claims:F0}");
+    }
+}
