@@ -150,6 +150,15 @@ public sealed class ClaimEngine(
         _ => string.Empty,
     };
 
+    /// <summary>
+    /// Faults a retry with the same request id gets past: the connection, a timeout, or a Redis that is still loading
+    /// its data after a restart (or otherwise says to try again). The caller hears UNAVAILABLE, never UNKNOWN.
+    /// </summary>
+    private static bool IsOutage(Exception ex) =>
+        ex is RedisConnectionException or TimeoutException
+        || (ex is RedisServerException server && (server.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal) || server.Message.StartsWith("BUSY ", StringComparison.Ordinal)));
+
     private static void Require(string value, string field)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -263,7 +272,7 @@ public sealed class ClaimEngine(
 
             return values.Select(v => v.IsNull ? 0 : v.ToInt64()).ToArray();
         }
-        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
+        catch (Exception ex) when (IsOutage(ex))
         {
             throw Errors.Unavailable("the stock store cannot be reached; retry with the same request_id", ex);
         }
@@ -379,7 +388,7 @@ public sealed class ClaimEngine(
                 _ => throw Errors.Unavailable($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take")),
             };
         }
-        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
+        catch (Exception ex) when (IsOutage(ex))
         {
             throw Errors.Unavailable("the stock store cannot be reached; retry with the same request_id", ex);
         }
