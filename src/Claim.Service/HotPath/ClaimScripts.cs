@@ -30,6 +30,8 @@ public static class ClaimScripts
     public const int FixedArgumentCount = 18;
 
     /// <summary>
+    /// The request key holds the 32-character request fingerprint followed by the answer ('G' + voucher, or
+    /// 'R' + refusal), in one string so that recording an answer with its lifetime is one command.
     /// KEYS: 1 request, 2 stock, 3 pause hash, 4 campaign block zset, 5 global block zset, 6 stats hash,
     /// 7 issued stream, 8.. limit keys.
     /// ARGV: 1 fingerprint, 2 now (ms), 3 opens (ms), 4 closes (ms, 0 = never), 5 campaign paused by its state
@@ -44,14 +46,13 @@ public static class ClaimScripts
     /// when it exists.
     /// </summary>
     public static RedisScript Claim { get; } = new("""
-        local stored = redis.call('HGET', KEYS[1], 'f')
+        local stored = redis.call('GET', KEYS[1])
         if stored then
-          if stored ~= ARGV[1] then return {3} end
-          return {2, redis.call('HGET', KEYS[1], 'a')}
+          if string.sub(stored, 1, 32) ~= ARGV[1] then return {3} end
+          return {2, string.sub(stored, 33)}
         end
         local function refuse(reason, index, claimed, bound)
-          redis.call('HSET', KEYS[1], 'f', ARGV[1], 'a', 'R' .. reason .. '|' .. index .. '|' .. claimed .. '|' .. bound)
-          redis.call('EXPIRE', KEYS[1], ARGV[8])
+          redis.call('SET', KEYS[1], ARGV[1] .. 'R' .. reason .. '|' .. index .. '|' .. claimed .. '|' .. bound, 'EX', ARGV[8])
           return {0, reason, index, claimed, bound}
         end
         local now = tonumber(ARGV[2])
@@ -110,8 +111,7 @@ public static class ClaimScripts
         redis.call('HINCRBY', KEYS[6], ARGV[11], 1)
         redis.call('HINCRBY', KEYS[6], ARGV[12], ARGV[13])
         local id = redis.call('XADD', KEYS[7], '*', 'v', ARGV[9], 'r', ARGV[10], 'd', ARGV[14], 'n', ARGV[15])
-        redis.call('HSET', KEYS[1], 'f', ARGV[1], 'a', 'G' .. ARGV[9])
-        redis.call('EXPIRE', KEYS[1], ARGV[8])
+        redis.call('SET', KEYS[1], ARGV[1] .. 'G' .. ARGV[9], 'EX', ARGV[8])
         return {1, id}
         """);
 

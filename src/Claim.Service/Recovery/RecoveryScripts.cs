@@ -23,14 +23,14 @@ public static class RecoveryScripts
         """);
 
     /// <summary>
-    /// Restores request-id answers. KEYS: request keys. ARGV per key: fingerprint, answer, time to live (ms).
+    /// Restores request-id answers in the claim script's form (fingerprint then answer, one string). KEYS: request
+    /// keys. ARGV per key: fingerprint, answer, time to live (ms).
     /// An answer found is replaced: claimdb holds the voucher that request really got.
     /// </summary>
     public static RedisScript RestoreAnswers { get; } = new("""
         for i = 1, #KEYS do
           local a = (i - 1) * 3
-          redis.call('HSET', KEYS[i], 'f', ARGV[a + 1], 'a', ARGV[a + 2])
-          redis.call('PEXPIRE', KEYS[i], ARGV[a + 3])
+          redis.call('SET', KEYS[i], ARGV[a + 1] .. ARGV[a + 2], 'PX', ARGV[a + 3])
         end
         return #KEYS
         """);
