@@ -21,23 +21,7 @@ public sealed class GrpcEndToEndTests(ClaimFixture fixture)
 {
     private static async Task<(WebApplication App, GrpcChannel Channel)> StartAsync(ClaimFixture fixture, ManualClock clock)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:claimdb"] = fixture.Database.ConnectionString,
-            ["ConnectionStrings:redis"] = fixture.Redis.EndPoint,
-            ["Claim:IdentitySecret"] = "e2e-identity-secret-0123456789",
-            ["Claim:PersisterIdleDelay"] = "00:00:00.020",
-            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.AddClaimServices();
-        var app = builder.Build();
-        app.MapClaimServices();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var (app, address) = await InProcessClaimService.StartAsync(fixture, clock, "e2e-identity-secret-0123456789");
         return (app, GrpcChannel.ForAddress(address));
     }
 

@@ -16,61 +16,23 @@ using RedisServer = Claim.Service.Tests.Infrastructure.RedisServer;
 
 namespace VoucherCtl.Tests;
 
-/// <summary>One redis-server and one migrated claimdb for the test class; <see cref="StartAsync"/> empties both and hosts the Claim service on a free port.</summary>
+/// <summary>One redis-server and one migrated claimdb for the test class (the Claim tests' fixture); <see cref="StartAsync"/> empties both and hosts the Claim service on a free port.</summary>
 public sealed class ClaimServiceFixture : IAsyncLifetime
 {
-    public RedisServer Redis { get; private set; } = null!;
+    private readonly ClaimFixture _claim = new();
 
-    public RedisConnection Connection { get; private set; } = null!;
+    public RedisConnection Connection => _claim.Connection;
 
-    public TestDatabase Database { get; private set; } = null!;
+    public NpgsqlDataSource DataSource => _claim.DataSource;
 
-    public NpgsqlDataSource DataSource { get; private set; } = null!;
+    public Task InitializeAsync() => _claim.InitializeAsync();
 
-    public async Task InitializeAsync()
-    {
-        Redis = await RedisServer.StartAsync();
-        Connection = await RedisConnection.ConnectAsync(Redis.EndPoint);
-        Database = await SharedPostgres.CreateDatabaseAsync("voucherctl_tests");
-        DataSource = NpgsqlDataSource.Create(Database.ConnectionString);
-        await using var context = new ClaimDbContext(new DbContextOptionsBuilder<ClaimDbContext>().UseNpgsql(DataSource).Options);
-        await context.Database.MigrateAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Connection.DisposeAsync();
-        await DataSource.DisposeAsync();
-        await Database.DisposeAsync();
-        await Redis.DisposeAsync();
-    }
+    public Task DisposeAsync() => _claim.DisposeAsync();
 
     public async Task<ClaimServiceHost> StartAsync(DateTimeOffset now)
     {
-        await Connection.GetDatabase().ExecuteAsync("FLUSHALL");
-        await using (var truncate = DataSource.CreateCommand(
-            "TRUNCATE vouchers, issuance_events, voucher_consumptions, voucher_reinstatements, presentation_codes, block_list"))
-        {
-            await truncate.ExecuteNonQueryAsync();
-        }
-
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:claimdb"] = Database.ConnectionString,
-            ["ConnectionStrings:redis"] = Redis.EndPoint,
-            ["Claim:IdentitySecret"] = "voucherctl-identity-secret-0123456789",
-            ["Claim:PersisterIdleDelay"] = "00:00:00.020",
-            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<TimeProvider>(new ManualClock(now));
-        builder.AddClaimServices();
-        var app = builder.Build();
-        app.MapClaimServices();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        await _claim.ClearAsync();
+        var (app, address) = await InProcessClaimService.StartAsync(_claim, new ManualClock(now), "voucherctl-identity-secret-0123456789");
         return new ClaimServiceHost(app, address, this);
     }
 }

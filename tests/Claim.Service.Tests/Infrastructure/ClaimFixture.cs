@@ -44,11 +44,17 @@ public sealed class ClaimFixture : IAsyncLifetime
     /// <summary>Empties Redis and every claimdb table and returns a fresh set of service parts on a clock at <paramref name="now"/>.</summary>
     public async Task<Harness> ResetAsync(DateTimeOffset now, int drawSeed = 12345)
     {
+        await ClearAsync();
+        return new Harness(this, new ManualClock(now), drawSeed);
+    }
+
+    /// <summary>Empties Redis and every claimdb table.</summary>
+    public async Task ClearAsync()
+    {
         await Connection.GetDatabase().ExecuteAsync("FLUSHALL");
         await using var truncate = DataSource.CreateCommand(
             "TRUNCATE vouchers, issuance_events, voucher_consumptions, voucher_reinstatements, presentation_codes, block_list");
         await truncate.ExecuteNonQueryAsync();
-        return new Harness(this, new ManualClock(now), drawSeed);
     }
 }
 

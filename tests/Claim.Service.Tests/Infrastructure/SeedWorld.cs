@@ -73,25 +73,11 @@ public sealed class SeedWorld : IAsyncDisposable
         {
             campaign = await CampaignServiceHost.StartAsync(database.ConnectionString, clock);
             var campaignAddress = campaign.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var (app, claimAddress) = await InProcessClaimService.StartAsync(fixture, clock, "seed-rounds-identity-secret-0123", new Dictionary<string, string?>
             {
-                ["ConnectionStrings:claimdb"] = fixture.Database.ConnectionString,
-                ["ConnectionStrings:redis"] = fixture.Redis.EndPoint,
                 ["services:campaign:grpc:0"] = campaignAddress,
-                ["Claim:IdentitySecret"] = "seed-rounds-identity-secret-0123",
-                ["Claim:PersisterIdleDelay"] = "00:00:00.020",
                 ["Claim:ExpiryInterval"] = (expiryInterval ?? TimeSpan.FromHours(1)).ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-                ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-                ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             });
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddSingleton<TimeProvider>(clock);
-            builder.AddClaimServices();
-            var app = builder.Build();
-            app.MapClaimServices();
-            await app.StartAsync();
-            var claimAddress = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
             return new SeedWorld(fixture, database, campaign, app, GrpcChannel.ForAddress(claimAddress), clock);
         }
         catch

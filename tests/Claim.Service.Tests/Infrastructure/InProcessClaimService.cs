@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Claim.Service.Tests.Infrastructure;
+
+/// <summary>
+/// The Claim service as Program.cs builds it (AddClaimServices / MapClaimServices), on Kestrel h2c on a free port,
+/// against the fixture's Redis and claimdb, reading <paramref name="clock"/>.
+/// </summary>
+public static class InProcessClaimService
+{
+    public static async Task<(WebApplication App, string Address)> StartAsync(
+        ClaimFixture fixture, TimeProvider clock, string identitySecret, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(fixture);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        var configuration = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:claimdb"] = fixture.Database.ConnectionString,
+            ["ConnectionStrings:redis"] = fixture.Redis.EndPoint,
+            ["Claim:IdentitySecret"] = identitySecret,
+            ["Claim:PersisterIdleDelay"] = "00:00:00.020",
+            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(clock);
+        builder.AddClaimServices();
+        var app = builder.Build();
+        app.MapClaimServices();
+        await app.StartAsync();
+        return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+    }
+}
