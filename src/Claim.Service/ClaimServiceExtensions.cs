@@ -27,6 +27,7 @@ public static class ClaimServiceExtensions
 
         builder.Services.AddHostedService<CampaignSnapshotSubscriber>();
         builder.Services.AddHostedService(services => services.GetRequiredService<IssuedStreamPersister>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<IssuedStreamTrimmer>());
         builder.Services.AddHostedService<StockArmingService>();
         builder.Services.AddHostedService<ExpiryScheduler>();
         builder.Services.AddOptions<Recovery.RecoveryOptions>().Bind(builder.Configuration.GetSection(Recovery.RecoveryOptions.SectionName));
@@ -46,6 +47,7 @@ public static class ClaimServiceExtensions
         services.AddSingleton<ClaimEngine>();
         services.AddSingleton<VoucherStore>();
         services.AddSingleton<IssuedStreamPersister>();
+        services.AddSingleton<IssuedStreamTrimmer>();
         services.AddSingleton<WalletStore>();
         services.AddSingleton<Grpc.ClaimGrpcService>();
         services.AddSingleton<Grpc.IssuanceFeedGrpcService>();

@@ -230,7 +230,10 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
         }
     }
 
-    /// <summary>Every voucher of the campaign in the issued stream, by voucher id (the stream is never trimmed).</summary>
+    /// <summary>
+    /// Every voucher of the campaign in the issued stream, by voucher id. The stream is trimmed only of entries the
+    /// persister acknowledged, which it does after claimdb committed them, so what is gone from here is read from claimdb.
+    /// </summary>
     private async Task<Dictionary<string, IssuedVoucher>> ReadStreamAsync(string campaignId)
     {
         var vouchers = new Dictionary<string, IssuedVoucher>(StringComparer.Ordinal);

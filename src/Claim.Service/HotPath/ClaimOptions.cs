@@ -28,6 +28,12 @@ public sealed class ClaimOptions
     /// <summary>Entries pending this long with another consumer are taken over (that consumer is presumed dead).</summary>
     public TimeSpan PersisterTakeoverIdle { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How often the issued stream is trimmed of entries every consumer group has read and acknowledged (they are in
+    /// claimdb); zero or less turns trimming off.
+    /// </summary>
+    public TimeSpan StreamTrimInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often unused vouchers past their validity are expired.</summary>
     public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromMinutes(1);
 
