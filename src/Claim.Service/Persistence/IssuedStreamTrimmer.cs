@@ -16,11 +16,11 @@ public sealed partial class IssuedStreamTrimmer(
     TimeProvider time,
     ILogger<IssuedStreamTrimmer> logger) : BackgroundService
 {
-    // The oldest entry a group may still need is its oldest pending one, or with nothing pending the last one it was
-    // given (kept so the bound is always an entry id the group has seen). The stream keeps everything from the
-    // smallest such id over all groups. Finding the bound and trimming happen in one script, so no read, acknowledge
-    // or takeover can slip in between. Ids are compared as (milliseconds, sequence) pairs of decimal strings, by
-    // length and then by text, which is exact where Lua's doubles would not be.
+    // The oldest entry a group may still need is its oldest pending one or, with nothing pending, the first one after
+    // the last it was given. The stream keeps everything from the smallest such id over all groups. Finding the bound
+    // and trimming happen in one script, so no read, acknowledge or takeover can slip in between. Ids are compared as
+    // (milliseconds, sequence) pairs of decimal strings, by length and then by text, which is exact where Lua's
+    // doubles would not be; a sequence too long to add one to exactly keeps the last entry given instead.
     // KEYS: 1 stream. Returns the number of entries removed.
     private static readonly RedisScript TrimScript = new("""
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -32,6 +32,11 @@ public sealed partial class IssuedStreamTrimmer(
           if #aseq ~= #bseq then return #aseq < #bseq end
           return aseq < bseq
         end
+        local function after(id)
+          local ms, seq = string.match(id, '^(%d+)%-(%d+)$')
+          if #seq > 12 then return id end
+          return ms .. '-' .. tostring(tonumber(seq) + 1)
+        end
         local floor = nil
         for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
           local name, delivered
@@ -39,7 +44,7 @@ public sealed partial class IssuedStreamTrimmer(
             if group[i] == 'name' then name = group[i + 1] elseif group[i] == 'last-delivered-id' then delivered = group[i + 1] end
           end
           local pending = redis.call('XPENDING', KEYS[1], name)
-          local keep = delivered
+          local keep = after(delivered)
           if pending[1] > 0 then keep = pending[2] end
           if floor == nil or older(keep, floor) then floor = keep end
         end
