@@ -27,10 +27,13 @@ public static class RoundProposals
         ArgumentNullException.ThrowIfNull(basis);
         ArgumentNullException.ThrowIfNull(available);
         ArgumentNullException.ThrowIfNull(usage);
-        var quantities = new Dictionary<(string Tier, string Category), long>();
+        // The target's cells keep their channel; re-issued vouchers come from a category's pool, which
+        // belongs to no channel, so they are added as shared stock (channel "").
+        var quantities = new Dictionary<(string Tier, string Category, string Channel), long>();
         foreach (var cell in target.Allocation?.Cells ?? [])
         {
-            quantities[(cell.TierId, cell.CategoryId)] = checked(quantities.GetValueOrDefault((cell.TierId, cell.CategoryId)) + cell.Quantity);
+            var key = (cell.TierId, cell.CategoryId, cell.ChannelId);
+            quantities[key] = checked(quantities.GetValueOrDefault(key) + cell.Quantity);
         }
 
         var unallocated = new List<CategoryAmount>();
@@ -41,7 +44,8 @@ public static class RoundProposals
             var (added, leftover) = RoundResizing.Spread(pool.Key, value, weights);
             foreach (var line in added)
             {
-                quantities[(line.TierId, pool.Key)] = checked(quantities.GetValueOrDefault((line.TierId, pool.Key)) + line.Quantity);
+                var key = (line.TierId, pool.Key, string.Empty);
+                quantities[key] = checked(quantities.GetValueOrDefault(key) + line.Quantity);
             }
 
             if (leftover > 0)
@@ -55,30 +59,37 @@ public static class RoundProposals
             .Where(q => q.Value > 0)
             .OrderBy(q => q.Key.Category, StringComparer.Ordinal)
             .ThenByDescending(q => campaign.FindTier(q.Key.Tier)?.FaceValueCents ?? 0)
-            .Select(q => new ProtoCell { TierId = q.Key.Tier, CategoryId = q.Key.Category, Quantity = q.Value }));
+            .ThenBy(q => q.Key.Tier, StringComparer.Ordinal)
+            .ThenBy(q => q.Key.Channel, StringComparer.Ordinal)
+            .Select(q => new ProtoCell { TierId = q.Key.Tier, CategoryId = q.Key.Category, ChannelId = q.Key.Channel, Quantity = q.Value }));
         return new Proposal(matrix, unallocated);
     }
 
     private static List<RoundTierPlan> Weights(CampaignAggregate campaign, RoundDefinition basis, string categoryId, IReadOnlyList<TierCategoryUsage> usage, ResizeStrategy strategy)
     {
+        // A tier split over channels in the earlier round is one weight: usage is reported per tier.
         var weights = new List<RoundTierPlan>();
-        foreach (var cell in (basis.Allocation?.Cells ?? []).Where(c => c.CategoryId == categoryId))
+        var offered = (basis.Allocation?.Cells ?? [])
+            .Where(c => c.CategoryId == categoryId)
+            .GroupBy(c => c.TierId, StringComparer.Ordinal)
+            .Select(g => (TierId: g.Key, Quantity: g.Aggregate(0L, (sum, c) => checked(sum + c.Quantity))));
+        foreach (var (tierId, offeredQuantity) in offered)
         {
-            var tier = campaign.FindTier(cell.TierId);
+            var tier = campaign.FindTier(tierId);
             if (tier is null)
             {
                 continue;
             }
 
-            var quantity = cell.Quantity;
+            var quantity = offeredQuantity;
             if (strategy == ResizeStrategy.ByUsage)
             {
-                var used = usage.Where(u => u.TierId == cell.TierId && u.CategoryId == categoryId).ToList();
+                var used = usage.Where(u => u.TierId == tierId && u.CategoryId == categoryId).ToList();
                 var claimed = used.Sum(u => u.ClaimedCount);
                 quantity = claimed == 0 ? 0 : checked(quantity * used.Sum(u => u.UsedCount)) / claimed;
             }
 
-            weights.Add(new RoundTierPlan(categoryId, cell.TierId, tier.FaceValueCents, quantity));
+            weights.Add(new RoundTierPlan(categoryId, tierId, tier.FaceValueCents, quantity));
         }
 
         return weights;
