@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -77,6 +79,9 @@ public static partial class DatabaseExtensions
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     var context = scope.ServiceProvider.GetRequiredService<TContext>();
+                    // EF reads the history table before creating it and logs that failed read at Error level on a
+                    // fresh database; creating it first (IF NOT EXISTS) makes every read a real one.
+                    await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(stoppingToken);
                     var pending = (await context.Database.GetPendingMigrationsAsync(stoppingToken)).ToList();
                     await context.Database.MigrateAsync(stoppingToken);
                     LogMigrated(logger, typeof(TContext).Name, pending.Count);

@@ -1,6 +1,8 @@
 using Campaign.Service.Data;
 using DistributedApp.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Campaign.Service.Tests;
@@ -68,5 +70,71 @@ public class MigrationTests
         }
 
         Assert.Equal(["c1:1", "c1:2", "c1:3"], payloads);
+    }
+}
+
+/// <summary>Start-up migrations as the service runs them (ServiceDefaults' migration runner), with every log entry kept.</summary>
+public class StartupMigrationLogTests
+{
+    [Fact]
+    public async Task Start_up_migrations_on_a_fresh_database_log_no_failed_migrations_history_query()
+    {
+        await using var database = await SharedPostgres.CreateDatabaseAsync("campaign_startup_log");
+        var captured = new System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)>();
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions
+        {
+            ApplicationName = typeof(CampaignServiceExtensions).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = "Development",
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:campaigndb"] = database.ConnectionString,
+            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddProvider(new CapturingLoggerProvider(captured));
+        builder.AddCampaignServices();
+        await using var app = builder.Build();
+        app.MapCampaignServices();
+        await app.StartAsync();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!captured.Any(e => e.Message.Contains("database schema up to date", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+
+        Assert.Contains(captured, e => e.Message == "CampaignDbContext: database schema up to date (2 migration(s) applied now)");
+        var failedHistoryReads = captured.Where(e => e.Level >= LogLevel.Error && e.Message.Contains("__EFMigrationsHistory", StringComparison.Ordinal)).Select(e => e.Message).ToList();
+        Assert.True(failedHistoryReads.Count == 0, string.Join("\n---\n", failedHistoryReads));
+    }
+
+    private sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> entries) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, entries);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class CapturingLogger(string category, System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> entries) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                entries.Enqueue((category, logLevel, formatter(state, exception)));
+        }
     }
 }
