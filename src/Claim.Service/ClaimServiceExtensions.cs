@@ -38,6 +38,8 @@ public static class ClaimServiceExtensions
     /// <summary>The hot path, the store and the persister, without hosting concerns (tests use this with their own Redis and Postgres).</summary>
     public static IServiceCollection AddClaimCore(this IServiceCollection services)
     {
+        services.AddMetrics();
+        services.AddSingleton<ClaimMetrics>();
         services.AddSingleton<CampaignCatalog>();
         services.AddSingleton<IdentityKeys>();
         services.AddOptions<Recovery.RecoveryOptions>();

@@ -25,12 +25,15 @@ public static class Telemetry
     public static IReadOnlyList<string> ActivitySources { get; } =
         ["Microsoft.AspNetCore", "System.Net.Http", GrpcDiagnostics.ActivitySourceName, RedisClientTelemetry.ActivitySourceName, "Npgsql"];
 
-    /// <summary>Meters collected: ASP.NET Core hosting, Kestrel and routing, HttpClient, the runtime, gRPC, Redis, Npgsql.</summary>
+    /// <summary>
+    /// Meters collected: ASP.NET Core hosting, Kestrel and routing, HttpClient, the runtime, gRPC, Redis, Npgsql, and
+    /// each service's business meter, named after its assembly ("Campaign.Service", "Claim.Service", …).
+    /// </summary>
     public static IReadOnlyList<string> Meters { get; } =
     [
         "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
         "Microsoft.AspNetCore.Diagnostics", "System.Net.Http", "System.Runtime",
-        GrpcDiagnostics.MeterName, RedisClientTelemetry.MeterName, "Npgsql",
+        GrpcDiagnostics.MeterName, RedisClientTelemetry.MeterName, "Npgsql", "*.Service", "Gateway",
     ];
 
     public static bool IsExportEnabled(IConfiguration configuration) =>

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Claim.Service.HotPath;
 using Claim.Service.Tests.Infrastructure;
 using Google.Protobuf.WellKnownTypes;
 using GrpcRuntime;
+using Microsoft.Extensions.DependencyInjection;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
@@ -105,6 +107,48 @@ public sealed class HotPathTests(ClaimFixture fixture)
         var stats = RedisKeys.Stats(campaign.CampaignId);
         Assert.Equal(12_000, (await h.Redis.HashGetAsync(stats, RedisKeys.ChannelStatField("bestpay"))).ToInt64());
         Assert.Equal(5_000, (await h.Redis.HashGetAsync(stats, RedisKeys.ChannelStatField("unionpay"))).ToInt64());
+    }
+
+    [Fact]
+    public async Task Every_decision_is_counted_on_the_claim_meter_with_its_outcome_and_reason()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 1)]);
+        await h.LoadAsync(campaign);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new ClaimMetrics(services.GetRequiredService<IMeterFactory>());
+        var engine = new ClaimEngine(h.Redis, h.Catalog, h.Identities, h.Armer, new DrawDice(new Random(1)), h.Clock, h.Options, metrics);
+        var decisions = new ConcurrentBag<string>();
+        long issued = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var tagged = tags.ToArray().ToDictionary(t => t.Key, t => t.Value?.ToString());
+            if (instrument.Name == "claim.decisions")
+            {
+                decisions.Add($"{tagged["kind"]}/{tagged["outcome"]}/{tagged["reason"]}");
+            }
+            else if (instrument.Name == "claim.value.issued")
+            {
+                Interlocked.Add(ref issued, value);
+            }
+        });
+        listener.Start();
+
+        var request = ClaimFor(campaign, Person(1), "t50");
+        await engine.ClaimAsync(request);
+        await engine.ClaimAsync(request);
+        await engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50"));
+
+        Assert.Equal(["claim/granted/", "claim/refused/SoldOut", "claim/replayed/"], decisions.Order(StringComparer.Ordinal));
+        Assert.Equal(5000, issued);
     }
 
     [Fact]

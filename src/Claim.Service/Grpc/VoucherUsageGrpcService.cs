@@ -9,7 +9,7 @@ using Rules = VoucherRules;
 namespace Claim.Service.Grpc;
 
 /// <summary>claim.v1 VoucherUsageService: what Redemption does to a voucher, each call idempotent on the id it carries.</summary>
-public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKeys identities, TimeProvider time)
+public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKeys identities, TimeProvider time, ClaimMetrics? metrics = null)
     : VoucherUsageService.VoucherUsageServiceBase
 {
     private static readonly TimeSpan MinimumLockTtl = TimeSpan.FromSeconds(1);
@@ -96,6 +96,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             var locked = current.Clone();
             locked.Status = VoucherStatus.Locked;
             locked.Version++;
+            metrics?.Usage("lock");
             return new LockVoucherResponse { Lock = new VoucherLock { Voucher = locked, LockId = request.LockId, ExpiresAt = VoucherUsageStore.Stamp(expires) } };
         }, context.CancellationToken);
         return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
@@ -164,6 +165,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             used.Status = VoucherStatus.Used;
             used.Version++;
             used.Use = new VoucherUse { RedemptionId = request.RedemptionId, MerchantId = request.MerchantId, MerchantTradeName = request.MerchantTradeName, UsedAt = VoucherUsageStore.Stamp(usedAt) };
+            metrics?.Usage("consume");
             return used;
         }, context.CancellationToken);
         return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
@@ -192,6 +194,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             var released = row.Voucher.Clone();
             released.Status = VoucherStatus.Unused;
             released.Version++;
+            metrics?.Usage("release");
             return released;
         }, context.CancellationToken);
         return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
@@ -265,6 +268,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             reinstated.Use = null;
             reinstated.EndedAt = expired ? VoucherUsageStore.Stamp(now) : null;
             reinstated.Version++;
+            metrics?.Usage("reinstate");
             return reinstated;
         }, context.CancellationToken);
         return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");

@@ -25,7 +25,8 @@ public sealed class ClaimEngine(
     StockArmer armer,
     DrawDice dice,
     TimeProvider time,
-    IOptions<ClaimOptions> options)
+    IOptions<ClaimOptions> options,
+    ClaimMetrics? metrics = null)
 {
     private const int DrawAttempts = 5;
     private readonly ClaimOptions _options = options.Value;
@@ -74,8 +75,10 @@ public sealed class ClaimEngine(
 
         var fingerprint = Fingerprint("claim", plan.CampaignId, round.RoundId, tier.TierId, categoryId, person);
         var target = new ClaimTargetPlan(plan, round, tier, categoryId, cell, person, request.Person, request.RequestId, fingerprint, Drawn: false);
-        return await DecideAsync(target, decided, soldOutIsFinal: true)
+        var outcome = await DecideAsync(target, decided, soldOutIsFinal: true)
             ?? throw new InvalidOperationException("A claim's sold-out answer is final.");
+        metrics?.Decided("claim", outcome);
+        return outcome;
     }
 
     public async Task<ClaimOutcome> DrawAsync(DrawVoucherRequest request)
@@ -131,6 +134,7 @@ public sealed class ClaimEngine(
             var outcome = await DecideAsync(target, decided ?? (chosen is null ? ClaimRefusalReason.SoldOut : null), soldOutIsFinal: attempt >= DrawAttempts);
             if (outcome is not null)
             {
+                metrics?.Decided("draw", outcome);
                 return outcome;
             }
         }

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Claim.Service.Persistence;
 
 /// <summary>Expires unused vouchers past their validity on a schedule driven by the injected clock.</summary>
-public sealed partial class ExpiryScheduler(WalletStore wallet, TimeProvider time, IOptions<ClaimOptions> options, ILogger<ExpiryScheduler> logger) : BackgroundService
+public sealed partial class ExpiryScheduler(WalletStore wallet, TimeProvider time, IOptions<ClaimOptions> options, ILogger<ExpiryScheduler> logger, ClaimMetrics? metrics = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,6 +20,7 @@ public sealed partial class ExpiryScheduler(WalletStore wallet, TimeProvider tim
                     if (expired.Count > 0)
                     {
                         LogExpired(logger, expired.Count, expired.FaceValueCents);
+                        metrics?.Expired(expired.Count, expired.FaceValueCents);
                     }
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException)

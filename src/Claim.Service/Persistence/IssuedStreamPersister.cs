@@ -16,7 +16,8 @@ public sealed partial class IssuedStreamPersister(
     VoucherStore store,
     IOptions<ClaimOptions> options,
     TimeProvider time,
-    ILogger<IssuedStreamPersister> logger) : BackgroundService
+    ILogger<IssuedStreamPersister> logger,
+    ClaimMetrics? metrics = null) : BackgroundService
 {
     private readonly ClaimOptions _options = options.Value;
     private bool _groupReady;
@@ -95,6 +96,21 @@ public sealed partial class IssuedStreamPersister(
 
         var inserted = await PersistAsync(entries, cancellationToken);
         await AcknowledgeAsync(entries);
+        if (metrics is not null)
+        {
+            metrics.Persisted(inserted);
+            var now = time.GetUtcNow();
+            foreach (var entry in entries)
+            {
+                // Stream ids start with the Redis clock in milliseconds at XADD, the moment the claim was granted.
+                var dash = entry.Id.IndexOf('-', StringComparison.Ordinal);
+                if (dash > 0 && long.TryParse(entry.Id.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var added))
+                {
+                    metrics.PersistenceLag(now - DateTimeOffset.FromUnixTimeMilliseconds(added));
+                }
+            }
+        }
+
         LogBatch(logger, entries.Count, inserted);
         return entries.Count;
     }

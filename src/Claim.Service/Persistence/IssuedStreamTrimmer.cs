@@ -14,7 +14,8 @@ public sealed partial class IssuedStreamTrimmer(
     RedisDatabase redis,
     IOptions<ClaimOptions> options,
     TimeProvider time,
-    ILogger<IssuedStreamTrimmer> logger) : BackgroundService
+    ILogger<IssuedStreamTrimmer> logger,
+    ClaimMetrics? metrics = null) : BackgroundService
 {
     // The oldest entry a group may still need is its oldest pending one or, with nothing pending, the first one after
     // the last it was given. The stream keeps everything from the smallest such id over all groups. Finding the bound
@@ -61,6 +62,7 @@ public sealed partial class IssuedStreamTrimmer(
         if (removed > 0)
         {
             LogTrimmed(logger, removed, _options.IssuedStreamKey);
+            metrics?.Trimmed(removed);
         }
 
         return removed;

@@ -37,7 +37,8 @@ public sealed partial class CampaignRecovery(
     TimeProvider time,
     IOptions<ClaimOptions> claimOptions,
     IOptions<RecoveryOptions> recoveryOptions,
-    ILogger<CampaignRecovery> logger)
+    ILogger<CampaignRecovery> logger,
+    ClaimMetrics? metrics = null)
 {
     /// <summary>The message a claim gets while its campaign is being recovered.</summary>
     public const string RecoveringMessage = "claims of this campaign are recovering after a Redis data loss; retry with the same request_id";
@@ -86,6 +87,7 @@ public sealed partial class CampaignRecovery(
             }
 
             await RecoverAsync(plan, runId, cancellationToken);
+            metrics?.Recovered();
             return RecoveryOutcome.Recovered;
         }
         finally
