@@ -47,21 +47,6 @@ public static partial class DatabaseExtensions
         return builder;
     }
 
-    /// <summary>Whether this context's migrations have been applied in this process.</summary>
-    internal sealed class MigrationState<TContext>
-        where TContext : DbContext
-    {
-        private volatile string? _error;
-
-        public bool IsApplied { get; private set; }
-
-        public string? Error => _error;
-
-        public void MarkApplied() => IsApplied = true;
-
-        public void MarkFailed(string error) => _error = error;
-    }
-
     /// <summary>Applies pending migrations once the database answers, retrying while it does not.</summary>
     internal sealed partial class MigrationRunner<TContext>(
         IServiceScopeFactory scopes,
@@ -132,4 +117,25 @@ public sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCh
             return new HealthCheckResult(context.Registration.FailureStatus, "PostgreSQL did not answer.", ex);
         }
     }
+}
+
+/// <summary>
+/// Whether this context's migrations have been applied in this process. Background work that reads the database from
+/// start-up waits on <see cref="WhenAppliedAsync"/>, so it never queries tables a fresh database does not have yet.
+/// </summary>
+public sealed class MigrationState<TContext>
+    where TContext : DbContext
+{
+    private readonly TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile string? _error;
+
+    public bool IsApplied => _applied.Task.IsCompleted;
+
+    public string? Error => _error;
+
+    public Task WhenAppliedAsync(CancellationToken cancellationToken) => _applied.Task.WaitAsync(cancellationToken);
+
+    internal void MarkApplied() => _applied.TrySetResult();
+
+    internal void MarkFailed(string error) => _error = error;
 }

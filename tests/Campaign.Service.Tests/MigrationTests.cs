@@ -107,6 +107,9 @@ public class StartupMigrationLogTests
             {
                 await Task.Delay(50);
             }
+
+            // Let the lifecycle scheduler make a few passes: it used to query campaigns before the tables existed.
+            await Task.Delay(Campaign.Service.Snapshots.LifecycleScheduler.Interval * 4);
         }
         finally
         {
@@ -114,8 +117,12 @@ public class StartupMigrationLogTests
         }
 
         Assert.Contains(captured, e => e.Message == "CampaignDbContext: database schema up to date (2 migration(s) applied now)");
-        var failedHistoryReads = captured.Where(e => e.Level >= LogLevel.Error && e.Message.Contains("__EFMigrationsHistory", StringComparison.Ordinal)).Select(e => e.Message).ToList();
-        Assert.True(failedHistoryReads.Count == 0, string.Join("\n---\n", failedHistoryReads));
+        // The readiness check is Unhealthy while migrations run, and the health service logs that at Error by design.
+        var errors = captured
+            .Where(e => e.Level >= LogLevel.Error && e.Category != "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService")
+            .Select(e => $"{e.Category}: {e.Message}")
+            .ToList();
+        Assert.True(errors.Count == 0, string.Join("\n---\n", errors));
     }
 
     private sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> entries) : ILoggerProvider

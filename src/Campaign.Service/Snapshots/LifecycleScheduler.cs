@@ -2,6 +2,7 @@ using Campaign.Service.Data;
 using Campaign.Service.Domain;
 using Campaign.Service.Grpc;
 using Microsoft.EntityFrameworkCore;
+using ServiceDefaults;
 using Vouchers.Campaign.V1;
 
 namespace Campaign.Service.Snapshots;
@@ -15,12 +16,14 @@ public sealed class LifecycleScheduler(
     SnapshotCache snapshots,
     CampaignMetrics metrics,
     TimeProvider timeProvider,
-    ILogger<LifecycleScheduler> logger) : BackgroundService
+    ILogger<LifecycleScheduler> logger,
+    MigrationState<CampaignDbContext> schema) : BackgroundService
 {
     public static TimeSpan Interval { get; } = TimeSpan.FromMilliseconds(500);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await schema.WhenAppliedAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -1,14 +1,21 @@
 using Claim.Service.HotPath;
 using Microsoft.Extensions.Options;
+using Claim.Service.Data;
 using Npgsql;
+using ServiceDefaults;
 
 namespace Claim.Service.Persistence;
 
 /// <summary>Expires unused vouchers past their validity on a schedule driven by the injected clock.</summary>
-public sealed partial class ExpiryScheduler(WalletStore wallet, TimeProvider time, IOptions<ClaimOptions> options, ILogger<ExpiryScheduler> logger, ClaimMetrics? metrics = null) : BackgroundService
+public sealed partial class ExpiryScheduler(WalletStore wallet, TimeProvider time, IOptions<ClaimOptions> options, ILogger<ExpiryScheduler> logger, ClaimMetrics? metrics = null, MigrationState<ClaimDbContext>? schema = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (schema is not null)
+        {
+            await schema.WhenAppliedAsync(stoppingToken);
+        }
+
         using var timer = new PeriodicTimer(options.Value.ExpiryInterval, time);
         try
         {

@@ -1,7 +1,9 @@
 using Claim.Service.HotPath;
 using Microsoft.Extensions.Options;
+using Claim.Service.Data;
 using Npgsql;
 using RedisClient;
+using ServiceDefaults;
 using Vouchers.Claim.V1;
 
 namespace Claim.Service.Persistence;
@@ -17,7 +19,8 @@ public sealed partial class IssuedStreamPersister(
     IOptions<ClaimOptions> options,
     TimeProvider time,
     ILogger<IssuedStreamPersister> logger,
-    ClaimMetrics? metrics = null) : BackgroundService
+    ClaimMetrics? metrics = null,
+    MigrationState<ClaimDbContext>? schema = null) : BackgroundService
 {
     private readonly ClaimOptions _options = options.Value;
     private bool _groupReady;
@@ -124,6 +127,12 @@ public sealed partial class IssuedStreamPersister(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Vouchers wait in the stream until claimdb has its tables; nothing is read from it before.
+        if (schema is not null)
+        {
+            await schema.WhenAppliedAsync(stoppingToken);
+        }
+
         var ownPending = true;
         while (!stoppingToken.IsCancellationRequested)
         {
