@@ -16,29 +16,22 @@ public sealed partial class ExpiryScheduler(WalletStore wallet, TimeProvider tim
             await schema.WhenAppliedAsync(stoppingToken);
         }
 
-        using var timer = new PeriodicTimer(options.Value.ExpiryInterval, time);
-        try
+        await PeriodicWork.RunAsync(
+            options.Value.ExpiryInterval,
+            time,
+            ExpireDueAsync,
+            ex => ex is NpgsqlException or TimeoutException,
+            ex => LogFailed(logger, ex),
+            stoppingToken);
+    }
+
+    private async Task ExpireDueAsync(CancellationToken cancellationToken)
+    {
+        var expired = await wallet.ExpireAsync(time.GetUtcNow(), string.Empty, cancellationToken);
+        if (expired.Count > 0)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    var expired = await wallet.ExpireAsync(time.GetUtcNow(), string.Empty, stoppingToken);
-                    if (expired.Count > 0)
-                    {
-                        LogExpired(logger, expired.Count, expired.FaceValueCents);
-                        metrics?.Expired(expired.Count, expired.FaceValueCents);
-                    }
-                }
-                catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-                {
-                    LogFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
+            LogExpired(logger, expired.Count, expired.FaceValueCents);
+            metrics?.Expired(expired.Count, expired.FaceValueCents);
         }
     }
 

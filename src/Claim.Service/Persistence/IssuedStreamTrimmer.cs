@@ -76,26 +76,14 @@ public sealed partial class IssuedStreamTrimmer(
             return;
         }
 
-        using var timer = new PeriodicTimer(_options.StreamTrimInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await TrimOnceAsync();
-                }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
-                {
-                    // Trimming later removes the same entries; nothing is lost by skipping a tick.
-                    LogFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
+        // Trimming later removes the same entries; nothing is lost by skipping a tick.
+        await PeriodicWork.RunAsync(
+            _options.StreamTrimInterval,
+            time,
+            _ => TrimOnceAsync(),
+            ex => ex is RedisException or TimeoutException,
+            ex => LogFailed(logger, ex),
+            stoppingToken);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trimmed {Count} persisted entries from the issued stream {Stream}")]
