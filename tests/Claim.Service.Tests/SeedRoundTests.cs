@@ -48,6 +48,17 @@ public sealed class SeedRoundTests(ClaimFixture fixture)
     private static Task<ClaimOutcome> ClaimAsync(SeedWorld world, string campaignId, PersonIdentity person, string tier, GeoPoint? at = null, string round = "") =>
         world.ClaimAsync(ClaimRequest(campaignId, person, tier, at, round));
 
+    /// <summary>Everyone claims at once, person i the tier <paramref name="tierOf"/>(i): the requests sent, the answers, who got what and who was refused.</summary>
+    private static async Task<(List<ClaimVoucherRequest> Requests, ClaimOutcome[] Outcomes, List<(PersonIdentity Person, Voucher Voucher)> Grants, List<int> Refused)> RushAsync(
+        SeedWorld world, string campaignId, List<PersonIdentity> people, Func<int, string> tierOf)
+    {
+        var requests = Enumerable.Range(0, people.Count).Select(i => ClaimRequest(campaignId, people[i], tierOf(i))).ToList();
+        var outcomes = await SeedWorld.ConcurrentlyAsync(requests, world.ClaimAsync);
+        var grants = Enumerable.Range(0, people.Count).Where(i => outcomes[i].Voucher is not null).Select(i => (people[i], outcomes[i].Voucher)).ToList();
+        var refused = Enumerable.Range(0, people.Count).Where(i => outcomes[i].Voucher is null).ToList();
+        return (requests, outcomes, grants, refused);
+    }
+
     private static Task<ClaimOutcome> DrawAsync(SeedWorld world, string campaignId, PersonIdentity person, string category) =>
         world.DrawAsync(new DrawVoucherRequest { RequestId = Guid.NewGuid().ToString(), CampaignId = campaignId, CategoryId = category, Person = person });
 
@@ -98,11 +109,8 @@ public sealed class SeedRoundTests(ClaimFixture fixture)
         string[] others = ["t-10", "t-20", "t-50", "t-100", "t-200"];
         var people = Enumerable.Range(0, 300).Select(i => Resident(i, i % 3 == 2 ? Bestpay : UnionPay)).ToList();
         string TierOf(int i) => i < 220 ? "t-300" : others[i % 5];
-        var requests = Enumerable.Range(0, 300).Select(i => ClaimRequest(s1.Id, people[i], TierOf(i))).ToList();
-        var first = await SeedWorld.ConcurrentlyAsync(requests, world.ClaimAsync);
+        var (requests, first, grants, soldOut) = await RushAsync(world, s1.Id, people, TierOf);
 
-        var grants = Enumerable.Range(0, 300).Where(i => first[i].Voucher is not null).Select(i => (Person: people[i], first[i].Voucher)).ToList();
-        var soldOut = Enumerable.Range(0, 300).Where(i => first[i].Voucher is null).ToList();
         Assert.Equal(200, grants.Count(g => g.Voucher.TierId == "t-300"));
         Assert.Equal(20, soldOut.Count);
         Assert.All(soldOut, i => Assert.Equal(("t-300", ClaimRefusalReason.SoldOut), (TierOf(i), RefusalOf(first[i]))));
@@ -344,9 +352,7 @@ public sealed class SeedRoundTests(ClaimFixture fixture)
 
         // 260 people rush the 20-yuan tier (250 in stock), 40 take the local-products voucher.
         var people = Enumerable.Range(0, 300).Select(i => Resident(i)).ToList();
-        var first = await SeedWorld.ConcurrentlyAsync(Enumerable.Range(0, 300).ToList(), i => ClaimAsync(world, s4.Id, people[i], i < 260 ? "t-20" : "t-local-100"));
-        var grants = first.Select((o, i) => (Person: people[i], o.Voucher)).Where(g => g.Voucher is not null).ToList();
-        var soldOut = Enumerable.Range(0, 300).Where(i => first[i].Voucher is null).ToList();
+        var (_, first, grants, soldOut) = await RushAsync(world, s4.Id, people, i => i < 260 ? "t-20" : "t-local-100");
         Assert.Equal(250, grants.Count(g => g.Voucher.TierId == "t-20"));
         Assert.Equal(40, grants.Count(g => g.Voucher.TierId == "t-local-100"));
         Assert.Equal(10, soldOut.Count);
@@ -397,9 +403,7 @@ public sealed class SeedRoundTests(ClaimFixture fixture)
 
         // Batch 1: 520 people rush the 200 voucher (500 in stock), 100 take the 100 voucher.
         var people = Enumerable.Range(0, 620).Select(i => Resident(i)).ToList();
-        var first = await SeedWorld.ConcurrentlyAsync(Enumerable.Range(0, 620).ToList(), i => ClaimAsync(world, s5.Id, people[i], i < 520 ? "t-200" : "t-100"));
-        var grants = first.Select((o, i) => (Person: people[i], o.Voucher)).Where(g => g.Voucher is not null).ToList();
-        var soldOut = Enumerable.Range(0, 620).Where(i => first[i].Voucher is null).ToList();
+        var (_, first, grants, soldOut) = await RushAsync(world, s5.Id, people, i => i < 520 ? "t-200" : "t-100");
         Assert.Equal(500, grants.Count(g => g.Voucher.TierId == "t-200"));
         Assert.Equal(100, grants.Count(g => g.Voucher.TierId == "t-100"));
         Assert.Equal(20, soldOut.Count);

@@ -64,6 +64,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
 
         var now = time.GetUtcNow();
         var expires = now + ttl;
+        var changed = false;
         var answer = await store.ChangeAsync(request.VoucherId, async (row, connection, transaction) =>
         {
             var current = row.Current(now);
@@ -96,9 +97,16 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             var locked = current.Clone();
             locked.Status = VoucherStatus.Locked;
             locked.Version++;
-            metrics?.Usage("lock");
+            changed = true;
             return new LockVoucherResponse { Lock = new VoucherLock { Voucher = locked, LockId = request.LockId, ExpiresAt = VoucherUsageStore.Stamp(expires) } };
         }, context.CancellationToken);
+
+        // Counted once committed: a change the commit lost is not a business event.
+        if (changed)
+        {
+            metrics?.Usage("lock");
+        }
+
         return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
     }
 
@@ -112,6 +120,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
         VoucherTimes.RequireId(request.MerchantId, "merchant_id");
         var now = time.GetUtcNow();
         var usedAt = request.UsedAt?.ToDateTimeOffset() ?? now;
+        var changed = false;
         var answer = await store.ChangeAsync(request.VoucherId, async (row, connection, transaction) =>
         {
             var earlier = await VoucherUsageStore.RecordedVoucherAsync(connection, transaction, "voucher_consumptions", "redemption_id", request.RedemptionId, context.CancellationToken);
@@ -165,9 +174,15 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             used.Status = VoucherStatus.Used;
             used.Version++;
             used.Use = new VoucherUse { RedemptionId = request.RedemptionId, MerchantId = request.MerchantId, MerchantTradeName = request.MerchantTradeName, UsedAt = VoucherUsageStore.Stamp(usedAt) };
-            metrics?.Usage("consume");
+            changed = true;
             return used;
         }, context.CancellationToken);
+
+        if (changed)
+        {
+            metrics?.Usage("consume");
+        }
+
         return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
     }
 
@@ -178,6 +193,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
         VoucherTimes.RequireId(request.VoucherId, "voucher_id");
         VoucherTimes.RequireId(request.LockId, "lock_id");
         var now = time.GetUtcNow();
+        var changed = false;
         var answer = await store.ChangeAsync(request.VoucherId, async (row, connection, transaction) =>
         {
             if (row.Voucher.Status != VoucherStatus.Locked || !string.Equals(row.LockId, request.LockId, StringComparison.Ordinal))
@@ -194,9 +210,15 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             var released = row.Voucher.Clone();
             released.Status = VoucherStatus.Unused;
             released.Version++;
-            metrics?.Usage("release");
+            changed = true;
             return released;
         }, context.CancellationToken);
+
+        if (changed)
+        {
+            metrics?.Usage("release");
+        }
+
         return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
     }
 
@@ -208,6 +230,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
         VoucherTimes.RequireId(request.RedemptionId, "redemption_id");
         VoucherTimes.RequireId(request.ReversalId, "reversal_id");
         var now = time.GetUtcNow();
+        var changed = false;
         var answer = await store.ChangeAsync(request.VoucherId, async (row, connection, transaction) =>
         {
             var earlier = await VoucherUsageStore.RecordedVoucherAsync(connection, transaction, "voucher_reinstatements", "reversal_id", request.ReversalId, context.CancellationToken);
@@ -268,9 +291,15 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             reinstated.Use = null;
             reinstated.EndedAt = expired ? VoucherUsageStore.Stamp(now) : null;
             reinstated.Version++;
-            metrics?.Usage("reinstate");
+            changed = true;
             return reinstated;
         }, context.CancellationToken);
+
+        if (changed)
+        {
+            metrics?.Usage("reinstate");
+        }
+
         return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
     }
 
