@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Campaign.Service;
 using Campaign.Service.Data;
 using DistributedApp.Testing;
-using GrpcRuntime.Client;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

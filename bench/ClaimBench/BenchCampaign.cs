@@ -1,5 +1,5 @@
-using GrpcRuntime;
-using GrpcRuntime.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;

@@ -19,7 +19,6 @@ public static class CampaignServiceExtensions
         builder.Services.AddHostedService<SnapshotNotificationListener>();
         builder.Services.AddSingleton<LifecycleScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LifecycleScheduler>());
-        builder.Services.AddGrpc();
         return builder;
     }
 

@@ -22,7 +22,8 @@ public static class ClaimServiceExtensions
         builder.Services.AddClaimCore();
         if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Campaign) is not null)
         {
-            builder.Services.AddGrpcClient<CampaignSnapshotService.CampaignSnapshotServiceClient>(ResourceNames.Campaign);
+            builder.Services.AddServiceGrpcClient<CampaignSnapshotService.CampaignSnapshotServiceClient>(
+                ResourceNames.Campaign, CampaignSnapshotService.Descriptor.FindMethodByName("GetCampaignSnapshot"));
         }
 
         builder.Services.AddHostedService<CampaignSnapshotSubscriber>();

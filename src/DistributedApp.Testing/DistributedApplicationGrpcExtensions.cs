@@ -1,9 +1,9 @@
-using GrpcRuntime;
-using GrpcRuntime.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace DistributedApp.Testing;
 
-/// <summary>Typed gRPC clients for a resource's <c>grpc</c> endpoint (h2c), over our own runtime.</summary>
+/// <summary>Typed gRPC clients for a resource's <c>grpc</c> endpoint (h2c), over Grpc.Net.Client.</summary>
 public static class DistributedApplicationGrpcExtensions
 {
     public const string GrpcEndpointName = "grpc";
@@ -12,7 +12,7 @@ public static class DistributedApplicationGrpcExtensions
     public static GrpcChannel CreateGrpcChannel(this DistributedApplication app, string resourceName, GrpcChannelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(app);
-        return GrpcChannel.ForAddress(app.GetEndpoint(resourceName, GrpcEndpointName), options);
+        return GrpcChannel.ForAddress(app.GetEndpoint(resourceName, GrpcEndpointName), options ?? new GrpcChannelOptions());
     }
 
     /// <summary>A generated client (e.g. <c>ClaimService.ClaimServiceClient</c>) over <paramref name="channel"/>.</summary>

@@ -17,7 +17,10 @@ public static class ServiceDefaultsExtensions
     public const string HealthPath = "/health";
     public const string AlivePath = "/alive";
 
-    /// <summary>How often the gRPC health service re-runs the health checks.</summary>
+    /// <summary>Largest request message a service accepts: the gRPC default, stated so it is a decision.</summary>
+    public const int MaxReceiveMessageSize = 4 * 1024 * 1024;
+
+    /// <summary>How often the gRPC health service re-runs the health checks for Watch streams.</summary>
     public static readonly TimeSpan GrpcHealthInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>
@@ -33,9 +36,19 @@ public static class ServiceDefaultsExtensions
         builder.AddTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         builder.Services.TryAddTimeProvider();
-        builder.Services.AddGrpc();
-        // gRPC health answers from the same checks as /health; polled often so it follows /health closely.
-        builder.Services.AddGrpcHealthChecks(options => options.Interval = GrpcHealthInterval);
+        builder.Services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = MaxReceiveMessageSize;
+            options.EnableDetailedErrors = false;
+        });
+        // gRPC Health.Check runs the same checks as /health on each call; Watch streams follow the
+        // health check publisher, polled often so a watcher learns a change within seconds.
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.Configure<HealthCheckPublisherOptions>(options =>
+        {
+            options.Delay = TimeSpan.Zero;
+            options.Period = GrpcHealthInterval;
+        });
         builder.Services.AddGrpcReflection();
         return builder;
     }
@@ -54,7 +67,7 @@ public static class ServiceDefaultsExtensions
             Predicate = registration => registration.Tags.Contains(HealthTags.Live),
             ResponseWriter = WriteHealthAsync,
         });
-        app.MapGrpcHealthService();
+        app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
     }

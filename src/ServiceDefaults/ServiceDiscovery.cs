@@ -1,3 +1,5 @@
+using Google.Protobuf.Reflection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,17 +26,25 @@ public static class ServiceDiscovery
             $"No address for the '{endpoint}' endpoint of service '{service}': set services__{service}__{endpoint}__0 (the app host does this for referenced projects).");
 
     /// <summary>
-    /// A typed gRPC client for <paramref name="service"/>, addressed by its <c>grpc</c> endpoint from
-    /// configuration: <c>builder.Services.AddGrpcClient&lt;ClaimService.ClaimServiceClient&gt;("claim")</c>.
+    /// A typed gRPC client (Grpc.Net.ClientFactory) for <paramref name="service"/>, addressed by its
+    /// <c>grpc</c> endpoint from configuration, with the suite's call policy (<see cref="GrpcClientPolicy"/>):
+    /// <c>builder.Services.AddServiceGrpcClient&lt;ClaimService.ClaimServiceClient&gt;("claim")</c>.
     /// </summary>
-    public static IGrpcClientBuilder AddGrpcClient<TClient>(this IServiceCollection services, string service)
+    /// <param name="idempotentMethods">
+    /// Methods that may be retried after UNAVAILABLE (<c>Service.Descriptor.FindMethodByName(…)</c>); every
+    /// other call is sent once, since a retried write could be applied twice.
+    /// </param>
+    public static IHttpClientBuilder AddServiceGrpcClient<TClient>(this IServiceCollection services, string service, params IReadOnlyCollection<MethodDescriptor> idempotentMethods)
         where TClient : class
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(service);
-        return services.AddGrpcClient<TClient>(
-            service,
-            (provider, options) => options.Address = GetEndpoint(provider.GetRequiredService<IConfiguration>(), service));
+        ArgumentNullException.ThrowIfNull(idempotentMethods);
+        services.AddOptions<GrpcClientPolicy>();
+        return services
+            .AddGrpcClient<TClient>((provider, options) => options.Address = GetEndpoint(provider.GetRequiredService<IConfiguration>(), service))
+            .ConfigureChannel(channel => channel.ServiceConfig = GrpcClientPolicy.RetryServiceConfig(idempotentMethods))
+            .AddInterceptor(provider => new DefaultDeadlineInterceptor(provider.GetRequiredService<IOptions<GrpcClientPolicy>>().Value));
     }
 
     /// <summary>A named HttpClient whose base address is the service's <c>http</c> endpoint.</summary>

@@ -1,4 +1,3 @@
-using GrpcRuntime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,19 +20,22 @@ public static class Telemetry
 {
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    /// <summary>Activity sources traced: ASP.NET Core, HttpClient, our gRPC runtime and Redis client, Npgsql.</summary>
+    /// <summary>
+    /// Activity sources traced: ASP.NET Core (which carries grpc-dotnet's server spans), HttpClient,
+    /// Grpc.Net.Client, our Redis client, Npgsql.
+    /// </summary>
     public static IReadOnlyList<string> ActivitySources { get; } =
-        ["Microsoft.AspNetCore", "System.Net.Http", GrpcDiagnostics.ActivitySourceName, RedisClientTelemetry.ActivitySourceName, "Npgsql"];
+        ["Microsoft.AspNetCore", "System.Net.Http", "Grpc.Net.Client", RedisClientTelemetry.ActivitySourceName, "Npgsql"];
 
     /// <summary>
-    /// Meters collected: ASP.NET Core hosting, Kestrel and routing, HttpClient, the runtime, gRPC, Redis, Npgsql, and
+    /// Meters collected: ASP.NET Core hosting, Kestrel and routing, HttpClient, the runtime, grpc-dotnet server and client, Redis, Npgsql, and
     /// each service's business meter, named after its assembly ("Campaign.Service", "Claim.Service", …).
     /// </summary>
     public static IReadOnlyList<string> Meters { get; } =
     [
         "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
         "Microsoft.AspNetCore.Diagnostics", "System.Net.Http", "System.Runtime",
-        GrpcDiagnostics.MeterName, RedisClientTelemetry.MeterName, "Npgsql", "*.Service", "Gateway",
+        "Grpc.AspNetCore.Server", "Grpc.Net.Client", RedisClientTelemetry.MeterName, "Npgsql", "*.Service", "Gateway",
     ];
 
     public static bool IsExportEnabled(IConfiguration configuration) =>

@@ -1,6 +1,6 @@
 using System.Globalization;
-using GrpcRuntime;
-using GrpcRuntime.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Spectre.Console;
 using Vouchers.Claim.V1;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using GrpcRuntime;
+using Grpc.Core;
 using Spectre.Console;
 
 namespace VoucherCtl;

@@ -45,7 +45,7 @@ public sealed class FullApplicationTests
                     break;
                 }
             }
-            catch (GrpcRuntime.RpcException ex) when (ex.StatusCode == GrpcRuntime.StatusCode.NotFound)
+            catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.NotFound)
             {
                 // The first poll of the checks has not reported yet.
             }

@@ -1,7 +1,7 @@
 using Campaign.Service;
 using Campaign.Service.Data;
 using DistributedApp.Testing;
-using GrpcRuntime.Client;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,5 +1,5 @@
 using Campaign.Service.Domain;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Campaign.V1;
 using Vouchers.Common.V1;
 

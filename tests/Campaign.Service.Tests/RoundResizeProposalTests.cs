@@ -1,4 +1,4 @@
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Campaign.V1;
 using Vouchers.Common.V1;
 

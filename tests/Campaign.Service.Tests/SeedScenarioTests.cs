@@ -1,4 +1,4 @@
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Campaign.V1;
 
 namespace Campaign.Service.Tests;

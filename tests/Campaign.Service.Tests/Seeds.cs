@@ -149,7 +149,7 @@ public static class Seeds
             return Details;
         }
 
-        public async Task<CampaignDetails> TransitionAsync(Func<CampaignTransitionRequest, GrpcRuntime.AsyncUnaryCall<CampaignDetails>> call, string reason = "", Actor? actor = null)
+        public async Task<CampaignDetails> TransitionAsync(Func<CampaignTransitionRequest, global::Grpc.Core.AsyncUnaryCall<CampaignDetails>> call, string reason = "", Actor? actor = null)
         {
             Details = await call(new CampaignTransitionRequest { CampaignId = Id, ExpectedVersion = Version, Actor = actor ?? Operator, Reason = reason });
             return Details;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using DistributedApp.Testing;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Campaign.V1;
 
 namespace Campaign.Service.Tests;

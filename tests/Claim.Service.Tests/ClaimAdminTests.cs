@@ -4,7 +4,7 @@ using Claim.Service.Persistence;
 using Claim.Service.Tests.Infrastructure;
 using Claim.Service.Usage;
 using Google.Protobuf.WellKnownTypes;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;

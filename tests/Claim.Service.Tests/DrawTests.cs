@@ -1,5 +1,5 @@
 using Claim.Service.Tests.Infrastructure;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;

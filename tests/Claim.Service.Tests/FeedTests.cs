@@ -1,6 +1,6 @@
 using Claim.Service.Grpc;
 using Claim.Service.Tests.Infrastructure;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Claim.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;
 

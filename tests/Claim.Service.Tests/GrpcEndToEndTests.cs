@@ -1,8 +1,8 @@
 using Claim.Service.HotPath;
 using Claim.Service.Tests.Infrastructure;
 using Google.Protobuf.WellKnownTypes;
-using GrpcRuntime;
-using GrpcRuntime.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using Claim.Service.HotPath;
 using Claim.Service.Tests.Infrastructure;
 using Google.Protobuf.WellKnownTypes;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;

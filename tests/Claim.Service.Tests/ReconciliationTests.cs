@@ -3,7 +3,7 @@ using Claim.Service.Grpc;
 using Claim.Service.HotPath;
 using Claim.Service.Persistence;
 using Claim.Service.Tests.Infrastructure;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;

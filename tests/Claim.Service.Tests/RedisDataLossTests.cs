@@ -2,7 +2,7 @@ using Claim.Service.Admin;
 using Claim.Service.HotPath;
 using Claim.Service.Recovery;
 using Claim.Service.Tests.Infrastructure;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using RedisClient;
 using Vouchers.Claim.V1;

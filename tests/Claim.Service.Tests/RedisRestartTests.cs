@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Claim.Service.HotPath;
 using Claim.Service.Tests.Infrastructure;
-using GrpcRuntime;
+using Grpc.Core;
 using RedisClient;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;
 

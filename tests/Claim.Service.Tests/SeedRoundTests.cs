@@ -2,7 +2,7 @@ extern alias campaigntests;
 
 using Claim.Service.Tests.Infrastructure;
 using Google.Protobuf.WellKnownTypes;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;

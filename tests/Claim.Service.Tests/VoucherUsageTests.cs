@@ -3,7 +3,7 @@ using Claim.Service.Persistence;
 using Claim.Service.Tests.Infrastructure;
 using Claim.Service.Usage;
 using Google.Protobuf.WellKnownTypes;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;

@@ -1,7 +1,7 @@
 using Claim.Service.Grpc;
 using Claim.Service.Persistence;
 using Claim.Service.Tests.Infrastructure;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;

@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Grpc.Testing;
-using GrpcRuntime;
+using Grpc.Core;
 
 namespace Interop;
 
@@ -217,7 +217,7 @@ internal sealed class InteropCases(TestService.TestServiceClient client, Unimple
 
     private async Task CustomMetadataAsync()
     {
-        Metadata Headers() => new Metadata().Add(EchoInitialKey, EchoInitialValue).Add(EchoTrailingKey, EchoTrailingValue);
+        Metadata Headers() => new() { { EchoInitialKey, EchoInitialValue }, { EchoTrailingKey, EchoTrailingValue } };
 
         void CheckEcho(Metadata responseHeaders, Metadata trailers, string what)
         {
@@ -269,7 +269,7 @@ internal sealed class InteropCases(TestService.TestServiceClient client, Unimple
     }
 
     private static CallOptions CompressedCall() =>
-        new(headers: new Metadata().Add(RequestCompressionKey, "gzip"), deadline: Deadline);
+        new(headers: new Metadata { { RequestCompressionKey, "gzip" } }, deadline: Deadline);
 
     private static StreamingOutputCallRequest StreamRequest(int responseSize, int requestSize)
     {

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using Grpc.Testing;
-using GrpcRuntime;
-using GrpcRuntime.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Interop;
 
 // Flags as the gRPC project's interop clients take them: --name value or --name=value.

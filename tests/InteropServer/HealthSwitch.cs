@@ -1,4 +1,4 @@
-using GrpcRuntime.Health;
+using Grpc.HealthCheck;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
@@ -18,8 +18,10 @@ internal sealed class HealthSwitch : IHealthCheck
         Task.FromResult(healthy ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("switched off from stdin"));
 
     /// <summary>
-    /// Reads "health grpc.testing.TestService SERVING|NOT_SERVING" lines and answers each with the
-    /// same line once the health service reports the new status.
+    /// Reads "health grpc.testing.TestService SERVING|NOT_SERVING" lines, flips the check and answers
+    /// each with the same line once the health service reports the new status. The health check
+    /// publisher would carry the change over on its next period; the status is also set on the health
+    /// service directly so watchers see it now rather than up to a period later.
     /// </summary>
     public async Task RunCommandsAsync(TextReader input, TextWriter output, HealthServiceImpl healthService, CancellationToken cancellationToken)
     {
@@ -34,10 +36,7 @@ internal sealed class HealthSwitch : IHealthCheck
             }
 
             healthy = wanted == ServingStatus.Serving;
-            while (healthService.GetStatus(ServiceName) != wanted)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
-            }
+            healthService.SetStatus(ServiceName, wanted);
 
             await output.WriteLineAsync($"health {ServiceName} {statusText}");
             await output.FlushAsync(cancellationToken);

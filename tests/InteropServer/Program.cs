@@ -19,17 +19,13 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, p
 builder.Services.AddGrpc();
 builder.Services.AddGrpcReflection();
 var healthSwitch = new HealthSwitch();
-builder.Services.AddGrpcHealthChecks(health =>
-{
-    health.Map(HealthSwitch.ServiceName, check => check.Name == HealthSwitch.ServiceName);
-    // Short, so a switched status reaches watchers promptly.
-    health.Interval = TimeSpan.FromMilliseconds(200);
-}).AddCheck(HealthSwitch.ServiceName, healthSwitch);
+builder.Services.AddGrpcHealthChecks(health => health.Services.Map(HealthSwitch.ServiceName, check => check.Name == HealthSwitch.ServiceName))
+    .AddCheck(HealthSwitch.ServiceName, healthSwitch);
 
 var app = builder.Build();
 app.UseMiddleware<ReceivedMessageFlagsMiddleware>();
 app.MapGrpcService<TestServiceImplementation>();
-app.MapGrpcHealthService();
+app.MapGrpcHealthChecksService();
 app.MapGrpcReflectionService();
 
 await app.StartAsync();
@@ -37,7 +33,7 @@ var boundAddress = app.Services.GetRequiredService<IServer>().Features.Get<IServ
 Console.WriteLine($"listening on 127.0.0.1:{new Uri(boundAddress).Port.ToString(CultureInfo.InvariantCulture)}");
 
 // stdin carries test-only commands (see HealthSwitch); a closed stdin just ends them.
-_ = healthSwitch.RunCommandsAsync(Console.In, Console.Out, app.Services.GetRequiredService<GrpcRuntime.Health.HealthServiceImpl>(), app.Lifetime.ApplicationStopping);
+_ = healthSwitch.RunCommandsAsync(Console.In, Console.Out, app.Services.GetRequiredService<Grpc.HealthCheck.HealthServiceImpl>(), app.Lifetime.ApplicationStopping);
 
 await app.WaitForShutdownAsync();
 return 0;

@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Grpc.Testing;
-using GrpcRuntime;
+using Grpc.Core;
 
 namespace Interop;
 
@@ -37,7 +37,7 @@ internal sealed class TestServiceImplementation : TestService.TestServiceBase
     public override async Task<SimpleResponse> CacheableUnaryCall(SimpleRequest request, ServerCallContext context)
     {
         // A value that differs on every call shows whether a caching proxy answered instead.
-        await context.WriteResponseHeadersAsync(new Metadata().Add("cache-control", "max-age=60, public"));
+        await context.WriteResponseHeadersAsync(new Metadata { { "cache-control", "max-age=60, public" } });
         var now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
         return new SimpleResponse { Payload = new Payload { Body = ByteString.CopyFromUtf8(now.ToString(System.Globalization.CultureInfo.InvariantCulture)) } };
     }

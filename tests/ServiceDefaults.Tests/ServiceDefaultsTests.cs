@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Health.V1;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +46,7 @@ public sealed class ServiceDefaultsTests
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
-        services.AddGrpcClient<Health.HealthClient>(ResourceNames.Claim);
+        services.AddServiceGrpcClient<Health.HealthClient>(ResourceNames.Claim, Health.Descriptor.FindMethodByName("Check"));
         await using var provider = services.BuildServiceProvider();
 
         var client = provider.GetRequiredService<Health.HealthClient>();
@@ -60,7 +60,7 @@ public sealed class ServiceDefaultsTests
     [Fact]
     public async Task With_an_otlp_endpoint_configured_the_service_traces_our_sources_and_still_starts_when_the_collector_is_down()
     {
-        using var probe = new System.Diagnostics.ActivitySource(GrpcDiagnostics.ActivitySourceName);
+        using var probe = new System.Diagnostics.ActivitySource("Grpc.Net.Client");
         Assert.False(probe.HasListeners());
 
         var settings = new Dictionary<string, string?> { [Telemetry.OtlpEndpointVariable] = $"http://127.0.0.1:{FreePort()}" };
@@ -79,7 +79,7 @@ public sealed class ServiceDefaultsTests
     public async Task Server_reflection_lists_the_mapped_services()
     {
         await using var service = await StartServiceAsync(_ => { });
-        var reflection = new Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(GrpcRuntime.Client.GrpcChannel.ForAddress(service.GrpcUrl));
+        var reflection = new Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(Grpc.Net.Client.GrpcChannel.ForAddress(service.GrpcUrl));
 
         using var call = reflection.ServerReflectionInfo();
         await call.RequestStream.WriteAsync(new Grpc.Reflection.V1.ServerReflectionRequest { ListServices = "" });
@@ -117,7 +117,7 @@ public sealed class ServiceDefaultsTests
     }
 
     private static Health.HealthClient CreateHealthClient(Uri grpcUrl) =>
-        new(GrpcRuntime.Client.GrpcChannel.ForAddress(grpcUrl));
+        new(Grpc.Net.Client.GrpcChannel.ForAddress(grpcUrl));
 
     private static async Task<RunningService> StartServiceAsync(Action<WebApplicationBuilder> configure, Dictionary<string, string?>? settings = null)
     {

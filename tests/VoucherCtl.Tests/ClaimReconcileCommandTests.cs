@@ -38,7 +38,7 @@ public sealed class ClaimReconcileCommandTests(ClaimServiceFixture fixture) : IC
                     Assert.NotNull((await host.Engine.ClaimAsync(ClaimFor(campaign, Person(i), "t50", requestId: $"req-{i}"))).Voucher);
                     break;
                 }
-                catch (GrpcRuntime.RpcException ex) when (ex.StatusCode == GrpcRuntime.StatusCode.Unavailable && attempt < 100)
+                catch (global::Grpc.Core.RpcException ex) when (ex.StatusCode == global::Grpc.Core.StatusCode.Unavailable && attempt < 100)
                 {
                     await Task.Delay(100);
                 }

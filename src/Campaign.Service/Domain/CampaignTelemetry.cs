@@ -67,5 +67,5 @@ internal static partial class CampaignLog
     public static partial void PublishRefused(ILogger logger, string campaignId, int count);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Scheduled move of campaign {CampaignId} not made ({StatusCode}: {Detail}); the next pass looks again")]
-    public static partial void ScheduledTransitionSkipped(ILogger logger, string campaignId, GrpcRuntime.StatusCode statusCode, string detail);
+    public static partial void ScheduledTransitionSkipped(ILogger logger, string campaignId, global::Grpc.Core.StatusCode statusCode, string detail);
 }

@@ -38,7 +38,7 @@ public static class Persistence
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw new GrpcRuntime.RpcException(new GrpcRuntime.Status(GrpcRuntime.StatusCode.Aborted, "changed concurrently by another request: re-read and retry"));
+            throw new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Aborted, "changed concurrently by another request: re-read and retry"));
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
         {

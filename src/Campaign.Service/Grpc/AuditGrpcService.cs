@@ -1,6 +1,6 @@
 using Campaign.Service.Data;
 using Campaign.Service.Domain;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Vouchers.Campaign.V1;
 using Vouchers.Common.V1;

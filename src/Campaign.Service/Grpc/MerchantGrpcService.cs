@@ -2,7 +2,7 @@ using Campaign.Service.Data;
 using Campaign.Service.Domain;
 using Campaign.Service.Snapshots;
 using Google.Protobuf;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Vouchers.Campaign.V1;
 using Vouchers.Common.V1;

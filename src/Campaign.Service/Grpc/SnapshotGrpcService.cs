@@ -1,7 +1,7 @@
 using Campaign.Service.Data;
 using Campaign.Service.Domain;
 using Campaign.Service.Snapshots;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Vouchers.Campaign.V1;
 

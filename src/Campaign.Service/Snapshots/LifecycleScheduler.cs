@@ -55,7 +55,7 @@ public sealed class LifecycleScheduler(
             {
                 await CampaignGrpcService.ApplyScheduledTransitionAsync(db, snapshots, metrics, logger, campaignId, now, cancellationToken);
             }
-            catch (GrpcRuntime.RpcException ex)
+            catch (global::Grpc.Core.RpcException ex)
             {
                 // Usually another copy or an operator moved it first; a real refusal must still be visible.
                 CampaignLog.ScheduledTransitionSkipped(logger, campaignId, ex.StatusCode, ex.Status.Detail);

@@ -2,7 +2,7 @@ using Claim.Service.Admin;
 using Claim.Service.HotPath;
 using Claim.Service.Persistence;
 using Claim.Service.Usage;
-using GrpcRuntime;
+using Grpc.Core;
 using Npgsql;
 using RedisClient;
 using Vouchers.Campaign.V1;

@@ -1,6 +1,6 @@
 using Claim.Service.HotPath;
 using Claim.Service.Persistence;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;

@@ -1,6 +1,6 @@
 using Claim.Service.HotPath;
 using Claim.Service.Persistence;
-using GrpcRuntime;
+using Grpc.Core;
 using Npgsql;
 using Vouchers.Claim.V1;
 

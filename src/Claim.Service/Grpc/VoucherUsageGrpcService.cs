@@ -1,7 +1,7 @@
 using Claim.Service.HotPath;
 using Claim.Service.Persistence;
 using Claim.Service.Usage;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using Rules = VoucherRules;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using RedisClient;
 using Vouchers.Campaign.V1;
@@ -212,7 +212,7 @@ public sealed class ClaimEngine(
             case CampaignState.Published when now < round.OpensAt:
                 var opens = round.OpensAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
                 throw new RpcException(
-                    new Status(GrpcRuntime.StatusCode.FailedPrecondition, $"campaign '{plan.CampaignId}' is published but not running; claims open at {opens}"),
+                    new Status(StatusCode.FailedPrecondition, $"campaign '{plan.CampaignId}' is published but not running; claims open at {opens}"),
                     new Metadata { { "opens-at", opens } });
             case CampaignState.Ended or CampaignState.Settled or CampaignState.Closed:
                 return ClaimRefusalReason.Ended;

@@ -1,4 +1,4 @@
-using GrpcRuntime;
+using Grpc.Core;
 
 namespace Claim.Service.HotPath;
 

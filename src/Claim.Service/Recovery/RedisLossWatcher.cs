@@ -1,5 +1,5 @@
 using Claim.Service.HotPath;
-using GrpcRuntime;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RedisClient;

@@ -1,5 +1,5 @@
 using Claim.Service.HotPath;
-using GrpcRuntime;
+using Grpc.Core;
 using Vouchers.Campaign.V1;
 
 namespace Claim.Service.Snapshots;

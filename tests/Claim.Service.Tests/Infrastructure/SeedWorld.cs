@@ -2,7 +2,7 @@ extern alias campaigntests;
 
 using Claim.Service.HotPath;
 using DistributedApp.Testing;
-using GrpcRuntime.Client;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -177,7 +177,7 @@ public sealed class SeedWorld : IAsyncDisposable
             {
                 return await call();
             }
-            catch (GrpcRuntime.RpcException ex) when (ex.StatusCode == GrpcRuntime.StatusCode.Unavailable && DateTime.UtcNow < deadline)
+            catch (global::Grpc.Core.RpcException ex) when (ex.StatusCode == global::Grpc.Core.StatusCode.Unavailable && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }

@@ -1,32 +1,36 @@
-using GrpcRuntime;
-using Microsoft.AspNetCore.Http;
+using Grpc.Core;
 
 namespace Claim.Service.Tests.Infrastructure;
 
 /// <summary>The call context a service method sees, for calling service classes directly.</summary>
-public sealed class TestCallContext : ServerCallContext
+public sealed class TestCallContext(CancellationToken cancellationToken = default) : ServerCallContext
 {
-    public override string Method => "/test";
+    private readonly Dictionary<object, object> userState = [];
 
-    public override string Host => "127.0.0.1";
+    protected override string MethodCore => "/test";
 
-    public override string Peer => "ipv4:127.0.0.1:1";
+    protected override string HostCore => "127.0.0.1";
 
-    public override DateTime Deadline => DateTime.MaxValue;
+    protected override string PeerCore => "ipv4:127.0.0.1:1";
 
-    public override Metadata RequestHeaders { get; } = [];
+    protected override DateTime DeadlineCore => DateTime.MaxValue;
 
-    public override CancellationToken CancellationToken => CancellationToken.None;
+    protected override Metadata RequestHeadersCore { get; } = [];
 
-    public override Metadata ResponseTrailers { get; } = [];
+    protected override CancellationToken CancellationTokenCore => cancellationToken;
 
-    public override Status Status { get; set; }
+    protected override Metadata ResponseTrailersCore { get; } = [];
 
-    public override WriteOptions? WriteOptions { get; set; }
+    protected override Status StatusCore { get; set; }
 
-    public override IDictionary<object, object> UserState { get; } = new Dictionary<object, object>();
+    protected override WriteOptions? WriteOptionsCore { get; set; }
 
-    public override Task WriteResponseHeadersAsync(Metadata responseHeaders) => Task.CompletedTask;
+    protected override AuthContext AuthContextCore { get; } = new(null, []);
 
-    public override HttpContext GetHttpContext() => new DefaultHttpContext();
+    protected override IDictionary<object, object> UserStateCore => userState;
+
+    protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) =>
+        throw new NotSupportedException("calls made directly on a service class propagate nothing");
+
+    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
 }
