@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Claim throughput through the Claim service process (our gRPC client -> h2c -> hot-path Lua script -> stream ->
+# Claim throughput through the Claim service process (Grpc.Net.Client -> h2c -> hot-path Lua script -> stream ->
 # persister -> claimdb, with the Campaign service feeding snapshots) against the raw Kestrel echo baseline of
 # bench/GrpcBench, measured in the same run with the same client concurrency. Prints both and the ratio.
 # Usage: bash bench/claim.sh   (knobs: REQUESTS CONCURRENCY WARMUP (echo calls) WARMUP_SECONDS (claims))

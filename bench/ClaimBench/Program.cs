@@ -16,7 +16,7 @@ using Vouchers.Common.V1;
 // Starts the app host's own model reduced to the Claim service and what it depends on (PostgreSQL, Redis with AOF
 // everysec, the Campaign service), each its own process built in Release. A campaign is configured and published
 // through the Campaign API; the Claim service learns it from the snapshot stream like in production. This process is
-// only the load generator: N virtual users with distinct identities claiming through our gRPC client.
+// only the load generator: N virtual users with distinct identities claiming through Grpc.Net.Client.
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {

@@ -15,7 +15,7 @@ using static Claim.Service.Tests.Infrastructure.TestCampaigns;
 
 namespace Claim.Service.Tests;
 
-/// <summary>The service as Program.cs builds it, on Kestrel h2c on a free port, called through our gRPC client.</summary>
+/// <summary>The service as Program.cs builds it, on Kestrel h2c on a free port, called through Grpc.Net.Client.</summary>
 [Collection(ClaimCollection.Name)]
 public sealed class GrpcEndToEndTests(ClaimFixture fixture)
 {

@@ -4,7 +4,7 @@ namespace Interop.Tests;
 
 public enum Implementation
 {
-    /// <summary>tests/InteropServer and tests/InteropClient, on our GrpcRuntime.</summary>
+    /// <summary>tests/InteropServer and tests/InteropClient, thin programs over grpc-dotnet.</summary>
     Ours,
 
     /// <summary>tests/interop/*.py, on Debian's python3-grpcio.</summary>

@@ -7,7 +7,7 @@ namespace Interop;
 /// <summary>A case's assertion did not hold; the message says what was observed instead.</summary>
 internal sealed class InteropCaseFailedException(string message) : Exception(message);
 
-/// <summary>The interop cases from the gRPC project's interop test descriptions, on our client.</summary>
+/// <summary>The interop cases from the gRPC project's interop test descriptions, on Grpc.Net.Client.</summary>
 internal sealed class InteropCases(TestService.TestServiceClient client, UnimplementedService.UnimplementedServiceClient unimplementedClient, ResponseFlagRecorder responseFlags)
 {
     private const string EchoInitialKey = "x-grpc-test-echo-initial";
