@@ -1,52 +1,58 @@
-using DistributedApp;
 using Microsoft.Extensions.Configuration;
+using AppHost;
+using LocalServers;
 using ServiceDefaults;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var postgres = builder.AddPostgres(ResourceNames.Postgres);
+var postgres = builder.AddPostgresServer(ResourceNames.Postgres);
 var campaignDb = postgres.AddDatabase(ResourceNames.CampaignDb);
 var claimDb = postgres.AddDatabase(ResourceNames.ClaimDb);
 var redemptionDb = postgres.AddDatabase(ResourceNames.RedemptionDb);
 var settlementDb = postgres.AddDatabase(ResourceNames.SettlementDb);
 
-var redis = builder.AddRedis(ResourceNames.Redis);
+var redis = builder.AddRedisServer(ResourceNames.Redis);
 
-// Identity keys are HMACs under this secret; every copy of Claim must share it, across runs too.
-var claimIdentitySecret = builder.AddParameter("claim-identity-secret", secret: true);
+// Identity keys are HMACs under this secret and their hashes are stored, so every copy of Claim must
+// share it across runs; deployments pass their own (Parameters:claim-identity-secret).
+var claimIdentitySecret = builder.AddParameter(
+    ResourceNames.ClaimIdentitySecret,
+    () => builder.Configuration[$"Parameters:{ResourceNames.ClaimIdentitySecret}"] ?? "local-runs-only-claim-identity-key",
+    secret: true);
 
-var campaign = builder.AddProject(ResourceNames.Campaign, "../Campaign.Service/Campaign.Service.csproj")
+var campaign = builder.AddProject<Projects.Campaign_Service>(ResourceNames.Campaign)
     .WithReference(campaignDb)
     .WaitFor(campaignDb)
-    .WithRestart();
+    .WithServiceHealthCheck();
 
-var claim = builder.AddProject(ResourceNames.Claim, "../Claim.Service/Claim.Service.csproj")
+var claim = builder.AddProject<Projects.Claim_Service>(ResourceNames.Claim)
+    .WithReplicas(builder.Configuration.GetValue("ClaimReplicas", 1))
     .WithReference(claimDb)
     .WithReference(redis)
     .WithReference(campaign)
-    // Identity hashes are stored, so the key must stay the same across runs; deployments pass their own.
-    .WithEnvironment("Claim__IdentitySecret", builder.Configuration["ClaimIdentitySecret"] ?? "local-runs-only-claim-identity-key")
+    .WithEnvironment("Claim__IdentitySecret", claimIdentitySecret)
     .WaitFor(claimDb)
     .WaitFor(redis)
-    .WithRestart();
+    .WaitFor(campaign)
+    .WithServiceHealthCheck();
 
-var redemption = builder.AddProject(ResourceNames.Redemption, "../Redemption.Service/Redemption.Service.csproj")
+var redemption = builder.AddProject<Projects.Redemption_Service>(ResourceNames.Redemption)
     .WithReference(redemptionDb)
     .WithReference(claim)
     .WithReference(campaign)
     .WaitFor(redemptionDb)
-    .WithRestart();
+    .WithServiceHealthCheck();
 
-var settlement = builder.AddProject(ResourceNames.Settlement, "../Settlement.Service/Settlement.Service.csproj")
+var settlement = builder.AddProject<Projects.Settlement_Service>(ResourceNames.Settlement)
     .WithReference(settlementDb)
     .WithReference(redemption)
     .WithReference(claim)
     .WithReference(campaign)
     .WaitFor(settlementDb)
-    .WithRestart();
+    .WithServiceHealthCheck();
 
-builder.AddProject(ResourceNames.Gateway, "../Gateway/Gateway.csproj")
-    .WithHttpEndpoint(port: builder.Configuration.GetValue("GatewayPort", 8080))
+builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
+    .WithEndpoint(EndpointNames.Http, endpoint => endpoint.Port = builder.Configuration.GetValue("GatewayPort", 8080))
     .WithExternalHttpEndpoints()
     .WithReference(campaign)
     .WithReference(claim)
@@ -56,9 +62,9 @@ builder.AddProject(ResourceNames.Gateway, "../Gateway/Gateway.csproj")
     .WaitFor(claim)
     .WaitFor(redemption)
     .WaitFor(settlement)
-    .WithRestart();
+    .WithServiceHealthCheck();
+
+builder.AddResourcesFile();
+builder.AddReadyBanner();
 
 await builder.Build().RunAsync();
-
-/// <summary>Visible to the test harness, which runs this entry point to obtain the application model.</summary>
-public partial class Program;

@@ -20,6 +20,12 @@ public static class ResourceNames
     public const string Settlement = "settlement";
     public const string Gateway = "gateway";
 
+    /// <summary>The secret parameter holding the key that claim identity hashes are computed under.</summary>
+    public const string ClaimIdentitySecret = "claim-identity-secret";
+
+    /// <summary>The secret parameter holding the PostgreSQL superuser's password.</summary>
+    public const string PostgresPassword = Postgres + "-password";
+
     /// <summary>The four domain services, in dependency order.</summary>
     public static IReadOnlyList<string> Services { get; } = [Campaign, Claim, Redemption, Settlement];
 
