@@ -25,6 +25,8 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ConnectionStrings:campaigndb"] = database.ConnectionString,
     ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
     ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+    // The service\'s appsettings name fixed local-run ports; a test takes free ones.
+    ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
     ["Logging:LogLevel:Default"] = "Warning",
 });
 builder.AddCampaignServices();

@@ -1,6 +1,6 @@
 using Campaign.Service;
 using Campaign.Service.Data;
-using DistributedApp.Testing;
+using TestSupport;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -75,6 +75,8 @@ public sealed class CampaignServiceHost : IAsyncDisposable
             ["ConnectionStrings:campaigndb"] = connectionString,
             ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+            // The service\'s appsettings name fixed local-run ports; a test takes free ones.
+            ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Services.AddSingleton<TimeProvider>(clock);

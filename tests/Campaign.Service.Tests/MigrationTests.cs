@@ -1,5 +1,5 @@
 using Campaign.Service.Data;
-using DistributedApp.Testing;
+using TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -92,6 +92,8 @@ public class StartupMigrationLogTests
             ["ConnectionStrings:campaigndb"] = database.ConnectionString,
             ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+            // The service\'s appsettings name fixed local-run ports; a test takes free ones.
+            ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
         });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using DistributedApp.Testing;
+using TestSupport;
 using Grpc.Core;
 using Vouchers.Campaign.V1;
 

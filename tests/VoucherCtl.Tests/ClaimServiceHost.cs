@@ -2,7 +2,7 @@ using Claim.Service;
 using Claim.Service.Data;
 using Claim.Service.HotPath;
 using Claim.Service.Tests.Infrastructure;
-using DistributedApp.Testing;
+using TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,7 +1,7 @@
 using Claim.Service.Data;
 using Claim.Service.HotPath;
 using Claim.Service.Persistence;
-using DistributedApp.Testing;
+using TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

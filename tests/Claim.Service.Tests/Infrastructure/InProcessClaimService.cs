@@ -26,6 +26,8 @@ public static class InProcessClaimService
             ["Claim:PersisterIdleDelay"] = "00:00:00.020",
             ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+            // The service\'s appsettings name fixed local-run ports; a test takes free ones.
+            ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

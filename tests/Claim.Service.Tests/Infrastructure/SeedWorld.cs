@@ -1,7 +1,7 @@
 extern alias campaigntests;
 
 using Claim.Service.HotPath;
-using DistributedApp.Testing;
+using TestSupport;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
