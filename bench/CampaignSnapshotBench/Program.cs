@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Campaign.Service;
 using Campaign.Service.Data;
-using DistributedApp.Testing;
+using TestSupport;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -23,12 +23,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Applicati
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
     ["ConnectionStrings:campaigndb"] = database.ConnectionString,
-    ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-    ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
-    // The service\'s appsettings name fixed local-run ports; a test takes free ones.
-    ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
     ["Logging:LogLevel:Default"] = "Warning",
 });
+builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out var grpcAddress));
 builder.AddCampaignServices();
 await using var app = builder.Build();
 await using (var scope = app.Services.CreateAsyncScope())
@@ -38,7 +35,7 @@ await using (var scope = app.Services.CreateAsyncScope())
 
 app.MapCampaignServices();
 await app.StartAsync();
-var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+var address = grpcAddress.ToString();
 
 // One published campaign with a round starting next month, configured through the contract.
 var setup = GrpcChannel.ForAddress(address);

@@ -1,10 +1,10 @@
-extern alias apphost;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using ClaimBench;
-using DistributedApp.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using TestSupport;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Npgsql;
@@ -31,16 +31,18 @@ var soldOutRequests = Option("soldout-requests", requests);
 var connections = Option("connections", 1);
 
 Console.WriteLine("starting PostgreSQL, Redis, Campaign and Claim (app host model, Release build output)…");
-var builder = await DistributedApplicationTestingBuilder.CreateAsync<apphost::Program>(["--no-build"]);
-builder.WithResources(ResourceNames.Claim);
+var stateDirectory = Directory.CreateTempSubdirectory("claim-bench-").FullName;
+var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory, keep: [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim]);
+builder.WithoutProxies();
 await using var app = await builder.BuildAsync();
-await app.StartAndWaitForHealthyAsync();
+await app.StartAsync();
+await app.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Claim);
 
-using var campaignChannel = app.CreateGrpcChannel(ResourceNames.Campaign);
+using var campaignChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Campaign, EndpointNames.Grpc));
 var campaign = await BenchCampaign.PublishAsync(campaignChannel);
 Console.WriteLine($"campaign {campaign} published; waiting until the Claim service runs it…");
 
-var claimAddress = app.GetEndpoint(ResourceNames.Claim, DistributedApplicationGrpcExtensions.GrpcEndpointName);
+var claimAddress = app.GetEndpoint(ResourceNames.Claim, EndpointNames.Grpc);
 var channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(claimAddress)).ToList();
 var clients = channels.Select(c => new ClaimService.ClaimServiceClient(c)).ToList();
 var probes = await BenchCampaign.WaitUntilClaimableAsync(clients[0], campaign);
@@ -53,7 +55,7 @@ var load = await RunAsync(clients, campaign, BenchCampaign.AmpleTier, phase: 2, 
 var cpuAfter = ProcessCpu.Sample();
 var loadStopped = Stopwatch.GetTimestamp();
 
-await using var claimDb = NpgsqlDataSource.Create(app.GetConnectionString(ResourceNames.ClaimDb));
+await using var claimDb = NpgsqlDataSource.Create(await app.GetConnectionStringAsync(ResourceNames.ClaimDb) ?? throw new InvalidOperationException("claimdb has no connection string"));
 var acknowledged = warm.Granted + load.Granted + probes;
 long stored;
 do

@@ -13,7 +13,7 @@ public static class CampaignServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
-        builder.AddNpgsqlDbContext<CampaignDbContext>(ResourceNames.CampaignDb);
+        builder.AddServiceDatabase<CampaignDbContext>(ResourceNames.CampaignDb);
         builder.Services.AddSingleton<CampaignMetrics>();
         builder.Services.AddSingleton<SnapshotCache>();
         builder.Services.AddHostedService<SnapshotNotificationListener>();

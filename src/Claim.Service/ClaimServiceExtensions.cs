@@ -15,7 +15,7 @@ public static class ClaimServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
-        builder.AddNpgsqlDbContext<ClaimDbContext>(ResourceNames.ClaimDb);
+        builder.AddServiceDatabase<ClaimDbContext>(ResourceNames.ClaimDb);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.Services.AddOptions<ClaimOptions>().Bind(builder.Configuration.GetSection(ClaimOptions.SectionName))
             .Validate(o => o.IdentitySecretBytes().Length >= 16, "Claim:IdentitySecret needs at least 16 bytes").ValidateOnStart();

@@ -10,7 +10,7 @@ public static class RedemptionServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
-        builder.AddNpgsqlDbContext<RedemptionDbContext>(ResourceNames.RedemptionDb);
+        builder.AddServiceDatabase<RedemptionDbContext>(ResourceNames.RedemptionDb);
         return builder;
     }
 

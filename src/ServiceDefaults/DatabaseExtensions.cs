@@ -12,37 +12,30 @@ using Npgsql;
 namespace ServiceDefaults;
 
 /// <summary>
-/// A service's own PostgreSQL database through EF Core, in the style of Aspire's
-/// <c>builder.AddNpgsqlDbContext&lt;T&gt;("claimdb")</c>: connection string from ConnectionStrings:{name},
-/// retries on transient failures, a health check, and migrations applied at start-up.
+/// A service's own PostgreSQL database: the DbContext through Aspire's <c>AddNpgsqlDbContext</c> (pooling,
+/// retries on transient failures, health check, tracing and metrics), an <see cref="NpgsqlDataSource"/>
+/// through Aspire's <c>AddNpgsqlDataSource</c> for the SQL that EF does not write (COPY, LISTEN, bulk
+/// upserts), and the committed migrations applied at start-up, with a readiness check that holds the
+/// service back until they are.
 /// </summary>
 public static partial class DatabaseExtensions
 {
-    public static IHostApplicationBuilder AddNpgsqlDbContext<TContext>(this IHostApplicationBuilder builder, string connectionName)
+    public static IHostApplicationBuilder AddServiceDatabase<TContext>(this IHostApplicationBuilder builder, string connectionName)
         where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var connectionString = builder.Configuration.GetConnectionString(connectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(connectionName)))
         {
             throw new InvalidOperationException(
                 $"Connection string 'ConnectionStrings:{connectionName}' is missing (set ConnectionStrings__{connectionName}; the app host does this for referenced databases).");
         }
 
-        // Keyed by connection name so a service with two databases keeps them apart; the first is also the default.
-        builder.Services.AddKeyedSingleton(connectionName, (services, _) =>
-            new NpgsqlDataSourceBuilder(connectionString).UseLoggerFactory(services.GetService<ILoggerFactory>()).Build());
-        builder.Services.TryAddSingleton(services => services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName));
-        builder.Services.AddDbContextPool<TContext>((services, options) =>
-            options.UseNpgsql(services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName), npgsql => npgsql.EnableRetryOnFailure()));
+        // The data source's health check covers the database; the context's would open a second connection for the same answer.
+        builder.AddNpgsqlDataSource(connectionName);
+        builder.AddNpgsqlDbContext<TContext>(connectionName, settings => settings.DisableHealthChecks = true);
         builder.Services.AddSingleton<MigrationState<TContext>>();
         builder.Services.AddHostedService<MigrationRunner<TContext>>();
         builder.Services.AddHealthChecks()
-            .Add(new HealthCheckRegistration(
-                $"postgres-{connectionName}",
-                services => new PostgresHealthCheck(services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName)),
-                failureStatus: null,
-                tags: [HealthTags.Ready]))
             .AddCheck<MigrationHealthCheck<TContext>>($"migrations-{connectionName}", tags: [HealthTags.Ready]);
         return builder;
     }
@@ -97,25 +90,6 @@ public static partial class DatabaseExtensions
             Task.FromResult(state.IsApplied
                 ? HealthCheckResult.Healthy("Migrations applied.")
                 : new HealthCheckResult(context.Registration.FailureStatus, "Migrations not applied yet. " + state.Error));
-    }
-}
-
-/// <summary>Opens a connection from the service's data source and runs SELECT 1.</summary>
-public sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        try
-        {
-            await using var command = dataSource.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-        {
-            return new HealthCheckResult(context.Registration.FailureStatus, "PostgreSQL did not answer.", ex);
-        }
     }
 }
 

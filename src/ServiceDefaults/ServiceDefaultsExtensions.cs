@@ -25,9 +25,9 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Telemetry (OTLP when configured), health checks (a "self" liveness check; data stores add theirs),
-    /// the gRPC server (Health fed by the same checks, reflection), and Kestrel endpoints from configuration: the app
-    /// host passes <c>Kestrel__Endpoints__grpc__Url</c> (Protocols Http2, h2c) and
-    /// <c>Kestrel__Endpoints__http__Url</c> (Protocols Http1, health and JSON).
+    /// service discovery, the gRPC server (Health fed by the same checks, reflection). Kestrel endpoints come
+    /// from configuration: each service's appsettings names <c>grpc</c> (Protocols Http2, h2c) and
+    /// <c>http</c> (Protocols Http1, health and JSON), and the app host overrides their URLs.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -35,6 +35,7 @@ public static class ServiceDefaultsExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
+        builder.Services.AddServiceDiscoveryDefaults();
         builder.Services.TryAddTimeProvider();
         builder.Services.AddGrpc(options =>
         {
@@ -70,6 +71,18 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
+    }
+
+    /// <summary>
+    /// Service discovery for every HttpClient, gRPC clients' included (<c>http://_grpc.claim</c> resolves from
+    /// <c>services:claim:grpc:0</c>). Resilience is added per plain HTTP client instead (AddServiceHttpClient):
+    /// the standard handler's timeouts would cut the long-lived gRPC streams (snapshot watches, feeds).
+    /// </summary>
+    public static IServiceCollection AddServiceDiscoveryDefaults(this IServiceCollection services)
+    {
+        services.AddServiceDiscovery();
+        services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        return services;
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)

@@ -25,9 +25,13 @@ public static class ServiceDiscovery
         ?? throw new InvalidOperationException(
             $"No address for the '{endpoint}' endpoint of service '{service}': set services__{service}__{endpoint}__0 (the app host does this for referenced projects).");
 
+    /// <summary>The service-discovery address of a service's named endpoint: <c>http://_grpc.claim</c>.</summary>
+    public static Uri DiscoveryAddress(string service, string endpoint = EndpointNames.Grpc) => new($"http://_{endpoint}.{service}");
+
     /// <summary>
-    /// A typed gRPC client (Grpc.Net.ClientFactory) for <paramref name="service"/>, addressed by its
-    /// <c>grpc</c> endpoint from configuration, with the suite's call policy (<see cref="GrpcClientPolicy"/>):
+    /// A typed gRPC client (Grpc.Net.ClientFactory) for <paramref name="service"/>, addressed through service
+    /// discovery as <c>http://_grpc.{service}</c> (its h2c endpoint; the scheme is plain http because the
+    /// endpoint speaks HTTP/2 without TLS), with the suite's call policy (<see cref="GrpcClientPolicy"/>):
     /// <c>builder.Services.AddServiceGrpcClient&lt;ClaimService.ClaimServiceClient&gt;("claim")</c>.
     /// </summary>
     /// <param name="idempotentMethods">
@@ -42,16 +46,20 @@ public static class ServiceDiscovery
         ArgumentNullException.ThrowIfNull(idempotentMethods);
         services.AddOptions<GrpcClientPolicy>();
         return services
-            .AddGrpcClient<TClient>((provider, options) => options.Address = GetEndpoint(provider.GetRequiredService<IConfiguration>(), service))
+            .AddGrpcClient<TClient>(options => options.Address = DiscoveryAddress(service))
             .ConfigureChannel(channel => channel.ServiceConfig = GrpcClientPolicy.RetryServiceConfig(idempotentMethods))
             .AddInterceptor(provider => new DefaultDeadlineInterceptor(provider.GetRequiredService<IOptions<GrpcClientPolicy>>().Value));
     }
 
-    /// <summary>A named HttpClient whose base address is the service's <c>http</c> endpoint.</summary>
+    /// <summary>
+    /// A named HttpClient for the service's <c>http</c> endpoint, through service discovery, with the standard
+    /// resilience handler (retries, circuit breaker, timeouts) that plain request/response HTTP calls want.
+    /// </summary>
     public static IHttpClientBuilder AddServiceHttpClient(this IServiceCollection services, string service)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return services.AddHttpClient(service, (provider, client) =>
-            client.BaseAddress = GetEndpoint(provider.GetRequiredService<IConfiguration>(), service, EndpointNames.Http));
+        var builder = services.AddHttpClient(service, client => client.BaseAddress = DiscoveryAddress(service, EndpointNames.Http));
+        builder.AddStandardResilienceHandler();
+        return builder;
     }
 }

@@ -3,103 +3,70 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
-using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using RedisClient;
 
 namespace ServiceDefaults;
 
 /// <summary>
-/// Traces, metrics and logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set. The hosting integration
-/// package is not available here, so the providers are built with the core SDK's builders and owned by
-/// a singleton the container disposes with the host.
+/// OpenTelemetry as Aspire's service-defaults template sets it up: logs, metrics and traces are always
+/// collected in process and exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the app
+/// host sets it to the dashboard). Npgsql and Redis add their own instrumentation through their client
+/// integrations.
 /// </summary>
 public static class Telemetry
 {
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
-    /// Activity sources traced: ASP.NET Core (which carries grpc-dotnet's server spans), HttpClient,
-    /// Grpc.Net.Client, our Redis client, Npgsql.
+    /// Activity sources besides the instrumented libraries': grpc-dotnet's client calls, the Redis client's
+    /// and Npgsql's (named here too so a connection opened outside the Aspire integration is still traced).
     /// </summary>
-    public static IReadOnlyList<string> ActivitySources { get; } =
-        ["Microsoft.AspNetCore", "System.Net.Http", "Grpc.Net.Client", RedisClientTelemetry.ActivitySourceName, "Npgsql"];
+    public static IReadOnlyList<string> ActivitySources { get; } = ["Grpc.Net.Client", RedisClientTelemetry.ActivitySourceName, "Npgsql"];
 
     /// <summary>
-    /// Meters collected: ASP.NET Core hosting, Kestrel and routing, HttpClient, the runtime, grpc-dotnet server and client, Redis, Npgsql, and
-    /// each service's business meter, named after its assembly ("Campaign.Service", "Claim.Service", …).
+    /// Meters besides the instrumented libraries': grpc-dotnet's server and client, the Redis client, Npgsql,
+    /// and each service's business meter, named after its assembly ("Campaign.Service", "Claim.Service", …).
     /// </summary>
     public static IReadOnlyList<string> Meters { get; } =
-    [
-        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
-        "Microsoft.AspNetCore.Diagnostics", "System.Net.Http", "System.Runtime",
-        "Grpc.AspNetCore.Server", "Grpc.Net.Client", RedisClientTelemetry.MeterName, "Npgsql", "*.Service", "Gateway",
-    ];
+        ["Grpc.AspNetCore.Server", "Grpc.Net.Client", RedisClientTelemetry.MeterName, "Npgsql", "*.Service", "Gateway"];
 
     public static bool IsExportEnabled(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration?[OtlpEndpointVariable]);
 
-    public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
+    public static TBuilder AddTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (!IsExportEnabled(builder.Configuration))
-        {
-            return builder;
-        }
-
-        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
-            logging.SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(serviceName));
-            logging.AddOtlpExporter();
         });
-        builder.Services.AddSingleton(_ => new TelemetryProviders(serviceName));
-        builder.Services.AddHostedService<TelemetryStarter>();
-        return builder;
-    }
 
-    /// <summary>The tracer and meter providers of one service; disposing flushes and stops them.</summary>
-    internal sealed class TelemetryProviders : IDisposable
-    {
-        public TelemetryProviders(string serviceName)
-        {
-            var resource = ResourceBuilder.CreateDefault().AddService(serviceName);
-            TracerProvider = Sdk.CreateTracerProviderBuilder()
-                .SetResourceBuilder(resource)
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter([.. Meters]))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
                 .AddSource([.. ActivitySources])
-                .AddOtlpExporter()
-                .Build();
-            MeterProvider = Sdk.CreateMeterProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddMeter([.. Meters])
-                .AddOtlpExporter()
-                .Build();
-        }
+                .AddAspNetCoreInstrumentation(aspnet =>
+                    // Health probes run every few seconds; tracing them would bury the real requests.
+                    aspnet.Filter = context =>
+                        !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.HealthPath, StringComparison.Ordinal)
+                        && !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.AlivePath, StringComparison.Ordinal))
+                .AddGrpcClientInstrumentation()
+                .AddHttpClientInstrumentation());
 
-        public TracerProvider TracerProvider { get; }
-
-        public MeterProvider MeterProvider { get; }
-
-        public void Dispose()
+        if (IsExportEnabled(builder.Configuration))
         {
-            TracerProvider.Dispose();
-            MeterProvider.Dispose();
-        }
-    }
-
-    /// <summary>Resolves the providers when the host starts, so they listen from the first request on.</summary>
-    internal sealed class TelemetryStarter(TelemetryProviders providers) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            _ = providers.TracerProvider;
-            return Task.CompletedTask;
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        return builder;
     }
 }

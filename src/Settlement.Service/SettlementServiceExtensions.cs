@@ -10,7 +10,7 @@ public static class SettlementServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
-        builder.AddNpgsqlDbContext<SettlementDbContext>(ResourceNames.SettlementDb);
+        builder.AddServiceDatabase<SettlementDbContext>(ResourceNames.SettlementDb);
         return builder;
     }
 

@@ -48,6 +48,9 @@ public sealed class CampaignServiceHost : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
+    /// <summary>The h2c address of the gRPC endpoint, for another service's configuration.</summary>
+    public string Address => $"http://{Channel.Target}";
+
     public ManualClock Clock { get; }
 
     public IServiceProvider Services => _app.Services;
@@ -73,12 +76,9 @@ public sealed class CampaignServiceHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:campaigndb"] = connectionString,
-            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
-            // The service\'s appsettings name fixed local-run ports; a test takes free ones.
-            ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         });
+        builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out var grpcAddress));
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.AddCampaignServices();
         var app = builder.Build();
@@ -89,8 +89,7 @@ public sealed class CampaignServiceHost : IAsyncDisposable
 
         app.MapCampaignServices();
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var host = new CampaignServiceHost(app, GrpcChannel.ForAddress(address), clock);
+        var host = new CampaignServiceHost(app, GrpcChannel.ForAddress(grpcAddress), clock);
         await host.WaitUntilListeningAsync();
         return host;
     }

@@ -90,11 +90,8 @@ public class StartupMigrationLogTests
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:campaigndb"] = database.ConnectionString,
-            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
-            // The service\'s appsettings name fixed local-run ports; a test takes free ones.
-            ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
         });
+        builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out _));
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(new CapturingLoggerProvider(captured));

@@ -46,6 +46,7 @@ public sealed class ServiceDefaultsTests
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
+        services.AddServiceDiscoveryDefaults();
         services.AddServiceGrpcClient<Health.HealthClient>(ResourceNames.Claim, Health.Descriptor.FindMethodByName("Check"));
         await using var provider = services.BuildServiceProvider();
 

@@ -38,4 +38,20 @@ public static class AppHostTesting
 
         return builder;
     }
+
+    /// <summary>
+    /// Every endpoint of the model served directly by its process, on a port DCP picks: benchmarks measure
+    /// the services, not DCP's proxy in front of them.
+    /// </summary>
+    public static IDistributedApplicationTestingBuilder WithoutProxies(this IDistributedApplicationTestingBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        foreach (var endpoint in builder.Resources.SelectMany(r => r.Annotations.OfType<EndpointAnnotation>()))
+        {
+            endpoint.IsProxied = false;
+            endpoint.Port = null;
+        }
+
+        return builder;
+    }
 }

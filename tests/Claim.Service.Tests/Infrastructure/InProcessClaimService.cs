@@ -1,3 +1,4 @@
+using TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -24,12 +25,9 @@ public static class InProcessClaimService
             ["ConnectionStrings:redis"] = fixture.Redis.EndPoint,
             ["Claim:IdentitySecret"] = identitySecret,
             ["Claim:PersisterIdleDelay"] = "00:00:00.020",
-            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
-            // The service\'s appsettings name fixed local-run ports; a test takes free ones.
-            ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        var endpoints = InProcessEndpoints.Settings(out var grpcAddress);
+        foreach (var (key, value) in endpoints.Concat(settings ?? new Dictionary<string, string?>()))
         {
             configuration[key] = value;
         }
@@ -41,6 +39,6 @@ public static class InProcessClaimService
         var app = builder.Build();
         app.MapClaimServices();
         await app.StartAsync();
-        return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        return (app, grpcAddress.ToString().TrimEnd('/'));
     }
 }

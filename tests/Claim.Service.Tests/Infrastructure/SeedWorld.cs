@@ -72,7 +72,7 @@ public sealed class SeedWorld : IAsyncDisposable
         try
         {
             campaign = await CampaignServiceHost.StartAsync(database.ConnectionString, clock);
-            var campaignAddress = campaign.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            var campaignAddress = campaign.Address;
             var (app, claimAddress) = await InProcessClaimService.StartAsync(fixture, clock, "seed-rounds-identity-secret-0123", new Dictionary<string, string?>
             {
                 ["services:campaign:grpc:0"] = campaignAddress,
