@@ -8,7 +8,6 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using RedisClient;
 
 namespace ServiceDefaults;
 
@@ -21,19 +20,25 @@ public static class Telemetry
 {
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    /// <summary>Activity sources traced: ASP.NET Core, HttpClient, our gRPC runtime and Redis client, Npgsql.</summary>
+    /// <summary>
+    /// The source the Aspire Redis client integration creates its StackExchange.Redis command spans on (the
+    /// OpenTelemetry instrumentation it carries). StackExchange.Redis itself publishes no meter.
+    /// </summary>
+    public const string RedisActivitySourceName = "OpenTelemetry.Instrumentation.StackExchangeRedis";
+
+    /// <summary>Activity sources traced: ASP.NET Core, HttpClient, our gRPC runtime, StackExchange.Redis, Npgsql.</summary>
     public static IReadOnlyList<string> ActivitySources { get; } =
-        ["Microsoft.AspNetCore", "System.Net.Http", GrpcDiagnostics.ActivitySourceName, RedisClientTelemetry.ActivitySourceName, "Npgsql"];
+        ["Microsoft.AspNetCore", "System.Net.Http", GrpcDiagnostics.ActivitySourceName, RedisActivitySourceName, "Npgsql"];
 
     /// <summary>
-    /// Meters collected: ASP.NET Core hosting, Kestrel and routing, HttpClient, the runtime, gRPC, Redis, Npgsql, and
+    /// Meters collected: ASP.NET Core hosting, Kestrel and routing, HttpClient, the runtime, gRPC, Npgsql, and
     /// each service's business meter, named after its assembly ("Campaign.Service", "Claim.Service", …).
     /// </summary>
     public static IReadOnlyList<string> Meters { get; } =
     [
         "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
         "Microsoft.AspNetCore.Diagnostics", "System.Net.Http", "System.Runtime",
-        GrpcDiagnostics.MeterName, RedisClientTelemetry.MeterName, "Npgsql", "*.Service", "Gateway",
+        GrpcDiagnostics.MeterName, "Npgsql", "*.Service", "Gateway",
     ];
 
     public static bool IsExportEnabled(IConfiguration configuration) =>
