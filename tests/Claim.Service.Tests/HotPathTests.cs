@@ -334,6 +334,60 @@ public sealed class HotPathTests(ClaimFixture fixture)
     }
 
     [Fact]
+    public async Task A_redis_that_forgot_its_scripts_gets_them_loaded_again_and_later_calls_go_by_sha1()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+        Assert.NotNull((await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50"))).Voucher);
+
+        // What a restarted or failed-over Redis looks like to the scripts: NOSCRIPT for every SHA1.
+        await h.Redis.ExecuteAsync("SCRIPT", "FLUSH");
+        var afterFlush = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50"));
+        var loaded = (bool)await h.Redis.ExecuteAsync("SCRIPT", "EXISTS", ClaimScripts.Claim.Sha1);
+        var next = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(3), "t50"));
+
+        Assert.NotNull(afterFlush.Voucher);
+        Assert.True(loaded);
+        Assert.NotNull(next.Voucher);
+        Assert.Equal(7, (long)await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""))));
+    }
+
+    [Fact]
+    public async Task A_redis_busy_with_a_long_script_answers_a_claim_unavailable_and_the_retry_gets_the_voucher()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+        var request = ClaimFor(campaign, Person(1), "t50");
+        await h.Redis.ExecuteAsync("CONFIG", "SET", "busy-reply-threshold", "50");
+        RpcException whileBusy;
+        try
+        {
+            // A script that never ends keeps Redis busy; past the threshold every other command is answered BUSY.
+            await using var other = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.EndPoint);
+            var endless = other.GetDatabase().ScriptEvaluateAsync("while true do end return 0");
+            await Task.Delay(300);
+            whileBusy = await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(request));
+            await h.Redis.ExecuteAsync("SCRIPT", "KILL");
+            await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => endless);
+        }
+        finally
+        {
+            await h.Redis.ExecuteAsync("CONFIG", "SET", "busy-reply-threshold", "5000");
+        }
+
+        var retry = await h.Engine.ClaimAsync(request);
+
+        Assert.Equal(StatusCode.Unavailable, whileBusy.StatusCode);
+        Assert.Contains("retry with the same request_id", whileBusy.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StackExchange.Redis.RedisErrorKind.Busy, Assert.IsType<StackExchange.Redis.RedisServerException>(whileBusy.Status.DebugException).Kind);
+        Assert.NotNull(retry.Voucher);
+        Assert.False(retry.Replayed);
+        Assert.Equal(9, (long)await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""))));
+    }
+
+    [Fact]
     public async Task Paused_campaigns_and_rounds_and_blocked_people_are_refused_without_taking_stock()
     {
         var h = await fixture.ResetAsync(AfterOpening);
