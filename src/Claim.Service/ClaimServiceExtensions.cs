@@ -2,8 +2,8 @@ using Claim.Service.Data;
 using Claim.Service.HotPath;
 using Claim.Service.Persistence;
 using Claim.Service.Snapshots;
-using RedisClient;
 using ServiceDefaults;
+using StackExchange.Redis;
 using Vouchers.Campaign.V1;
 
 namespace Claim.Service;
@@ -16,7 +16,15 @@ public static class ClaimServiceExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
         builder.AddServiceDatabase<ClaimDbContext>(ResourceNames.ClaimDb);
-        builder.AddRedisClient(ResourceNames.Redis);
+
+        // The Aspire client integration: one shared IConnectionMultiplexer and its health check. A Redis that is not up
+        // yet does not fail start-up; the client keeps connecting and claims answer UNAVAILABLE meanwhile. Command spans
+        // are recorded only when traces leave the process: recording them costs every claim a profiled command.
+        builder.AddRedisClient(
+            ResourceNames.Redis,
+            settings => settings.DisableTracing = !Telemetry.IsExportEnabled(builder.Configuration),
+            options => options.AbortOnConnectFail = false);
+
         builder.Services.AddOptions<ClaimOptions>().Bind(builder.Configuration.GetSection(ClaimOptions.SectionName))
             .Validate(o => o.IdentitySecretBytes().Length >= 16, "Claim:IdentitySecret needs at least 16 bytes").ValidateOnStart();
         builder.Services.AddClaimCore();
@@ -40,6 +48,7 @@ public static class ClaimServiceExtensions
     public static IServiceCollection AddClaimCore(this IServiceCollection services)
     {
         services.AddMetrics();
+        services.AddSingleton(services => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
         services.AddSingleton<ClaimMetrics>();
         services.AddSingleton<CampaignCatalog>();
         services.AddSingleton<IdentityKeys>();

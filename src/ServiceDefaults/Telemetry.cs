@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using RedisClient;
 
 namespace ServiceDefaults;
 
@@ -20,17 +19,23 @@ public static class Telemetry
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
-    /// Activity sources besides the instrumented libraries': grpc-dotnet's client calls, the Redis client's
-    /// and Npgsql's (named here too so a connection opened outside the Aspire integration is still traced).
+    /// The source the Aspire Redis client integration creates its StackExchange.Redis command spans on (the
+    /// OpenTelemetry instrumentation it carries). StackExchange.Redis itself publishes no meter.
     /// </summary>
-    public static IReadOnlyList<string> ActivitySources { get; } = ["Grpc.Net.Client", RedisClientTelemetry.ActivitySourceName, "Npgsql"];
+    public const string RedisActivitySourceName = "OpenTelemetry.Instrumentation.StackExchangeRedis";
 
     /// <summary>
-    /// Meters besides the instrumented libraries': grpc-dotnet's server and client, the Redis client, Npgsql,
-    /// and each service's business meter, named after its assembly ("Campaign.Service", "Claim.Service", …).
+    /// Activity sources besides the instrumented libraries': grpc-dotnet's client calls, StackExchange.Redis
+    /// and Npgsql (named here too so a connection opened outside the Aspire integration is still traced).
+    /// </summary>
+    public static IReadOnlyList<string> ActivitySources { get; } = ["Grpc.Net.Client", RedisActivitySourceName, "Npgsql"];
+
+    /// <summary>
+    /// Meters besides the instrumented libraries': grpc-dotnet's server and client, Npgsql, and each
+    /// service's business meter, named after its assembly ("Campaign.Service", "Claim.Service", …).
     /// </summary>
     public static IReadOnlyList<string> Meters { get; } =
-        ["Grpc.AspNetCore.Server", "Grpc.Net.Client", RedisClientTelemetry.MeterName, "Npgsql", "*.Service", "Gateway"];
+        ["Grpc.AspNetCore.Server", "Grpc.Net.Client", "Npgsql", "*.Service", "Gateway"];
 
     public static bool IsExportEnabled(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration?[OtlpEndpointVariable]);

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;
@@ -66,6 +67,52 @@ public sealed class GrpcEndToEndTests(ClaimFixture fixture)
             Assert.Equal(outcome.Voucher.VoucherId, Assert.Single(wallet.Vouchers).VoucherId);
             Assert.Equal(LockVoucherResponse.ResultOneofCase.Lock, locked.ResultCase);
             Assert.Equal(VoucherStatus.Used, used.Status);
+        }
+        finally
+        {
+            channel.Dispose();
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Over_grpc_an_early_claim_or_draw_in_a_published_campaign_is_a_not_started_refusal_and_the_wrong_mode_is_failed_precondition()
+    {
+        await fixture.ResetAsync(Opens.AddHours(-2));
+        var clock = new ManualClock(Opens.AddHours(-2));
+        var (app, channel) = await StartAsync(fixture, clock);
+        try
+        {
+            var firstCome = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 5)]);
+            firstCome.Campaign.State = CampaignState.Published;
+            var draws = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 5, "fuel")]);
+            draws.Campaign.State = CampaignState.Published;
+            draws.Campaign.ClaimRules.Mode = ClaimMode.LuckyDraw;
+            var catalog = app.Services.GetRequiredService<CampaignCatalog>();
+            catalog.Apply(firstCome);
+            catalog.Apply(draws);
+            var claims = new ClaimService.ClaimServiceClient(channel);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            DrawVoucherRequest Draw(CampaignSnapshot campaign, int person) =>
+                new() { RequestId = Guid.NewGuid().ToString(), CampaignId = campaign.CampaignId, CategoryId = "fuel", Person = Person(person) };
+
+            var claim = await claims.ClaimVoucherAsync(ClaimFor(firstCome, Person(1), "t50"), deadline: deadline);
+            var draw = await claims.DrawVoucherAsync(Draw(draws, 2), deadline: deadline);
+            var drawOnFirstCome = await Assert.ThrowsAsync<RpcException>(() => claims.DrawVoucherAsync(Draw(firstCome, 3), deadline: deadline).ResponseAsync);
+            var claimOnDraws = await Assert.ThrowsAsync<RpcException>(
+                () => claims.ClaimVoucherAsync(ClaimFor(draws, Person(4), "t50", category: "fuel"), deadline: deadline).ResponseAsync);
+
+            foreach (var early in new[] { claim, draw })
+            {
+                Assert.Null(early.Voucher);
+                Assert.Equal(ClaimRefusalReason.NotStarted, early.Refusal.Reason);
+                Assert.Equal(Timestamp.FromDateTimeOffset(Opens), early.Refusal.OpensAt);
+                Assert.Equal("r1", early.Refusal.RoundId);
+            }
+
+            Assert.Equal(StatusCode.FailedPrecondition, drawOnFirstCome.StatusCode);
+            Assert.Equal(StatusCode.FailedPrecondition, claimOnDraws.StatusCode);
         }
         finally
         {

@@ -105,8 +105,8 @@ public sealed class HotPathTests(ClaimFixture fixture)
         Assert.NotNull(otherChannel.Voucher);
         Assert.Equal(ClaimRefusalReason.SoldOut, unlisted.Refusal?.Reason);
         var stats = RedisKeys.Stats(campaign.CampaignId);
-        Assert.Equal(12_000, (await h.Redis.HashGetAsync(stats, RedisKeys.ChannelStatField("bestpay"))).ToInt64());
-        Assert.Equal(5_000, (await h.Redis.HashGetAsync(stats, RedisKeys.ChannelStatField("unionpay"))).ToInt64());
+        Assert.Equal(12_000, (long)(await h.Redis.HashGetAsync(stats, RedisKeys.ChannelStatField("bestpay"))));
+        Assert.Equal(5_000, (long)(await h.Redis.HashGetAsync(stats, RedisKeys.ChannelStatField("unionpay"))));
     }
 
     [Fact]
@@ -165,8 +165,8 @@ public sealed class HotPathTests(ClaimFixture fixture)
         Assert.Equal("139****5678", phone.MaskedValue);
         Assert.DoesNotContain("13912345678", phone.KeyHash, StringComparison.Ordinal);
         var keys = await h.Redis.ExecuteAsync("KEYS", "*");
-        Assert.DoesNotContain(keys.Items, k => k.ToString().Contains("13912345678", StringComparison.Ordinal));
-        Assert.Contains(keys.Items, k => k.ToString().Contains(phone.KeyHash, StringComparison.Ordinal));
+        Assert.DoesNotContain((string[])keys!, k => k.Contains("13912345678", StringComparison.Ordinal));
+        Assert.Contains((string[])keys!, k => k.Contains(phone.KeyHash, StringComparison.Ordinal));
     }
 
     public static TheoryData<LimitScope, string[], int> LimitScopeCases => new()
@@ -316,18 +316,75 @@ public sealed class HotPathTests(ClaimFixture fixture)
     }
 
     [Fact]
-    public async Task A_published_campaign_before_opening_answers_failed_precondition_with_the_opening_time()
+    public async Task A_published_campaign_before_opening_refuses_as_not_started_with_the_opening_time_and_takes_nothing()
     {
         var h = await fixture.ResetAsync(Opens.AddHours(-2));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         campaign.Campaign.State = CampaignState.Published;
         await h.LoadAsync(campaign);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50")));
+        var early = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50"));
 
-        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Contains("2023-04-22T02:00:00Z", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal("2023-04-22T02:00:00Z", error.Trailers.GetValue("opens-at"));
+        Assert.Null(early.Voucher);
+        Assert.Equal(ClaimRefusalReason.NotStarted, early.Refusal.Reason);
+        Assert.Equal(Timestamp.FromDateTimeOffset(Opens), early.Refusal.OpensAt);
+        Assert.Equal("r1", early.Refusal.RoundId);
+        Assert.Equal(ClaimEngine.RefusalMessage(ClaimRefusalReason.NotStarted), early.Refusal.Message);
+        Assert.Equal(10, (long)await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""))));
+    }
+
+    [Fact]
+    public async Task A_redis_that_forgot_its_scripts_gets_them_loaded_again_and_later_calls_go_by_sha1()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+        Assert.NotNull((await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50"))).Voucher);
+
+        // What a restarted or failed-over Redis looks like to the scripts: NOSCRIPT for every SHA1.
+        await h.Redis.ExecuteAsync("SCRIPT", "FLUSH");
+        var afterFlush = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50"));
+        var loaded = (bool)await h.Redis.ExecuteAsync("SCRIPT", "EXISTS", ClaimScripts.Claim.Sha1);
+        var next = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(3), "t50"));
+
+        Assert.NotNull(afterFlush.Voucher);
+        Assert.True(loaded);
+        Assert.NotNull(next.Voucher);
+        Assert.Equal(7, (long)await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""))));
+    }
+
+    [Fact]
+    public async Task A_redis_busy_with_a_long_script_answers_a_claim_unavailable_and_the_retry_gets_the_voucher()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        await h.LoadAsync(campaign);
+        var request = ClaimFor(campaign, Person(1), "t50");
+        await h.Redis.ExecuteAsync("CONFIG", "SET", "busy-reply-threshold", "50");
+        RpcException whileBusy;
+        try
+        {
+            // A script that never ends keeps Redis busy; past the threshold every other command is answered BUSY.
+            await using var other = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.EndPoint);
+            var endless = other.GetDatabase().ScriptEvaluateAsync("while true do end return 0");
+            await Task.Delay(300);
+            whileBusy = await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(request));
+            await h.Redis.ExecuteAsync("SCRIPT", "KILL");
+            await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => endless);
+        }
+        finally
+        {
+            await h.Redis.ExecuteAsync("CONFIG", "SET", "busy-reply-threshold", "5000");
+        }
+
+        var retry = await h.Engine.ClaimAsync(request);
+
+        Assert.Equal(StatusCode.Unavailable, whileBusy.StatusCode);
+        Assert.Contains("retry with the same request_id", whileBusy.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StackExchange.Redis.RedisErrorKind.Busy, Assert.IsType<StackExchange.Redis.RedisServerException>(whileBusy.Status.DebugException).Kind);
+        Assert.NotNull(retry.Voucher);
+        Assert.False(retry.Replayed);
+        Assert.Equal(9, (long)await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""))));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class ReconciliationTests(ClaimFixture fixture)
         var cell = Assert.Single(healthy.Cells);
         Assert.Equal((20, 13, 7, 13, 10), (cell.Armed, cell.RedisClaimed, cell.RedisRemaining, cell.StreamEntries, cell.Stored));
 
-        var limitKeys = (await h.Redis.ScriptEvaluateAsync("return #redis.call('KEYS', ARGV[1])", [], ["lim:*"])).ToInt64();
+        var limitKeys = (long)(await h.Redis.ScriptEvaluateAsync("return #redis.call('KEYS', ARGV[1])", [], ["lim:*"]));
 
         // Redis loses the counters (as after a crash inside the fsync window) while the stream and claimdb keep the vouchers.
         await h.Redis.KeyDeleteAsync(RedisKeys.Stats(campaign.CampaignId));

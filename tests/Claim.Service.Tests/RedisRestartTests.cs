@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Claim.Service.HotPath;
 using Claim.Service.Tests.Infrastructure;
 using Grpc.Core;
-using RedisClient;
+using StackExchange.Redis;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;
 
 namespace Claim.Service.Tests;
@@ -100,7 +100,7 @@ public sealed class RedisRestartTests(ClaimFixture fixture)
             }
         }
 
-        var remaining = (await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", string.Empty, string.Empty)))).ToInt64();
+        var remaining = (long)(await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", string.Empty, string.Empty))));
         Assert.True(beforeRestart > 0 && beforeRestart < Stock, $"the restart should fall mid-load ({beforeRestart} acknowledged before it)");
         Assert.Equal(Stock, acknowledged.Count);
         Assert.Equal(People - Stock, soldOut);

@@ -4,7 +4,7 @@ using Claim.Service.Persistence;
 using Claim.Service.Recovery;
 using Claim.Service.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
-using RedisClient;
+using StackExchange.Redis;
 using Vouchers.Claim.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;
 
@@ -100,7 +100,7 @@ public sealed class StreamTrimTests(ClaimFixture fixture)
         Assert.Equal(0, await Trimmer(h).TrimOnceAsync());
 
         var audited = await h.Redis.StreamReadGroupAsync(StreamKey(h), "audit", "auditor", ">", 30);
-        await h.Redis.StreamAcknowledgeAsync(StreamKey(h), "audit", audited.Select(e => e.Id).ToList());
+        await h.Redis.StreamAcknowledgeAsync(StreamKey(h), "audit", audited.Select(e => e.Id).ToArray());
         Assert.Equal(30, await Trimmer(h).TrimOnceAsync());
         Assert.Equal(70, await h.Redis.StreamLengthAsync(StreamKey(h)));
     }
@@ -137,8 +137,8 @@ public sealed class StreamTrimTests(ClaimFixture fixture)
 
         Assert.Equal(RecoveryOutcome.Recovered, await recovery.EnsureCheckedAsync(plan, CancellationToken.None));
 
-        Assert.Equal(10, (await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, cellField))).ToInt64());
-        Assert.Equal(30, (await h.Redis.HashGetAsync(RedisKeys.Stats(campaign.CampaignId), cellField)).ToInt64());
+        Assert.Equal(10, (long)(await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, cellField))));
+        Assert.Equal(30, (long)(await h.Redis.HashGetAsync(RedisKeys.Stats(campaign.CampaignId), cellField)));
         var after = await reconciler.ReconcileAsync(plan, repair: false, h.Clock.GetUtcNow(), CancellationToken.None);
         Assert.Equal(0, after.IssueCount);
         Assert.Equal(30, Assert.Single(after.Cells).Stored);

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using RedisClient;
+using StackExchange.Redis;
 using RedisServer = Claim.Service.Tests.Infrastructure.RedisServer;
 
 namespace VoucherCtl.Tests;
@@ -21,7 +21,7 @@ public sealed class ClaimServiceFixture : IAsyncLifetime
 {
     private readonly ClaimFixture _claim = new();
 
-    public RedisConnection Connection => _claim.Connection;
+    public ConnectionMultiplexer Connection => _claim.Connection;
 
     public NpgsqlDataSource DataSource => _claim.DataSource;
 
@@ -50,7 +50,7 @@ public sealed class ClaimServiceHost(WebApplication app, string address, ClaimSe
 
     public ClaimEngine Engine => app.Services.GetRequiredService<ClaimEngine>();
 
-    public RedisDatabase Redis => Fixture.Connection.GetDatabase();
+    public IDatabase Redis => Fixture.Connection.GetDatabase();
 
     public async Task<long> ScalarAsync(string sql)
     {

@@ -1,7 +1,7 @@
 using Claim.Service.HotPath;
 using Google.Protobuf;
 using Npgsql;
-using RedisClient;
+using StackExchange.Redis;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using Rules = VoucherRules;
@@ -13,7 +13,7 @@ namespace Claim.Service.Admin;
 /// reads (one sorted set per campaign plus a global one, member "kind:hash", score = lapse time in ms).
 /// Postgres is written first, so a Redis failure leaves an entry the next add or remove repairs.
 /// </summary>
-public sealed class BlockListStore(NpgsqlDataSource dataSource, RedisDatabase redis)
+public sealed class BlockListStore(NpgsqlDataSource dataSource, IDatabase redis)
 {
     private const string Columns = "entry_id, kind, key_hash, masked_value, campaign_id, reason, added_by, added_at, expires_at, removed_at";
 

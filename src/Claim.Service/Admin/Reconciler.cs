@@ -2,7 +2,7 @@ using Claim.Service.HotPath;
 using Claim.Service.Persistence;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
-using RedisClient;
+using StackExchange.Redis;
 using Vouchers.Claim.V1;
 using Rules = VoucherRules;
 
@@ -14,7 +14,7 @@ namespace Claim.Service.Admin;
 /// the stream by the persister's lag. What the stream or claimdb proves was issued is the truth counters
 /// are raised to; nothing is ever lowered, because a voucher Redis counted may still be on its way.
 /// </summary>
-public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions<ClaimOptions> options)
+public sealed class Reconciler(IDatabase redis, VoucherStore store, IOptions<ClaimOptions> options)
 {
     private const int ListedIssues = 1000;
     private const int StreamChunk = 1000;
@@ -99,10 +99,10 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
 
     private async Task ReconcileCellsAsync(CampaignPlan plan, ReconciliationReport report, List<Voucher> streamed, List<Voucher> stored, List<Voucher> known, bool repair)
     {
-        var stats = (await redis.HashGetAllAsync(RedisKeys.Stats(plan.CampaignId))).ToDictionary(e => e.Name.ToString(), e => e.Value.ToInt64(), StringComparer.Ordinal);
+        var stats = (await redis.HashGetAllAsync(RedisKeys.Stats(plan.CampaignId))).ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
         foreach (var round in plan.Rounds)
         {
-            var armed = (await redis.HashGetAllAsync(RedisKeys.Arming(plan.CampaignId, round.RoundId))).ToDictionary(e => e.Name.ToString(), e => e.Value.ToInt64(), StringComparer.Ordinal);
+            var armed = (await redis.HashGetAllAsync(RedisKeys.Arming(plan.CampaignId, round.RoundId))).ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
             foreach (var cell in round.Cells)
             {
                 int Count(List<Voucher> vouchers) => vouchers.Count(v => v.RoundId == round.RoundId && CellOf(round, v) == cell);
@@ -116,7 +116,7 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
                     ChannelId = cell.ChannelId,
                     Armed = armed.GetValueOrDefault("t:" + cell.Field),
                     RedisClaimed = stats.GetValueOrDefault(cell.Field),
-                    RedisRemaining = remaining.IsNull ? 0 : remaining.ToInt64(),
+                    RedisRemaining = (long)remaining,
                     StreamEntries = Count(streamed),
                     Stored = Count(stored),
                 };
@@ -127,7 +127,7 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
                     var repaired = repair && !remaining.IsNull;
                     if (repaired)
                     {
-                        await redis.ScriptEvaluateAsync(RaiseCellScript, [RedisKeys.Stats(plan.CampaignId), stockKey], [issued, cell.Field]);
+                        await RaiseCellScript.EvaluateAsync(redis, [RedisKeys.Stats(plan.CampaignId), stockKey], [issued, cell.Field]);
                     }
 
                     Add(report, new ReconciliationIssue
@@ -191,12 +191,12 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
         foreach (var (key, expected) in counters.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
             var current = await redis.StringGetAsync(key);
-            var actual = current.IsNull ? 0 : current.ToInt64();
+            var actual = (long)current;
             if (actual < expected)
             {
                 if (repair)
                 {
-                    await redis.ScriptEvaluateAsync(RaiseCounterScript, [key], [expected]);
+                    await RaiseCounterScript.EvaluateAsync(redis, [key], [expected]);
                 }
 
                 Add(report, new ReconciliationIssue
@@ -237,7 +237,7 @@ public sealed class Reconciler(RedisDatabase redis, VoucherStore store, IOptions
     private async Task<Dictionary<string, IssuedVoucher>> ReadStreamAsync(string campaignId)
     {
         var vouchers = new Dictionary<string, IssuedVoucher>(StringComparer.Ordinal);
-        var from = "-";
+        RedisValue from = "-";
         while (true)
         {
             var chunk = await redis.StreamRangeAsync(options.Value.IssuedStreamKey, from, "+", StreamChunk);

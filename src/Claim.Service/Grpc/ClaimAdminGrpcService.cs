@@ -4,7 +4,7 @@ using Claim.Service.Persistence;
 using Claim.Service.Usage;
 using Grpc.Core;
 using Npgsql;
-using RedisClient;
+using StackExchange.Redis;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
@@ -14,7 +14,7 @@ namespace Claim.Service.Grpc;
 /// <summary>claim.v1 ClaimAdminService: stock, the scalper list, claim pauses, revocation, expiry and the pool report.</summary>
 public sealed class ClaimAdminGrpcService(
     CampaignCatalog catalog,
-    RedisDatabase redis,
+    IDatabase redis,
     NpgsqlDataSource dataSource,
     BlockListStore blockList,
     WalletStore wallet,
@@ -35,9 +35,9 @@ public sealed class ClaimAdminGrpcService(
         var rounds = SelectRounds(plan, request.RoundId);
         var cells = rounds.SelectMany(r => r.Cells).ToList();
         var now = time.GetUtcNow();
-        var stock = await Unavailable(() => redis.StringGetAsync(cells.Select(c => RedisKeys.Stock(plan.CampaignId, c.Field)).ToList()));
+        var stock = await Unavailable(() => redis.StringGetAsync(cells.Select(c => (RedisKey)RedisKeys.Stock(plan.CampaignId, c.Field)).ToArray()));
         var stats = (await Unavailable(() => redis.HashGetAllAsync(RedisKeys.Stats(plan.CampaignId))))
-            .ToDictionary(e => e.Name.ToString(), e => e.Value.ToInt64(), StringComparer.Ordinal);
+            .ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
         var tallies = await TallyAsync(plan.CampaignId, context.CancellationToken);
         var status = new StockStatus { CampaignId = plan.CampaignId, Claiming = await ClaimingStateAsync(plan.CampaignId), AsOf = VoucherUsageStore.Stamp(now) };
         for (var i = 0; i < cells.Count; i++)
@@ -55,7 +55,7 @@ public sealed class ClaimAdminGrpcService(
                 Total = cell.Quantity,
 
                 // Not armed yet means nothing was taken: the whole quantity is still there.
-                Remaining = stock[i].IsNull ? cell.Quantity - claimed : stock[i].ToInt64(),
+                Remaining = stock[i].IsNull ? cell.Quantity - claimed : (long)stock[i],
                 Claimed = claimed,
                 Returned = returned,
             });
@@ -361,7 +361,7 @@ public sealed class ClaimAdminGrpcService(
         {
             return await call();
         }
-        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
+        catch (Exception ex) when (RedisFaults.IsOutage(ex))
         {
             throw Errors.Unavailable("the claim store cannot be reached; retry", ex);
         }

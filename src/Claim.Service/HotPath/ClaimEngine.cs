@@ -5,7 +5,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using RedisClient;
+using StackExchange.Redis;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
@@ -19,7 +19,7 @@ namespace Claim.Service.HotPath;
 /// once, which decides the rest and issues the voucher atomically.
 /// </summary>
 public sealed class ClaimEngine(
-    RedisDatabase redis,
+    IDatabase redis,
     CampaignCatalog catalog,
     IdentityKeys identities,
     StockArmer armer,
@@ -154,15 +154,6 @@ public sealed class ClaimEngine(
         _ => string.Empty,
     };
 
-    /// <summary>
-    /// Faults a retry with the same request id gets past: the connection, a timeout, or a Redis that is still loading
-    /// its data after a restart (or otherwise says to try again). The caller hears UNAVAILABLE, never UNKNOWN.
-    /// </summary>
-    private static bool IsOutage(Exception ex) =>
-        ex is RedisConnectionException or TimeoutException
-        || (ex is RedisServerException server && (server.Message.StartsWith("LOADING", StringComparison.Ordinal)
-            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal) || server.Message.StartsWith("BUSY ", StringComparison.Ordinal)));
-
     private static void Require(string value, string field)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -202,18 +193,16 @@ public sealed class ClaimEngine(
     }
 
     /// <summary>
-    /// A published campaign that has not reached its round's opening is not claimable at all: the caller is
-    /// told when it opens. Inside a running campaign an early claim is the NOT_STARTED refusal instead.
+    /// A published campaign whose round has not opened yet is refused as NOT_STARTED with the opening time, exactly as
+    /// an early claim in a running campaign is: to a consumer both are "not yet, come back at this time", and a
+    /// channel shows a refusal as it is, whereas a gRPC error would reach the consumer as a failure.
     /// </summary>
     private static ClaimRefusalReason? CheckLifecycle(CampaignPlan plan, RoundPlan round, DateTimeOffset now)
     {
         switch (plan.State)
         {
             case CampaignState.Published when now < round.OpensAt:
-                var opens = round.OpensAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-                throw new RpcException(
-                    new Status(StatusCode.FailedPrecondition, $"campaign '{plan.CampaignId}' is published but not running; claims open at {opens}"),
-                    new Metadata { { "opens-at", opens } });
+                return ClaimRefusalReason.NotStarted;
             case CampaignState.Ended or CampaignState.Settled or CampaignState.Closed:
                 return ClaimRefusalReason.Ended;
             default:
@@ -264,7 +253,7 @@ public sealed class ClaimEngine(
 
     private async Task<long[]> ReadStockAsync(CampaignPlan plan, RoundPlan round, IReadOnlyList<StockCell> cells)
     {
-        var keys = cells.Select(c => RedisKeys.Stock(plan.CampaignId, c.Field)).ToList();
+        var keys = cells.Select(c => (RedisKey)RedisKeys.Stock(plan.CampaignId, c.Field)).ToArray();
         try
         {
             var values = await redis.StringGetAsync(keys);
@@ -274,9 +263,9 @@ public sealed class ClaimEngine(
                 values = await redis.StringGetAsync(keys);
             }
 
-            return values.Select(v => v.IsNull ? 0 : v.ToInt64()).ToArray();
+            return values.Select(v => (long)v).ToArray();
         }
-        catch (Exception ex) when (IsOutage(ex))
+        catch (Exception ex) when (RedisFaults.IsOutage(ex))
         {
             throw Errors.Unavailable("the stock store cannot be reached; retry with the same request_id", ex);
         }
@@ -329,17 +318,19 @@ public sealed class ClaimEngine(
         var voucher = decided is null && target.Cell is not null ? BuildVoucher(target, now) : null;
         var cellField = target.Cell?.Field ?? RedisKeys.Cell(round.RoundId, target.Tier.TierId, target.CategoryId, target.RawPerson.ChannelId);
 
-        var keys = new List<string>(ClaimScripts.FixedKeyCount + limitKeys.Count)
+        var keys = new RedisKey[ClaimScripts.FixedKeyCount + limitKeys.Count];
+        keys[0] = RedisKeys.Request(plan.CampaignId, target.RequestId);
+        keys[1] = RedisKeys.Stock(plan.CampaignId, cellField);
+        keys[2] = RedisKeys.Pause(plan.CampaignId);
+        keys[3] = RedisKeys.BlockList(plan.CampaignId);
+        keys[4] = RedisKeys.GlobalBlockList;
+        keys[5] = RedisKeys.Stats(plan.CampaignId);
+        keys[6] = _options.IssuedStreamKey;
+        for (var i = 0; i < limitKeys.Count; i++)
         {
-            RedisKeys.Request(plan.CampaignId, target.RequestId),
-            RedisKeys.Stock(plan.CampaignId, cellField),
-            RedisKeys.Pause(plan.CampaignId),
-            RedisKeys.BlockList(plan.CampaignId),
-            RedisKeys.GlobalBlockList,
-            RedisKeys.Stats(plan.CampaignId),
-            _options.IssuedStreamKey,
-        };
-        keys.AddRange(limitKeys.Select(k => k.Key));
+            keys[ClaimScripts.FixedKeyCount + i] = limitKeys[i].Key;
+        }
+
         var blockMembers = plan.EnforceBlockList ? target.Person.BlockMembers.ToList() : [];
         var arguments = new List<RedisValue>(ClaimScripts.FixedArgumentCount + blockMembers.Count + (limitKeys.Count * 3))
         {
@@ -351,7 +342,7 @@ public sealed class ClaimEngine(
             RedisKeys.RoundPauseField(round.RoundId),
             (int)(decided ?? ClaimRefusalReason.Unspecified),
             (long)_options.RequestIdRetention.TotalSeconds,
-            voucher is null ? RedisValue.EmptyString : RedisValue.FromBytes(voucher.ToByteArray()),
+            voucher is null ? RedisValue.EmptyString : voucher.ToByteArray(),
             target.RequestId,
             cellField,
             RedisKeys.ChannelStatField(target.RawPerson.ChannelId),
@@ -372,27 +363,28 @@ public sealed class ClaimEngine(
 
         try
         {
-            var result = await redis.ScriptEvaluateAsync(ClaimScripts.Claim, keys, arguments);
-            if (result[0].ToInt64() == ClaimScripts.NotArmed)
+            var values = arguments.ToArray();
+            var result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
+            if ((long)result[0] == ClaimScripts.NotArmed)
             {
                 await armer.ArmRoundAsync(plan, round, force: true);
-                result = await redis.ScriptEvaluateAsync(ClaimScripts.Claim, keys, arguments);
+                result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
             }
 
-            return result[0].ToInt64() switch
+            return (long)result[0] switch
             {
                 ClaimScripts.Granted => new ClaimOutcome { Voucher = voucher },
                 ClaimScripts.Refused => new ClaimOutcome
                 {
-                    Refusal = Refusal(target, (ClaimRefusalReason)result[1].ToInt64(), result[2].ToInt64(), result[3].ToInt64(), result[4].ToStringOrNull() ?? string.Empty, limitKeys),
+                    Refusal = Refusal(target, (ClaimRefusalReason)(long)result[1], (long)result[2], (long)result[3], (string?)result[4] ?? string.Empty, limitKeys),
                 },
-                ClaimScripts.Replayed => Replay(target, result[1].ToBytes() ?? [], limitKeys),
+                ClaimScripts.Replayed => Replay(target, (byte[]?)result[1] ?? [], limitKeys),
                 ClaimScripts.Mismatch => throw Errors.AlreadyExists($"request_id '{target.RequestId}' was used for a different request"),
                 ClaimScripts.DrawAgain => null,
                 _ => throw Errors.Unavailable($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take")),
             };
         }
-        catch (Exception ex) when (IsOutage(ex))
+        catch (Exception ex) when (RedisFaults.IsOutage(ex))
         {
             throw Errors.Unavailable("the stock store cannot be reached; retry with the same request_id", ex);
         }

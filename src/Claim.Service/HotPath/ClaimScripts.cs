@@ -1,5 +1,3 @@
-using RedisClient;
-
 namespace Claim.Service.HotPath;
 
 /// <summary>The Lua scripts of the hot path: each decision is one atomic script run.</summary>

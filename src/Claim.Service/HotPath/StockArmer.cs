@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Claim.Service.Recovery;
 using Npgsql;
-using RedisClient;
+using StackExchange.Redis;
 
 namespace Claim.Service.HotPath;
 
@@ -10,7 +10,7 @@ namespace Claim.Service.HotPath;
 /// <paramref name="recovery"/>, a campaign not yet checked in the Redis process now serving is recovered first, so
 /// stock lost with Redis's data is armed again as quantity less what was issued, never at the full quantity.
 /// </summary>
-public sealed class StockArmer(RedisDatabase redis, CampaignRecovery? recovery = null)
+public sealed class StockArmer(IDatabase redis, CampaignRecovery? recovery = null)
 {
     private const int ClaimRecoveryWaits = 15;
     private const int RecoveryWaits = 1500;
@@ -43,16 +43,19 @@ public sealed class StockArmer(RedisDatabase redis, CampaignRecovery? recovery =
             return;
         }
 
-        var keys = new List<string>(round.Cells.Count + 1) { RedisKeys.Arming(plan.CampaignId, round.RoundId) };
-        var arguments = new List<RedisValue>(round.Cells.Count * 2 + 1) { plan.Version };
-        foreach (var cell in round.Cells)
+        var keys = new RedisKey[round.Cells.Count + 1];
+        var arguments = new RedisValue[(round.Cells.Count * 2) + 1];
+        keys[0] = RedisKeys.Arming(plan.CampaignId, round.RoundId);
+        arguments[0] = plan.Version;
+        for (var i = 0; i < round.Cells.Count; i++)
         {
-            keys.Add(RedisKeys.Stock(plan.CampaignId, cell.Field));
-            arguments.Add(cell.Field);
-            arguments.Add(cell.Quantity);
+            var cell = round.Cells[i];
+            keys[i + 1] = RedisKeys.Stock(plan.CampaignId, cell.Field);
+            arguments[(2 * i) + 1] = cell.Field;
+            arguments[(2 * i) + 2] = cell.Quantity;
         }
 
-        await redis.ScriptEvaluateAsync(ClaimScripts.Arm, keys, arguments);
+        await ClaimScripts.Arm.EvaluateAsync(redis, keys, arguments);
         _armedVersions.AddOrUpdate(key, plan.Version, (_, old) => Math.Max(old, plan.Version));
     }
 

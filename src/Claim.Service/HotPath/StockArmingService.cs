@@ -26,7 +26,7 @@ public sealed partial class StockArmingService(CampaignCatalog catalog, StockArm
         {
             await armer.ArmAsync(plan);
         }
-        catch (Exception ex) when (ex is RedisClient.RedisException or TimeoutException or Npgsql.NpgsqlException)
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or Npgsql.NpgsqlException)
         {
             // The claim script reports an unarmed cell and the engine arms it then.
             LogArmFailed(logger, ex, plan.CampaignId);

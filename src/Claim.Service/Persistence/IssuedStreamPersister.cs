@@ -2,8 +2,8 @@ using Claim.Service.HotPath;
 using Microsoft.Extensions.Options;
 using Claim.Service.Data;
 using Npgsql;
-using RedisClient;
 using ServiceDefaults;
+using StackExchange.Redis;
 using Vouchers.Claim.V1;
 
 namespace Claim.Service.Persistence;
@@ -14,7 +14,7 @@ namespace Claim.Service.Persistence;
 /// crashed) are taken over with XAUTOCLAIM once idle long enough; writing them again is harmless.
 /// </summary>
 public sealed partial class IssuedStreamPersister(
-    RedisDatabase redis,
+    IDatabase redis,
     VoucherStore store,
     IOptions<ClaimOptions> options,
     TimeProvider time,
@@ -24,7 +24,7 @@ public sealed partial class IssuedStreamPersister(
 {
     private readonly ClaimOptions _options = options.Value;
     private bool _groupReady;
-    private string _takeoverCursor = "0-0";
+    private RedisValue _takeoverCursor = "0-0";
 
     /// <summary>This copy's consumer name in the group; unique per process.</summary>
     public string ConsumerName { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -39,7 +39,7 @@ public sealed partial class IssuedStreamPersister(
 
         try
         {
-            await redis.StreamCreateConsumerGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, "0", createStream: true);
+            await redis.StreamCreateConsumerGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, StreamPosition.Beginning, createStream: true);
         }
         catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
         {
@@ -55,7 +55,7 @@ public sealed partial class IssuedStreamPersister(
         await EnsureGroupAsync();
         if (includeOwnPending)
         {
-            var own = await redis.StreamReadGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, ConsumerName, "0", _options.PersisterBatchSize);
+            var own = await redis.StreamReadGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, ConsumerName, StreamPosition.Beginning, _options.PersisterBatchSize);
             if (own.Length > 0)
             {
                 return own;
@@ -63,15 +63,22 @@ public sealed partial class IssuedStreamPersister(
         }
 
         var takeover = await redis.StreamAutoClaimAsync(
-            _options.IssuedStreamKey, _options.PersisterGroup, ConsumerName, _options.PersisterTakeoverIdle, _takeoverCursor, _options.PersisterBatchSize);
+            _options.IssuedStreamKey,
+            _options.PersisterGroup,
+            ConsumerName,
+            (long)Math.Ceiling(_options.PersisterTakeoverIdle.TotalMilliseconds),
+            _takeoverCursor,
+            _options.PersisterBatchSize);
         _takeoverCursor = takeover.NextStartId;
-        if (takeover.ClaimedEntries.Count > 0)
+        if (takeover.ClaimedEntries.Length > 0)
         {
-            LogTakeover(logger, takeover.ClaimedEntries.Count);
-            return takeover.ClaimedEntries.Where(e => !e.IsDeleted).ToList();
+            LogTakeover(logger, takeover.ClaimedEntries.Length);
+
+            // An entry deleted while pending comes back without fields; there is nothing left to write.
+            return takeover.ClaimedEntries.Where(e => e.Values is { Length: > 0 }).ToList();
         }
 
-        return await redis.StreamReadGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, ConsumerName, ">", _options.PersisterBatchSize);
+        return await redis.StreamReadGroupAsync(_options.IssuedStreamKey, _options.PersisterGroup, ConsumerName, StreamPosition.NewMessages, _options.PersisterBatchSize);
     }
 
     /// <summary>Writes the entries to claimdb (idempotently); returns how many vouchers were new.</summary>
@@ -85,7 +92,7 @@ public sealed partial class IssuedStreamPersister(
     public Task<long> AcknowledgeAsync(IReadOnlyList<StreamEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        return redis.StreamAcknowledgeAsync(_options.IssuedStreamKey, _options.PersisterGroup, entries.Select(e => e.Id).ToList());
+        return redis.StreamAcknowledgeAsync(_options.IssuedStreamKey, _options.PersisterGroup, entries.Select(e => e.Id).ToArray());
     }
 
     /// <summary>One read-write-acknowledge step; returns the number of entries handled.</summary>
@@ -106,8 +113,9 @@ public sealed partial class IssuedStreamPersister(
             foreach (var entry in entries)
             {
                 // Stream ids start with the Redis clock in milliseconds at XADD, the moment the claim was granted.
-                var dash = entry.Id.IndexOf('-', StringComparison.Ordinal);
-                if (dash > 0 && long.TryParse(entry.Id.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var added))
+                var id = entry.Id.ToString();
+                var dash = id.IndexOf('-', StringComparison.Ordinal);
+                if (dash > 0 && long.TryParse(id.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var added))
                 {
                     metrics.PersistenceLag(now - DateTimeOffset.FromUnixTimeMilliseconds(added));
                 }
@@ -120,9 +128,8 @@ public sealed partial class IssuedStreamPersister(
 
     public static IssuedVoucher Parse(StreamEntry entry)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        var voucher = Voucher.Parser.ParseFrom(entry["v"].ToBytes() ?? []);
-        return new IssuedVoucher(entry.Id, voucher, (string?)entry["r"] ?? string.Empty, entry["d"].ToString() == "1", (string?)entry["n"] ?? string.Empty);
+        var voucher = Voucher.Parser.ParseFrom((byte[]?)entry["v"] ?? []);
+        return new IssuedVoucher(entry.Id.ToString(), voucher, (string?)entry["r"] ?? string.Empty, entry["d"] == "1", (string?)entry["n"] ?? string.Empty);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,6 +1,6 @@
 using Claim.Service.HotPath;
 using Microsoft.Extensions.Options;
-using RedisClient;
+using StackExchange.Redis;
 
 namespace Claim.Service.Persistence;
 
@@ -11,7 +11,7 @@ namespace Claim.Service.Persistence;
 /// are kept.
 /// </summary>
 public sealed partial class IssuedStreamTrimmer(
-    RedisDatabase redis,
+    IDatabase redis,
     IOptions<ClaimOptions> options,
     TimeProvider time,
     ILogger<IssuedStreamTrimmer> logger,
@@ -58,7 +58,7 @@ public sealed partial class IssuedStreamTrimmer(
     /// <summary>Removes the entries every group has read and acknowledged; returns how many were removed.</summary>
     public async Task<long> TrimOnceAsync()
     {
-        var removed = (long)await redis.ScriptEvaluateAsync(TrimScript, [_options.IssuedStreamKey]);
+        var removed = (long)await TrimScript.EvaluateAsync(redis, [_options.IssuedStreamKey]);
         if (removed > 0)
         {
             LogTrimmed(logger, removed, _options.IssuedStreamKey);

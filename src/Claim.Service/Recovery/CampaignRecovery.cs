@@ -3,7 +3,7 @@ using Claim.Service.HotPath;
 using Claim.Service.Persistence;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
-using RedisClient;
+using StackExchange.Redis;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 
@@ -31,7 +31,7 @@ public enum RecoveryOutcome
 /// restored from claimdb, and stock is armed again as quantity less what was issued.
 /// </summary>
 public sealed partial class CampaignRecovery(
-    RedisDatabase redis,
+    IDatabase redis,
     Reconciler reconciler,
     VoucherStore store,
     TimeProvider time,
@@ -51,15 +51,13 @@ public sealed partial class CampaignRecovery(
     /// <summary>The id of the Redis process now serving; a new one after every restart, with or without data loss.</summary>
     public async Task<string> CurrentRunIdAsync()
     {
-        var info = await redis.Connection.GetServer().InfoAsync("server");
-        return info.TryGetValue("run_id", out var runId) && runId.Length > 0
-            ? runId
-            : throw new RedisServerException("INFO server did not report a run_id");
+        var runId = (string?)await RecoveryScripts.RunId.EvaluateAsync(redis, []);
+        return runId is { Length: > 0 } ? runId : throw new RedisException("INFO server did not report a run_id");
     }
 
     /// <summary>Whether the campaign's Redis state was checked against claimdb in the Redis process now serving.</summary>
     public async Task<bool> IsCheckedAsync(string campaignId, string runId) =>
-        (await redis.StringGetAsync(RecoveryScripts.CheckedMarker(campaignId))).ToString() == runId;
+        (string?)await redis.StringGetAsync(RecoveryScripts.CheckedMarker(campaignId)) == runId;
 
     /// <summary>Recovers the campaign unless it was already checked in this Redis process or another copy is at it.</summary>
     public async Task<RecoveryOutcome> EnsureCheckedAsync(CampaignPlan plan, CancellationToken cancellationToken)
@@ -92,7 +90,7 @@ public sealed partial class CampaignRecovery(
         }
         finally
         {
-            await redis.ScriptEvaluateAsync(RecoveryScripts.ReleaseLock, [lockKey], [token]);
+            await RecoveryScripts.ReleaseLock.EvaluateAsync(redis, [lockKey], [token]);
         }
     }
 
@@ -105,15 +103,16 @@ public sealed partial class CampaignRecovery(
         // below is all there is to count.
         var fenced = plan.Rounds.Select(r => RedisKeys.Arming(plan.CampaignId, r.RoundId))
             .Concat(plan.Rounds.SelectMany(r => r.Cells).Select(c => RedisKeys.Stock(plan.CampaignId, c.Field)))
-            .ToList();
-        await redis.ScriptEvaluateAsync(RecoveryScripts.Fence, fenced);
+            .Select(key => (RedisKey)key)
+            .ToArray();
+        await RecoveryScripts.Fence.EvaluateAsync(redis, fenced);
 
         var (report, issued) = await reconciler.ReconcileAndListAsync(plan, repair: true, now, cancellationToken);
         var answers = await RestoreAnswersAsync(plan, now, cancellationToken);
         await RaiseStatsAsync(plan, issued);
         foreach (var round in plan.Rounds)
         {
-            var keys = new List<string>(round.Cells.Count + 1) { RedisKeys.Arming(plan.CampaignId, round.RoundId) };
+            var keys = new List<RedisKey>(round.Cells.Count + 1) { RedisKeys.Arming(plan.CampaignId, round.RoundId) };
             var arguments = new List<RedisValue>((round.Cells.Count * 3) + 1) { plan.Version };
             foreach (var cell in round.Cells)
             {
@@ -123,7 +122,7 @@ public sealed partial class CampaignRecovery(
                 arguments.Add(issued.Count(v => v.RoundId == round.RoundId && Reconciler.CellOf(round, v) == cell));
             }
 
-            await redis.ScriptEvaluateAsync(RecoveryScripts.ArmFromIssued, keys, arguments);
+            await RecoveryScripts.ArmFromIssued.EvaluateAsync(redis, [.. keys], [.. arguments]);
         }
 
         await redis.StringSetAsync(RecoveryScripts.CheckedMarker(plan.CampaignId), runId);
@@ -150,7 +149,7 @@ public sealed partial class CampaignRecovery(
 
         if (fields.Count > 0)
         {
-            await redis.ScriptEvaluateAsync(RecoveryScripts.RaiseFields, [RedisKeys.Stats(plan.CampaignId)], fields);
+            await RecoveryScripts.RaiseFields.EvaluateAsync(redis, [RedisKeys.Stats(plan.CampaignId)], [.. fields]);
         }
     }
 
@@ -166,7 +165,7 @@ public sealed partial class CampaignRecovery(
             "SELECT request_id, drawn, issued FROM vouchers WHERE campaign_id = @campaign AND claimed_at >= @since");
         command.Parameters.AddWithValue("campaign", plan.CampaignId);
         command.Parameters.AddWithValue("since", (now - retention).UtcDateTime);
-        var keys = new List<string>(AnswersPerScript);
+        var keys = new List<RedisKey>(AnswersPerScript);
         var arguments = new List<RedisValue>(AnswersPerScript * 3);
         var restored = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -178,7 +177,7 @@ public sealed partial class CampaignRecovery(
             var voucher = Voucher.Parser.ParseFrom(bytes);
             keys.Add(RedisKeys.Request(plan.CampaignId, requestId));
             arguments.Add(FingerprintOf(voucher, drawn));
-            arguments.Add(RedisValue.FromBytes([(byte)'G', .. bytes]));
+            arguments.Add((byte[])[(byte)'G', .. bytes]);
 
             // Relative to the service's clock, as the claim script's EXPIRE is: the answer lives as long as it had left.
             arguments.Add(Math.Max(1, (long)(voucher.ClaimedAt.ToDateTimeOffset() + retention - now).TotalMilliseconds));
@@ -191,14 +190,14 @@ public sealed partial class CampaignRecovery(
         return restored + await FlushAnswersAsync(keys, arguments);
     }
 
-    private async Task<int> FlushAnswersAsync(List<string> keys, List<RedisValue> arguments)
+    private async Task<int> FlushAnswersAsync(List<RedisKey> keys, List<RedisValue> arguments)
     {
         if (keys.Count == 0)
         {
             return 0;
         }
 
-        await redis.ScriptEvaluateAsync(RecoveryScripts.RestoreAnswers, keys, arguments);
+        await RecoveryScripts.RestoreAnswers.EvaluateAsync(redis, [.. keys], [.. arguments]);
         var count = keys.Count;
         keys.Clear();
         arguments.Clear();

@@ -1,5 +1,4 @@
 using Claim.Service.HotPath;
-using RedisClient;
 
 namespace Claim.Service.Recovery;
 
@@ -11,6 +10,14 @@ public static class RecoveryScripts
 
     /// <summary>Held (with a random token as value) by the one copy recovering the campaign.</summary>
     public static string Lock(string campaignId) => $"recovering:{RedisKeys.Tag(campaignId)}";
+
+    /// <summary>
+    /// The run id of the Redis process now serving (INFO server). Asked in a script because the client sends INFO only
+    /// on a connection in admin mode, which would also let any other code path flush the data set.
+    /// </summary>
+    public static RedisScript RunId { get; } = new("""
+        return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+        """);
 
     /// <summary>
     /// Takes the stock and arming hashes away so that every claim meets an unarmed cell (which records nothing)

@@ -2,7 +2,7 @@ using Claim.Service.HotPath;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using RedisClient;
+using StackExchange.Redis;
 
 namespace Claim.Service.Recovery;
 
@@ -13,7 +13,7 @@ namespace Claim.Service.Recovery;
 /// leaves the stock keys in place, and is caught here, on reconnect or at the next check.
 /// </summary>
 public sealed partial class RedisLossWatcher(
-    RedisDatabase redis,
+    IConnectionMultiplexer redis,
     CampaignCatalog catalog,
     CampaignRecovery recovery,
     TimeProvider time,
@@ -24,7 +24,7 @@ public sealed partial class RedisLossWatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        redis.Connection.ConnectionRestored += OnConnectionRestored;
+        redis.ConnectionRestored += OnConnectionRestored;
         try
         {
             var checkedIn = string.Empty;
@@ -61,7 +61,7 @@ public sealed partial class RedisLossWatcher(
         }
         finally
         {
-            redis.Connection.ConnectionRestored -= OnConnectionRestored;
+            redis.ConnectionRestored -= OnConnectionRestored;
         }
     }
 
@@ -71,7 +71,7 @@ public sealed partial class RedisLossWatcher(
         base.Dispose();
     }
 
-    private void OnConnectionRestored(object? sender, RedisConnectionEventArgs e)
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
         try
         {

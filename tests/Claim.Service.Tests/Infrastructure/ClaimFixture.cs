@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using RedisClient;
+using StackExchange.Redis;
 using Vouchers.Campaign.V1;
 
 namespace Claim.Service.Tests.Infrastructure;
@@ -16,7 +16,8 @@ public sealed class ClaimFixture : IAsyncLifetime
 {
     public RedisServer Redis { get; private set; } = null!;
 
-    public RedisConnection Connection { get; private set; } = null!;
+    /// <summary>The tests' own connection, in admin mode for FLUSHALL and KEYS; the service under test opens its own without it.</summary>
+    public ConnectionMultiplexer Connection { get; private set; } = null!;
 
     public TestDatabase Database { get; private set; } = null!;
 
@@ -25,7 +26,7 @@ public sealed class ClaimFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
-        Connection = await RedisConnection.ConnectAsync(Redis.EndPoint);
+        Connection = await ConnectionMultiplexer.ConnectAsync($"{Redis.EndPoint},allowAdmin=true,abortConnect=false");
         Database = await SharedPostgres.CreateDatabaseAsync("claim_tests");
         DataSource = NpgsqlDataSource.Create(Database.ConnectionString);
         var options = new DbContextOptionsBuilder<ClaimDbContext>().UseNpgsql(DataSource).Options;
@@ -88,7 +89,7 @@ public sealed class Harness
 
     public ManualClock Clock { get; }
 
-    public RedisDatabase Redis { get; }
+    public IDatabase Redis { get; }
 
     public IOptions<ClaimOptions> Options { get; }
 
