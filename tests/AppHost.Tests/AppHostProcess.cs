@@ -112,8 +112,16 @@ internal sealed partial class AppHostProcess : IDisposable
                 }
             }
 
-            Assert.False(process.HasExited, $"The app host exited ({process.ExitCode}) before printing /{pattern}/:\n{Tail(60)}");
-            Assert.True(DateTime.UtcNow < deadline, $"No line /{pattern}/ within {timeout}:\n{Tail(60)}");
+            if (process.HasExited)
+            {
+                Assert.Fail($"The app host exited ({process.ExitCode}) before printing /{pattern}/:\n{Tail(60)}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"No line /{pattern}/ within {timeout}:\n{Tail(60)}");
+            }
+
             await Task.Delay(200);
         }
     }

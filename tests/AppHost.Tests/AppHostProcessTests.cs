@@ -67,7 +67,7 @@ public sealed partial class AppHostProcessTests
             TimeSpan.FromSeconds(60));
 
         // SIGTERM (what a script's background job gets; it ignores SIGINT): the app host stops everything.
-        var processes = ProcessTree.Descendants(appHost.Pid);
+        var processes = ProcessTree.AppProcesses(appHost.Pid);
         AssertEveryResourceProcessIsAmong(resources, processes);
         var stopping = Stopwatch.StartNew();
         appHost.Signal(SigTerm);
@@ -84,7 +84,7 @@ public sealed partial class AppHostProcessTests
         using var appHost = AppHostProcess.Start(state.Path, "apphost-sigkill");
         await appHost.WaitForLineAsync(ReadyLine(), StartTimeout);
         var resources = await WaitForAllHealthyAsync(appHost);
-        var processes = ProcessTree.Descendants(appHost.Pid);
+        var processes = ProcessTree.AppProcesses(appHost.Pid);
         AssertEveryResourceProcessIsAmong(resources, processes);
 
         // No chance to clean up: DCP watches the app host's pid and stops every resource itself.
@@ -116,13 +116,13 @@ public sealed partial class AppHostProcessTests
         }
     }
 
-    /// <summary>The walk found the whole app: every resource's pid is among the app host's descendants.</summary>
+    /// <summary>The walk found the whole app: every resource's pid is among the processes collected.</summary>
     private static void AssertEveryResourceProcessIsAmong(IReadOnlyList<ResourceEntry> resources, IReadOnlyList<ProcessIdentity> processes)
     {
         foreach (var resource in resources.Where(r => r.Type != "PostgresDatabaseResource"))
         {
             Assert.True(resource.Pid is { } pid && processes.Any(p => p.Pid == pid),
-                $"{resource} is not among the app host's descendants: {string.Join("; ", processes)}");
+                $"{resource} is not among the app's processes: {string.Join("; ", processes)}");
         }
     }
 

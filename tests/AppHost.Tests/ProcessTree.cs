@@ -12,40 +12,69 @@ internal readonly record struct ProcessIdentity(int Pid, long StartTime)
 internal static class ProcessTree
 {
     /// <summary>
-    /// Every live descendant of <paramref name="root"/>. DCP, the dashboard, the servers and the services
-    /// all descend from the app host while it runs (DCP's API server is its child, the resources are DCP's
-    /// children); once the app host is gone they are re-parented, which is why this is read beforehand.
+    /// Every live process of the app an app host runs: its descendants, and DCP with everything DCP started.
+    /// The app host launches DCP's API server detached (<c>dcp start-apiserver --monitor PID --detach</c>), so
+    /// DCP, the dashboard, the servers and the services hang under init, not under the app host; the
+    /// <c>--monitor PID</c> argument is what ties them to it. Read before the app host ends: DCP goes with it.
     /// </summary>
-    public static IReadOnlyList<ProcessIdentity> Descendants(int root)
+    public static IReadOnlyList<ProcessIdentity> AppProcesses(int appHost)
     {
         var children = new Dictionary<int, List<ProcessIdentity>>();
+        var roots = new List<ProcessIdentity>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(System.IO.Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && ReadStat(pid) is { } stat
-                && stat.State != 'Z')
+            if (!int.TryParse(System.IO.Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                || ReadStat(pid) is not { } stat
+                || stat.State == 'Z')
             {
-                if (!children.TryGetValue(stat.Parent, out var list))
-                {
-                    children[stat.Parent] = list = [];
-                }
+                continue;
+            }
 
-                list.Add(new ProcessIdentity(pid, stat.StartTime));
+            var process = new ProcessIdentity(pid, stat.StartTime);
+            if (!children.TryGetValue(stat.Parent, out var siblings))
+            {
+                children[stat.Parent] = siblings = [];
+            }
+
+            siblings.Add(process);
+            if (Monitors(pid, appHost))
+            {
+                roots.Add(process);
             }
         }
 
-        var result = new List<ProcessIdentity>();
-        var pending = new Queue<int>([root]);
+        var result = new List<ProcessIdentity>(roots);
+        var pending = new Queue<int>(roots.Select(r => r.Pid).Prepend(appHost));
         while (pending.TryDequeue(out var current))
         {
             foreach (var child in children.GetValueOrDefault(current) ?? [])
             {
-                result.Add(child);
-                pending.Enqueue(child.Pid);
+                if (!result.Contains(child))
+                {
+                    result.Add(child);
+                    pending.Enqueue(child.Pid);
+                }
             }
         }
 
         return result;
+    }
+
+    /// <summary>The process was started with <c>--monitor {target}</c> (DCP's watch on the process that started it).</summary>
+    private static bool Monitors(int pid, int target)
+    {
+        string[] arguments;
+        try
+        {
+            arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        var index = Array.IndexOf(arguments, "--monitor");
+        return index >= 0 && index + 1 < arguments.Length && arguments[index + 1] == target.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Still running: the pid exists with the same start time and is not a zombie waiting to be reaped.</summary>
