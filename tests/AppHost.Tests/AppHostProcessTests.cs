@@ -4,11 +4,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ServiceDefaults;
+using Xunit.Abstractions;
 
 namespace AppHost.Tests;
 
 /// <summary>The app host as a separate process, the way a developer runs it.</summary>
-public sealed partial class AppHostProcessTests
+public sealed partial class AppHostProcessTests(ITestOutputHelper output)
 {
     private const int SigKill = 9;
     private const int SigTerm = 15;
@@ -20,11 +21,13 @@ public sealed partial class AppHostProcessTests
     public async Task The_app_host_gets_every_resource_healthy_lists_them_in_resources_json_shows_them_in_the_dashboard_and_leaves_no_process_after_SIGTERM()
     {
         using var state = new TemporaryStateDirectory();
+        var clock = Stopwatch.StartNew();
         using var appHost = AppHostProcess.Start(state.Path, "apphost-sigterm");
         using var timeout = new CancellationTokenSource(StartTimeout + TimeSpan.FromMinutes(1));
         var cancellationToken = timeout.Token;
 
         var ready = await appHost.WaitForLineAsync(ReadyLine(), StartTimeout);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: {ready.Value}");
         Assert.Equal(ResourceNames.All.Count, int.Parse(ready.Groups["count"].Value, CultureInfo.InvariantCulture));
         var dashboard = new Uri(ready.Groups["dashboard"].Value);
         var gateway = new Uri(ready.Groups["gateway"].Value);
@@ -34,6 +37,11 @@ public sealed partial class AppHostProcessTests
         Assert.Equal(
             ResourceNames.All.Order(StringComparer.Ordinal),
             resources.Select(r => r.Name).Distinct().Order(StringComparer.Ordinal));
+        // Isolated from a developer's app host: no endpoint sits on a port fixed in the services' appsettings.
+        // (Without RandomizePorts the second app host's DCP fails to bind those silently, reports everything
+        // healthy, and its services' clients reach the other app's processes.)
+        var fixedPorts = Repository.FixedServicePorts();
+        Assert.All(resources.SelectMany(r => r.Endpoints), e => Assert.DoesNotContain(new Uri(e.Url).Port, fixedPorts));
         // Two Claim replicas: ClaimReplicas in the app host's appsettings.json, what a developer gets.
         Assert.Equal(2, resources.Count(r => r.Name == ResourceNames.Claim));
 
@@ -59,12 +67,15 @@ public sealed partial class AppHostProcessTests
         Assert.Equal(gateway, gatewayEntry.Endpoint(EndpointNames.Http));
         await AssertOkAsync(http, new Uri(gateway, ServiceDefaultsExtensions.HealthPath), cancellationToken);
 
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: every endpoint in resources.json answered");
+
         // The dashboard, as a person sees it.
         await DashboardPage.AssertEveryResourceRunningAsync(
             dashboard,
             [.. resources.Select(r => (r.Name, r.Instance))],
             Path.Combine(Repository.TestResults, "dashboard-resources.png"),
             TimeSpan.FromSeconds(60));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: the dashboard shows every resource Running");
 
         // SIGTERM (what a script's background job gets; it ignores SIGINT): the app host stops everything.
         var processes = ProcessTree.AppProcesses(appHost.Pid);
@@ -72,26 +83,32 @@ public sealed partial class AppHostProcessTests
         var stopping = Stopwatch.StartNew();
         appHost.Signal(SigTerm);
         Assert.True(await appHost.WaitForExitAsync(CleanUpTimeout), $"The app host still runs {CleanUpTimeout} after SIGTERM:\n{appHost.Tail(40)}");
+        output.WriteLine($"{stopping.Elapsed.TotalSeconds:F1} s after SIGTERM: the app host exited ({appHost.ExitCode})");
         Assert.Equal(0, appHost.ExitCode);
         var left = await ProcessTree.WaitForAllToEndAsync(processes, CleanUpTimeout - stopping.Elapsed);
         Assert.True(left.Count == 0, $"Still running {CleanUpTimeout} after SIGTERM: {string.Join("; ", left)}");
+        output.WriteLine($"{stopping.Elapsed.TotalSeconds:F1} s after SIGTERM: all {processes.Count} processes of the app ended");
     }
 
     [Fact]
     public async Task Every_process_of_the_app_ends_when_the_app_host_is_killed_with_SIGKILL()
     {
         using var state = new TemporaryStateDirectory();
+        var clock = Stopwatch.StartNew();
         using var appHost = AppHostProcess.Start(state.Path, "apphost-sigkill");
         await appHost.WaitForLineAsync(ReadyLine(), StartTimeout);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: all resources healthy");
         var resources = await WaitForAllHealthyAsync(appHost);
         var processes = ProcessTree.AppProcesses(appHost.Pid);
         AssertEveryResourceProcessIsAmong(resources, processes);
 
         // No chance to clean up: DCP watches the app host's pid and stops every resource itself.
+        var stopping = Stopwatch.StartNew();
         appHost.Signal(SigKill);
         Assert.True(await appHost.WaitForExitAsync(TimeSpan.FromSeconds(10)), "The app host survived SIGKILL");
         var left = await ProcessTree.WaitForAllToEndAsync(processes, CleanUpTimeout);
         Assert.True(left.Count == 0, $"Still running {CleanUpTimeout} after the app host was killed: {string.Join("; ", left)}");
+        output.WriteLine($"{stopping.Elapsed.TotalSeconds:F1} s after SIGKILL: all {processes.Count} processes of the app ended");
     }
 
     /// <summary>ResourceBuilderExtensions' ready line: "✔ all N resources healthy — dashboard URL, gateway URL".</summary>

@@ -4,15 +4,17 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using ServiceDefaults;
 using TestSupport;
+using Xunit.Abstractions;
 
 namespace AppHost.Tests;
 
 /// <summary>The app host's application model, started in-process through Aspire.Hosting.Testing.</summary>
-public sealed class ApplicationModelTests
+public sealed class ApplicationModelTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Every_resource_becomes_healthy_and_every_service_answers_grpc_health_reflection_and_http_health()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var cancellationToken = timeout.Token;
         using var state = new TemporaryStateDirectory();
@@ -30,6 +32,7 @@ public sealed class ApplicationModelTests
         await using var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         await Task.WhenAll(ResourceNames.All.Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellationToken)));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: every resource healthy");
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         foreach (var service in ResourceNames.Services)
@@ -47,5 +50,6 @@ public sealed class ApplicationModelTests
 
         var gateway = await http.GetAsync(new Uri(app.GetEndpoint(ResourceNames.Gateway, EndpointNames.Http), ServiceDefaultsExtensions.HealthPath), cancellationToken);
         Assert.Equal(HttpStatusCode.OK, gateway.StatusCode);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: every endpoint answered");
     }
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 
 namespace AppHost.Tests;
 
@@ -30,6 +31,29 @@ internal static class Repository
             Directory.CreateDirectory(path);
             return path;
         }
+    }
+
+    /// <summary>The ports of the Kestrel endpoints in src/*/appsettings.json, which Aspire turns into fixed proxy ports.</summary>
+    public static IReadOnlySet<int> FixedServicePorts()
+    {
+        var ports = new HashSet<int>();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "src"), "appsettings.json", SearchOption.AllDirectories))
+        {
+            using var settings = JsonDocument.Parse(File.ReadAllText(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+            if (settings.RootElement.TryGetProperty("Kestrel", out var kestrel) && kestrel.TryGetProperty("Endpoints", out var endpoints))
+            {
+                foreach (var endpoint in endpoints.EnumerateObject())
+                {
+                    if (endpoint.Value.TryGetProperty("Url", out var url) && Uri.TryCreate(url.GetString(), UriKind.Absolute, out var uri))
+                    {
+                        ports.Add(uri.Port);
+                    }
+                }
+            }
+        }
+
+        Assert.NotEmpty(ports);
+        return ports;
     }
 
     private static string FindRoot()
