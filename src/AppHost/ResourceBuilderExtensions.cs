@@ -26,9 +26,16 @@ internal static partial class ResourceBuilderExtensions
         IConfiguration configuration,
         ILogger<ReadyBanner> logger) : BackgroundService
     {
+        /// <summary>Aspire's name for the dashboard resource it adds to the model in run mode.</summary>
+        private const string DashboardResourceName = "aspire-dashboard";
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            var resources = model.Resources.Where(r => r is not ParameterResource).ToList();
+            // Resources with explicit start-up never start on their own: Aspire adds a hidden
+            // "{project}-rebuilder" per project resource, and waiting on those would hold the line back forever.
+            var resources = model.Resources
+                .Where(r => r is not ParameterResource && !r.Annotations.OfType<ExplicitStartupAnnotation>().Any())
+                .ToList();
             try
             {
                 await Task.WhenAll(resources.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, stoppingToken)));
@@ -38,11 +45,20 @@ internal static partial class ResourceBuilderExtensions
                 return;
             }
 
-            var dashboard = configuration["ASPNETCORE_URLS"]?.Split(';')[0] ?? "(dashboard disabled)";
-            var gateway = model.Resources.OfType<ProjectResource>().FirstOrDefault(r => r.Name == ResourceNames.Gateway)?
-                .Annotations.OfType<EndpointAnnotation>().FirstOrDefault(e => e.Name == EndpointNames.Http)?.AllocatedEndpoint?.UriString;
-            LogReady(logger, resources.Count, dashboard, gateway ?? "(no gateway)");
+            // The dashboard's allocated address, not ASPNETCORE_URLS: with DcpPublisher:RandomizePorts
+            // (isolated runs, tests) its proxy listens on another port than the configured one.
+            var dashboardResource = resources.FirstOrDefault(r => r.Name == DashboardResourceName);
+            var dashboard = dashboardResource is null
+                ? "(dashboard disabled)"
+                : AllocatedUrl(dashboardResource, "https") ?? AllocatedUrl(dashboardResource, "http") ?? configuration["ASPNETCORE_URLS"]?.Split(';')[0] ?? "(unknown)";
+            var gateway = model.Resources.FirstOrDefault(r => r.Name == ResourceNames.Gateway) is { } gatewayResource
+                ? AllocatedUrl(gatewayResource, EndpointNames.Http)
+                : null;
+            LogReady(logger, resources.Count(r => r != dashboardResource), dashboard, gateway ?? "(no gateway)");
         }
+
+        private static string? AllocatedUrl(IResource resource, string endpointName) =>
+            resource.Annotations.OfType<EndpointAnnotation>().FirstOrDefault(e => e.Name == endpointName)?.AllocatedEndpoint?.UriString;
 
         [LoggerMessage(Level = LogLevel.Information, Message = "✔ all {Count} resources healthy — dashboard {Dashboard}, gateway {Gateway}")]
         private static partial void LogReady(ILogger logger, int count, string dashboard, string gateway);

@@ -1,112 +1,147 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace AppHost.Tests;
 
-/// <summary>The app host as a separate process, the way a developer runs it, with its console captured.</summary>
+/// <summary>
+/// The built app host started as <c>dotnet run --project src/AppHost</c> starts it (launch profile
+/// environment, the project folder as working directory), isolated from a developer's app host on the
+/// same machine: its own state folder, and no fixed port of its own.
+/// </summary>
 internal sealed partial class AppHostProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
-    private readonly string _stateDirectory;
+    private const string LaunchProfile = "http";
 
-    private AppHostProcess(Process process, string stateDirectory, int gatewayPort)
+    private readonly Process process;
+    private readonly ConcurrentQueue<string> lines = new();
+    private readonly string logName;
+
+    private AppHostProcess(Process process, string stateDirectory, string logName)
     {
-        _process = process;
-        _stateDirectory = stateDirectory;
-        GatewayPort = gatewayPort;
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue(e.Data); };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        this.process = process;
+        this.logName = logName;
+        ResourcesFile = Path.Combine(stateDirectory, "resources.json");
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
     }
 
-    public int Pid => _process.Id;
+    public int Pid => process.Id;
 
-    public int GatewayPort { get; }
+    public string ResourcesFile { get; }
 
-    public string ResourcesFile => Path.Combine(_stateDirectory, "resources.json");
+    public bool HasExited => process.HasExited;
 
-    public IReadOnlyList<string> Lines => [.. _lines];
+    public int ExitCode => process.ExitCode;
 
-    public string Output => string.Join('\n', _lines);
-
-    public static AppHostProcess Start(string stateDirectory, params string[] extraArgs)
+    /// <summary>Starts the app host over <paramref name="stateDirectory"/>; its console goes to artifacts/test-results/{logName}.log when disposed.</summary>
+    public static AppHostProcess Start(string stateDirectory, string logName)
     {
-        var gatewayPort = FreePort();
-        var startInfo = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = Repository.AppHostDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        startInfo.ArgumentList.Add(AppHostAssemblyPath());
-        foreach (var arg in new[] { "--state-dir", stateDirectory, "--GatewayPort", gatewayPort.ToString() }.Concat(extraArgs))
+        start.ArgumentList.Add(Repository.AppHostAssembly);
+        start.ArgumentList.Add($"--StateDirectory={stateDirectory}");
+        // The services' Kestrel endpoints (7101, 7102, …, 8080 in their appsettings) become fixed DCP proxy
+        // ports, and so do the dashboard's and the gateway's: a second app host next to a developer's would
+        // fail to bind them. RandomizePorts (what `aspire run --isolated` sets) gives every proxied endpoint a
+        // free port instead; the tests read the ports from resources.json and the ready line.
+        start.ArgumentList.Add("--DcpPublisher:RandomizePorts=true");
+
+        foreach (var (name, value) in LaunchProfileEnvironment())
         {
-            startInfo.ArgumentList.Add(arg);
+            start.Environment[name] = value;
         }
 
-        // The test host's MSBuild settings would confuse the app host's own `dotnet build`.
-        foreach (var name in new[] { "MSBuildSDKsPath", "MSBuildExtensionsPath", "MSBUILD_EXE_PATH" })
-        {
-            startInfo.Environment.Remove(name);
-        }
-
-        return new AppHostProcess(Process.Start(startInfo)!, stateDirectory, gatewayPort);
+        return new AppHostProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), stateDirectory, logName);
     }
 
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    /// <summary>
+    /// What <c>dotnet run</c> puts in the environment from Properties/launchSettings.json, except that each
+    /// loopback address gets a free port: the resource service (18887) is the app host's own listener, which
+    /// RandomizePorts does not move.
+    /// </summary>
+    private static Dictionary<string, string> LaunchProfileEnvironment()
+    {
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.AppHostDirectory, "Properties", "launchSettings.json")));
+        var profile = settings.RootElement.GetProperty("profiles").GetProperty(LaunchProfile);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["DOTNET_LAUNCH_PROFILE"] = LaunchProfile };
+        if (profile.TryGetProperty("applicationUrl", out var urls))
+        {
+            environment["ASPNETCORE_URLS"] = urls.GetString()!;
+        }
+
+        foreach (var variable in profile.GetProperty("environmentVariables").EnumerateObject())
+        {
+            environment[variable.Name] = variable.Value.GetString()!;
+        }
+
+        foreach (var (name, value) in environment.ToList())
+        {
+            if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.IsLoopback && !uri.IsDefaultPort)
+            {
+                environment[name] = new UriBuilder(uri) { Port = FreePort() }.Uri.GetLeftPart(UriPartial.Authority);
+            }
+        }
+
+        return environment;
+    }
+
+    /// <summary>The first console line matching <paramref name="pattern"/>; fails with the console's tail when the app host exits or time runs out.</summary>
+    public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        while (true)
         {
-            var found = _lines.FirstOrDefault(match);
-            if (found is not null)
+            foreach (var line in lines)
             {
-                return found;
+                if (pattern.Match(line) is { Success: true } match)
+                {
+                    return match;
+                }
             }
 
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                break;
+                Assert.Fail($"The app host exited ({process.ExitCode}) before printing /{pattern}/:\n{Tail(60)}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"No line /{pattern}/ within {timeout}:\n{Tail(60)}");
             }
 
             await Task.Delay(200);
         }
-
-        throw new Xunit.Sdk.XunitException($"No matching console line within {timeout} (exited: {_process.HasExited}). Output tail:\n" + Tail(80));
     }
 
-    public Dictionary<string, JsonElement> ReadResources()
+    /// <summary>resources.json as the app host last wrote it (it replaces the file whole, so a read never sees half of it).</summary>
+    public IReadOnlyList<ResourceEntry> ReadResources()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(File.ReadAllText(ResourcesFile));
-                return document.RootElement.GetProperty("resources").EnumerateArray()
-                    .ToDictionary(r => r.GetProperty("name").GetString()!, r => r.Clone());
-            }
-            catch (Exception ex) when ((ex is IOException or JsonException) && attempt < 20)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        using var document = JsonDocument.Parse(File.ReadAllText(ResourcesFile));
+        return document.RootElement.GetProperty("resources").Deserialize<List<ResourceEntry>>(ResourceEntry.Json)!;
     }
 
-    public void Signal(int signal) => Assert.Equal(0, Kill(_process.Id, signal));
+    public void Signal(int signal) =>
+        Assert.True(Kill(process.Id, signal) == 0, $"kill({process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);
         try
         {
-            await _process.WaitForExitAsync(cancellation.Token);
+            await process.WaitForExitAsync(cancellation.Token);
             return true;
         }
         catch (OperationCanceledException)
@@ -115,41 +150,28 @@ internal sealed partial class AppHostProcess : IDisposable
         }
     }
 
-    public int ExitCode => _process.ExitCode;
-
-    public string Tail(int lines) => string.Join('\n', _lines.TakeLast(lines));
+    public string Tail(int count) => string.Join('\n', lines.TakeLast(count));
 
     public void Dispose()
     {
-        if (!_process.HasExited)
+        if (!process.HasExited)
         {
-            // Its children carry a parent-death signal, so killing the app host takes them along.
-            _ = Kill(_process.Id, 9);
-            _process.WaitForExit(10_000);
+            // A failed test: DCP notices the app host is gone and stops what it started.
+            process.Kill();
+            process.WaitForExit(10_000);
         }
 
-        _process.Dispose();
+        process.WaitForExit();
+        File.WriteAllLines(Path.Combine(Repository.TestResults, logName + ".log"), lines);
+        process.Dispose();
     }
 
-    public static string AppHostAssemblyPath()
+    private void Collect(string? line)
     {
-        var configuration = typeof(AppHostProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var path = Path.Combine(RepositoryRoot(), "src", "AppHost", "bin", configuration, "net10.0", "AppHost.dll");
-        Assert.True(File.Exists(path), $"AppHost is not built at {path}");
-        return path;
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        if (line is not null)
         {
-            if (File.Exists(Path.Combine(directory.FullName, "Microservices.sln")))
-            {
-                return directory.FullName;
-            }
+            lines.Enqueue(line);
         }
-
-        throw new InvalidOperationException("Repository root not found above " + AppContext.BaseDirectory);
     }
 
     private static int FreePort()
@@ -159,83 +181,22 @@ internal sealed partial class AppHostProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    [LibraryImport("libc", EntryPoint = "kill")]
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 }
 
-internal static class ProcessTree
+/// <summary>One resource instance in resources.json.</summary>
+internal sealed record ResourceEntry(string Name, string Instance, string Type, string State, string? Health, int? Pid, IReadOnlyList<EndpointEntry> Endpoints)
 {
-    /// <summary>Every live descendant of a process, read from /proc.</summary>
-    public static List<int> Descendants(int root)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                try
-                {
-                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                    parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-        var result = new List<int>();
-        var pending = new Queue<int>([root]);
-        while (pending.TryDequeue(out var current))
-        {
-            foreach (var (pid, parent) in parents.Where(p => p.Value == current))
-            {
-                result.Add(pid);
-                pending.Enqueue(pid);
-            }
-        }
+    public Uri Endpoint(string name) =>
+        Endpoints.FirstOrDefault(e => e.Name == name) is { } endpoint
+            ? new Uri(endpoint.Url)
+            : throw new Xunit.Sdk.XunitException($"{Instance} has no endpoint '{name}' (has: {string.Join(", ", Endpoints.Select(e => e.Name))})");
 
-        return result;
-    }
-
-    public static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[stat.LastIndexOf(')') + 2] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    public static string Describe(int pid)
-    {
-        try
-        {
-            return $"{pid} {File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ')}";
-        }
-        catch (IOException)
-        {
-            return pid.ToString();
-        }
-    }
-
-    public static async Task<bool> AllDeadAsync(IReadOnlyCollection<int> pids, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (pids.All(p => !IsAlive(p)))
-            {
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return pids.All(p => !IsAlive(p));
-    }
+    public override string ToString() =>
+        $"{Instance} {Type} {State}/{Health} pid {Pid?.ToString(CultureInfo.InvariantCulture) ?? "-"} {string.Join(' ', Endpoints.Select(e => e.Url))}";
 }
+
+internal sealed record EndpointEntry(string Name, string Url, bool Internal);
