@@ -66,5 +66,6 @@ builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
 
 builder.AddResourcesFile();
 builder.AddReadyBanner();
+FixedPorts.EnsureFree(builder);
 
 await builder.Build().RunAsync();
