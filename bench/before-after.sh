@@ -10,7 +10,7 @@
 # Usage: bash bench/before-after.sh <commit>
 #   knobs: ROUNDS (2) SNAPSHOT_ARGS ("10 64 4": seconds, callers, connections)
 #          REQUESTS (30000) CONCURRENCY (32) WARMUP_SECONDS (10) for claim.sh; ONLY (snapshot|claim, default both)
-#          RUN_TIMEOUT (600 s per benchmark process)
+#          RUN_TIMEOUT (600 s per benchmark process) LOG_DIR (keep every run's full output there; default: dropped)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,8 @@ before_tree="$scratch/before"
 results="$scratch/results.tsv"
 cleanup() {
   git -C "$after_tree" worktree remove --force "$before_tree" 2>/dev/null || true
+  # The full logs hold what the summary leaves out (CPU per claim by process, refusals, errors).
+  if [[ -n ${LOG_DIR:-} ]]; then mkdir -p "$LOG_DIR" && cp "$scratch"/*.log "$scratch"/results.tsv "$LOG_DIR"/ 2>/dev/null || true; fi
   rm -rf "$scratch"
 }
 trap cleanup EXIT
