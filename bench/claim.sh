@@ -41,5 +41,5 @@ claims_rps=$(sed -n 's/^RESULT claims_per_s=\([0-9.]*\) .*/\1/p' "$workdir.claim
 rm -f "$workdir.claim"
 
 echo
-echo "raw Kestrel echo (our client, concurrency $concurrency): ${echo_rps} req/s  p50 ${echo_p50} ms  p99 ${echo_p99} ms"
+echo "raw Kestrel echo (Grpc.Net.Client, concurrency $concurrency): ${echo_rps} req/s  p50 ${echo_p50} ms  p99 ${echo_p99} ms"
 awk -v c="$claims_rps" -v e="$echo_rps" 'BEGIN { printf "claims / echo baseline: %.2f\n", c / e }'

@@ -105,7 +105,7 @@ foreach (var round in new[] { "warm-up", "measured" })
 
 File.Delete(requestFile);
 
-// Driver 2: our own GrpcChannel client from the same process.
+// Driver 2: Grpc.Net.Client (GrpcChannel + generated client) from the same process.
 await RunAsync(TimeSpan.FromSeconds(2));
 var stopwatch = Stopwatch.StartNew();
 var total = await RunAsync(TimeSpan.FromSeconds(seconds));

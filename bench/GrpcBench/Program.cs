@@ -15,11 +15,15 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
+// Unary echo on one h2c Kestrel server, two ways: (a) "raw", an endpoint that frames the reply by hand,
+// the floor any gRPC server on Kestrel can reach; (b) "grpc", a grpc-dotnet service (Grpc.AspNetCore,
+// MapGrpcService<T>) with a Grpc.Tools-generated base class, the way the product's services are built.
+// The client side is Grpc.Net.Client with generated clients for both, the way the product calls them.
 // Modes (bench/grpc-echo.sh drives them):
-//   server --port P                                   h2c server: raw baseline + runtime echo
+//   server --port P                                   h2c server: raw baseline + grpc-dotnet echo
 //   frame --payload BYTES --out FILE                  writes one framed EchoRequest for h2load -d
-//   path raw|runtime                                  prints the :path of an echo endpoint
-//   client --address URL --target raw|runtime --requests N --concurrency C [--payload BYTES] [--warmup N]
+//   path raw|grpc                                     prints the :path of an echo endpoint
+//   client --address URL --target raw|grpc --requests N --concurrency C [--payload BYTES] [--warmup N]
 //   percentiles FILE                                  p50/p99 (ms) and non-200 count of an h2load --log-file
 var mode = args.Length > 0 ? args[0] : "help";
 var options = ParseOptions(args.Skip(1).ToArray());
@@ -58,8 +62,8 @@ static Dictionary<string, string> ParseOptions(string[] arguments)
 static string EchoPath(string target) => target switch
 {
     "raw" => "/" + RawEchoService.Descriptor.FullName + "/" + RawEchoService.Descriptor.Methods[0].Name,
-    "runtime" => "/" + EchoService.Descriptor.FullName + "/" + EchoService.Descriptor.Methods[0].Name,
-    _ => throw new ArgumentException("target must be raw or runtime", nameof(target)),
+    "grpc" => "/" + EchoService.Descriptor.FullName + "/" + EchoService.Descriptor.Methods[0].Name,
+    _ => throw new ArgumentException("target must be raw or grpc", nameof(target)),
 };
 
 static async Task RunServerAsync(int port)
@@ -97,10 +101,12 @@ static async Task<int> RunClientAsync(Dictionary<string, string> options)
     var warmup = int.Parse(options.GetValueOrDefault("warmup", "10000"), CultureInfo.InvariantCulture);
     var request = new EchoRequest { Payload = ByteString.CopyFrom(new byte[int.Parse(options.GetValueOrDefault("payload", "100"), CultureInfo.InvariantCulture)]) };
     using var channel = GrpcChannel.ForAddress(options["address"]);
+    // Both targets go through the same Grpc.Net.Client stack; only the server-side handler differs.
     Func<Task<EchoReply>> call = options["target"] switch
     {
         "raw" => () => new RawEchoService.RawEchoServiceClient(channel).EchoAsync(request).ResponseAsync,
-        _ => () => new EchoService.EchoServiceClient(channel).EchoAsync(request).ResponseAsync,
+        "grpc" => () => new EchoService.EchoServiceClient(channel).EchoAsync(request).ResponseAsync,
+        var other => throw new ArgumentException($"target must be raw or grpc, not {other}", nameof(options)),
     };
 
     await RunLoadAsync(call, warmup, concurrency, new long[warmup], request.Payload.Length);
@@ -168,7 +174,7 @@ static void PrintH2LoadPercentiles(string logFile)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50_ms={At(0.50):F3} p99_ms={At(0.99):F3} not_200={notOk}"));
 }
 
-/// <summary>The runtime side: a generated base class, one override.</summary>
+/// <summary>The grpc-dotnet side: a Grpc.Tools-generated base class, one override, served by Grpc.AspNetCore.</summary>
 internal sealed class EchoServiceImpl : EchoService.EchoServiceBase
 {
     public override Task<EchoReply> Echo(EchoRequest request, ServerCallContext context) =>
@@ -224,7 +230,7 @@ internal static class RawEcho
 }
 
 /// <summary>
-/// Counts the runtime's GC allocation-tick samples (one per ~100 KB allocated) by type, so a profile
+/// Counts the .NET runtime's GC allocation-tick samples (one per ~100 KB allocated) by type, so a profile
 /// of where a call's bytes go needs no external tool. Enabled with GRPCBENCH_ALLOCATION_SAMPLES=1.
 /// </summary>
 internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
