@@ -26,8 +26,7 @@ public sealed class AuditQueries(CampaignDbContext db)
         }
 
         var filterKey = $"audit|{request.CampaignId}|{request.MerchantId}|{string.Join(",", request.Subjects)}|{request.ActorId}|{from:O}|{until:O}";
-        var size = PageSize.Resolve(request.Page?.PageSize ?? 0);
-        var after = PageToken.Read(request.Page?.PageToken, filterKey, keyParts: 1);
+        var (size, after) = KeysetPages.Read(request.Page, filterKey, keyParts: 1);
         var query = db.AuditEntries.AsNoTracking();
         if (request.CampaignId.Length > 0)
         {
@@ -69,7 +68,7 @@ public sealed class AuditQueries(CampaignDbContext db)
 
         var fetched = await query.OrderBy(a => a.Sequence).Take(size + 1).ToListAsync(cancellationToken);
         var (page, next) = PageToken.Page(fetched, size, filterKey, a => [PageToken.Key(a.Sequence)]);
-        var response = new ListAuditEntriesResponse { Page = new PageResponse { NextPageToken = next, TotalSize = total } };
+        var response = new ListAuditEntriesResponse { Page = KeysetPages.Response(next, total) };
         response.Entries.AddRange(page.Select(Persistence.ToProto));
         return response;
     }

@@ -34,11 +34,9 @@ public sealed class CampaignCommands(
             async ct =>
             {
                 var earlier = await db.Campaigns.FirstOrDefaultAsync(c => c.CreateRequestId == request.RequestId, ct);
-                if (earlier is not null)
+                if (earlier is not null && Persistence.IsRetry(earlier.CreateRequestHash, fingerprint, request.RequestId, "CreateCampaign"))
                 {
-                    return earlier.CreateRequestHash == fingerprint
-                        ? (Record: earlier, Replayed: true)
-                        : throw new AlreadyExistsException($"request_id '{request.RequestId}' was used for a different CreateCampaign request");
+                    return (Record: earlier, Replayed: true);
                 }
 
                 var taken = await db.Campaigns.Where(c => c.Code == request.Settings.Code).Select(c => c.Id).FirstOrDefaultAsync(ct);
@@ -47,26 +45,8 @@ public sealed class CampaignCommands(
                     throw new AlreadyExistsException($"settings.code: '{request.Settings.Code}' is taken by campaign {taken}");
                 }
 
-                var record = new CampaignRecord
-                {
-                    Id = Persistence.NewId("cmp-"),
-                    Code = request.Settings.Code,
-                    CreateRequestId = request.RequestId,
-                    CreateRequestHash = fingerprint,
-                    State = (int)CampaignState.Draft,
-                    Version = 1,
-                    Name = string.Empty,
-                    Theme = string.Empty,
-                    RegionCode = string.Empty,
-                    SettingsJson = "{}",
-                    TiersJson = "[]",
-                    RoundsJson = "[]",
-                    PlanJson = "{}",
-                    CreatedAt = now,
-                };
-                var campaign = CampaignAggregate.Load(record);
-                campaign.Settings = request.Settings.Clone();
-                campaign.Store(now);
+                var campaign = CampaignAggregate.NewDraft(Persistence.NewId("cmp-"), request.Settings, now, request.RequestId, fingerprint);
+                var record = campaign.Record;
                 db.Campaigns.Add(record);
                 db.AuditEntries.Add(Persistence.Audit(actor, "CreateCampaign", AuditSubject.Campaign, record.Id, now, campaignId: record.Id, versionAfter: 1, after: campaign.Settings));
                 await db.SaveChangesAsync(ct);

@@ -33,8 +33,7 @@ public sealed class CampaignQueries(CampaignDbContext db, CampaignChanges change
         }
 
         var filterKey = $"campaigns|{string.Join(",", request.States)}|{request.RegionCode}|{request.Text}";
-        var size = PageSize.Resolve(request.Page?.PageSize ?? 0);
-        var after = PageToken.Read(request.Page?.PageToken, filterKey, keyParts: 2);
+        var (size, after) = KeysetPages.Read(request.Page, filterKey, keyParts: 2);
         var query = db.Campaigns.AsNoTracking();
         if (request.States.Count > 0)
         {
@@ -62,7 +61,7 @@ public sealed class CampaignQueries(CampaignDbContext db, CampaignChanges change
 
         var fetched = await query.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Take(size + 1).ToListAsync(cancellationToken);
         var (page, next) = PageToken.Page(fetched, size, filterKey, c => [PageToken.Key(c.CreatedAt), c.Id]);
-        var response = new ListCampaignsResponse { Page = new PageResponse { NextPageToken = next, TotalSize = total } };
+        var response = new ListCampaignsResponse { Page = KeysetPages.Response(next, total) };
         response.Campaigns.AddRange(page.Select(r => CampaignAggregate.Load(r).ToSummary()));
         return response;
     }

@@ -27,9 +27,13 @@ public sealed class EnrolmentCommands(
             throw new InvalidArgumentException("category_ids", "at least one category is required");
         }
 
-        var now = timeProvider.GetUtcNow();
-        var (enrolment, merchant, snapshotVersion) = await db.InTransactionAsync(
-            async ct =>
+        return await CommitAsync(
+            actor,
+            "EnrollMerchant",
+            request.CampaignId,
+            request.MerchantId,
+            string.Empty,
+            async (now, ct) =>
             {
                 var campaign = await db.Campaigns.AsNoTracking().FirstOrDefaultAsync(c => c.Id == request.CampaignId, ct)
                     ?? throw new NotFoundException($"campaign {request.CampaignId} does not exist");
@@ -78,17 +82,9 @@ public sealed class EnrolmentCommands(
                 existing.Enrolled = true;
                 existing.WithdrawnAt = null;
                 existing.CategoryIds = request.CategoryIds.Distinct(StringComparer.Ordinal).ToList();
-                db.AuditEntries.Add(Persistence.Audit(actor, "EnrollMerchant", AuditSubject.CampaignMerchant, request.MerchantId, now,
-                    campaignId: request.CampaignId, merchantId: request.MerchantId, before: before, after: ToProto(existing, merchantRecord)));
-                await db.SaveChangesAsync(ct);
-                await db.BumpSnapshotAsync(request.CampaignId, ct);
-                var version = await db.Campaigns.Where(c => c.Id == request.CampaignId).Select(c => c.SnapshotVersion).FirstAsync(ct);
-                return (existing, merchantRecord, version);
+                return (existing, merchantRecord, before);
             },
             cancellationToken);
-        snapshots.Announce(request.CampaignId, snapshotVersion);
-        metrics.ConfigurationChanged("EnrollMerchant");
-        return ToProto(enrolment, merchant);
     }
 
     public async Task<CampaignMerchant> WithdrawMerchantAsync(WithdrawMerchantRequest request, CancellationToken cancellationToken)
@@ -100,9 +96,13 @@ public sealed class EnrolmentCommands(
             throw new InvalidArgumentException("reason", "required");
         }
 
-        var now = timeProvider.GetUtcNow();
-        var (enrolment, merchant, snapshotVersion) = await db.InTransactionAsync(
-            async ct =>
+        return await CommitAsync(
+            actor,
+            "WithdrawMerchant",
+            request.CampaignId,
+            request.MerchantId,
+            request.Reason,
+            async (now, ct) =>
             {
                 if (!await db.Campaigns.AnyAsync(c => c.Id == request.CampaignId, ct))
                 {
@@ -116,16 +116,36 @@ public sealed class EnrolmentCommands(
                 var before = ToProto(existing, merchantRecord);
                 existing.Enrolled = false;
                 existing.WithdrawnAt = now;
-                db.AuditEntries.Add(Persistence.Audit(actor, "WithdrawMerchant", AuditSubject.CampaignMerchant, request.MerchantId, now,
-                    campaignId: request.CampaignId, merchantId: request.MerchantId, reason: request.Reason, before: before, after: ToProto(existing, merchantRecord)));
-                await db.SaveChangesAsync(ct);
-                await db.BumpSnapshotAsync(request.CampaignId, ct);
-                var version = await db.Campaigns.Where(c => c.Id == request.CampaignId).Select(c => c.SnapshotVersion).FirstAsync(ct);
-                return (existing, merchantRecord, version);
+                return (existing, merchantRecord, before);
             },
             cancellationToken);
-        snapshots.Announce(request.CampaignId, snapshotVersion);
-        metrics.ConfigurationChanged("WithdrawMerchant");
+    }
+
+    /// <summary>Apply the enrolment change, audit it, move the campaign's snapshot on, commit, announce.</summary>
+    private async Task<CampaignMerchant> CommitAsync(
+        Actor actor,
+        string action,
+        string campaignId,
+        string merchantId,
+        string reason,
+        Func<DateTimeOffset, CancellationToken, Task<(CampaignMerchantRecord Enrolment, MerchantRecord Merchant, CampaignMerchant? Before)>> change,
+        CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var (enrolment, merchant, snapshotVersion) = await db.InTransactionAsync(
+            async ct =>
+            {
+                var (enrolment, merchant, before) = await change(now, ct);
+                db.AuditEntries.Add(Persistence.Audit(actor, action, AuditSubject.CampaignMerchant, merchantId, now,
+                    campaignId: campaignId, merchantId: merchantId, reason: reason, before: before, after: ToProto(enrolment, merchant)));
+                await db.SaveChangesAsync(ct);
+                await db.BumpSnapshotAsync(campaignId, ct);
+                var version = await db.Campaigns.Where(c => c.Id == campaignId).Select(c => c.SnapshotVersion).FirstAsync(ct);
+                return (enrolment, merchant, version);
+            },
+            cancellationToken);
+        snapshots.Announce(campaignId, snapshotVersion);
+        metrics.ConfigurationChanged(action);
         return ToProto(enrolment, merchant);
     }
 }

@@ -44,11 +44,9 @@ public sealed class MerchantCommands(
             async ct =>
             {
                 var earlier = await db.Merchants.FirstOrDefaultAsync(m => m.RegisterRequestId == request.RequestId, ct);
-                if (earlier is not null)
+                if (earlier is not null && Persistence.IsRetry(earlier.RegisterRequestHash, fingerprint, request.RequestId, "RegisterMerchant"))
                 {
-                    return earlier.RegisterRequestHash == fingerprint
-                        ? (earlier, true)
-                        : throw new AlreadyExistsException($"request_id '{request.RequestId}' was used for a different RegisterMerchant request");
+                    return (earlier, true);
                 }
 
                 var holder = await db.Merchants.Where(m => m.UnifiedCreditCode == request.Profile.UnifiedCreditCode).Select(m => m.Id).FirstOrDefaultAsync(ct);

@@ -35,8 +35,7 @@ public sealed class MerchantQueries(CampaignDbContext db, MerchantStore store)
         }
 
         var filterKey = $"merchants|{string.Join(",", request.Statuses)}|{request.CategoryId}|{request.CampaignId}|{request.Text}";
-        var size = PageSize.Resolve(request.Page?.PageSize ?? 0);
-        var after = PageToken.Read(request.Page?.PageToken, filterKey, keyParts: 1);
+        var (size, after) = KeysetPages.Read(request.Page, filterKey, keyParts: 1);
         var query = db.Merchants.AsNoTracking();
         if (request.Statuses.Count > 0)
         {
@@ -68,7 +67,7 @@ public sealed class MerchantQueries(CampaignDbContext db, MerchantStore store)
 
         var fetched = await query.OrderBy(m => m.Id).Take(size + 1).ToListAsync(cancellationToken);
         var (page, next) = PageToken.Page(fetched, size, filterKey, m => [m.Id]);
-        var response = new ListMerchantsResponse { Page = new PageResponse { NextPageToken = next, TotalSize = total } };
+        var response = new ListMerchantsResponse { Page = KeysetPages.Response(next, total) };
         foreach (var merchant in page)
         {
             response.Merchants.Add(await store.ToDetailsAsync(merchant, actor, cancellationToken));
@@ -96,8 +95,7 @@ public sealed class MerchantQueries(CampaignDbContext db, MerchantStore store)
         }
 
         var filterKey = $"campaign-merchants|{request.CampaignId}|{request.CategoryId}|{request.IncludeInactive}";
-        var size = PageSize.Resolve(request.Page?.PageSize ?? 0);
-        var after = PageToken.Read(request.Page?.PageToken, filterKey, keyParts: 1);
+        var (size, after) = KeysetPages.Read(request.Page, filterKey, keyParts: 1);
         if (!await db.Campaigns.AnyAsync(c => c.Id == request.CampaignId, cancellationToken))
         {
             throw new NotFoundException($"campaign {request.CampaignId} does not exist");
@@ -127,7 +125,7 @@ public sealed class MerchantQueries(CampaignDbContext db, MerchantStore store)
 
         var fetched = await query.OrderBy(p => p.merchant.Id).Take(size + 1).ToListAsync(cancellationToken);
         var (page, next) = PageToken.Page(fetched, size, filterKey, p => [p.merchant.Id]);
-        var response = new ListCampaignMerchantsResponse { Page = new PageResponse { NextPageToken = next, TotalSize = total } };
+        var response = new ListCampaignMerchantsResponse { Page = KeysetPages.Response(next, total) };
         response.Merchants.AddRange(page.Select(p => ToProto(p.enrolment, p.merchant)));
         return response;
     }
@@ -137,8 +135,7 @@ public sealed class MerchantQueries(CampaignDbContext db, MerchantStore store)
         var actor = Actors.Require(request.Actor, "ListStaff", [.. BackOffice, ActorRole.Merchant]);
         Actors.RequireOwnMerchant(actor, request.MerchantId, "ListStaff");
         var filterKey = $"staff|{request.MerchantId}|{request.IncludeInactive}";
-        var size = PageSize.Resolve(request.Page?.PageSize ?? 0);
-        var after = PageToken.Read(request.Page?.PageToken, filterKey, keyParts: 2);
+        var (size, after) = KeysetPages.Read(request.Page, filterKey, keyParts: 2);
         await store.FindMerchantAsync(request.MerchantId, tracked: false, cancellationToken);
         var query = db.Staff.AsNoTracking().Where(s => s.MerchantId == request.MerchantId);
         if (!request.IncludeInactive)
@@ -155,7 +152,7 @@ public sealed class MerchantQueries(CampaignDbContext db, MerchantStore store)
 
         var fetched = await query.OrderBy(s => s.BoundAt).ThenBy(s => s.Id).Take(size + 1).ToListAsync(cancellationToken);
         var (page, next) = PageToken.Page(fetched, size, filterKey, s => [PageToken.Key(s.BoundAt), s.Id]);
-        var response = new ListStaffResponse { Page = new PageResponse { NextPageToken = next, TotalSize = total } };
+        var response = new ListStaffResponse { Page = KeysetPages.Response(next, total) };
         response.Staff.AddRange(page.Select(ToProto));
         return response;
     }

@@ -93,11 +93,9 @@ public sealed class StaffCommands(
             async ct =>
             {
                 var earlier = await db.Staff.AsNoTracking().FirstOrDefaultAsync(s => s.BindRequestId == request.RequestId, ct);
-                if (earlier is not null)
+                if (earlier is not null && Persistence.IsRetry(earlier.BindRequestHash, fingerprint, request.RequestId, "BindStaff"))
                 {
-                    return earlier.BindRequestHash == fingerprint
-                        ? (earlier, true)
-                        : throw new AlreadyExistsException($"request_id '{request.RequestId}' was used for a different BindStaff request");
+                    return (earlier, true);
                 }
 
                 var hash = BindingCodes.Hash(request.BindingCode);

@@ -56,6 +56,16 @@ public static class Persistence
         return Convert.ToHexString(SHA256.HashData(request.ToByteArray()));
     }
 
+    /// <summary>
+    /// For a write keyed by a caller's request id: true when the earlier write with that id came from
+    /// the same request (a retry, answered with the first result); a different request reusing the id
+    /// is ALREADY_EXISTS.
+    /// </summary>
+    public static bool IsRetry(string? earlierFingerprint, string fingerprint, string requestId, string call) =>
+        earlierFingerprint == fingerprint
+            ? true
+            : throw new AlreadyExistsException($"request_id '{requestId}' was used for a different {call} request");
+
     public static AuditRecord Audit(
         Actor actor,
         string action,

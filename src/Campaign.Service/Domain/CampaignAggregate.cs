@@ -47,6 +47,32 @@ public sealed class CampaignAggregate
 
     public static CampaignAggregate Load(CampaignRecord record) => new(record ?? throw new ArgumentNullException(nameof(record)));
 
+    /// <summary>A new DRAFT at version 1 with the given settings, stored into a fresh row.</summary>
+    public static CampaignAggregate NewDraft(string id, CampaignSettings settings, DateTimeOffset now, string? createRequestId = null, string? createRequestHash = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var campaign = Load(new CampaignRecord
+        {
+            Id = id,
+            Code = settings.Code,
+            CreateRequestId = createRequestId,
+            CreateRequestHash = createRequestHash,
+            State = (int)CampaignState.Draft,
+            Version = 1,
+            Name = string.Empty,
+            Theme = string.Empty,
+            RegionCode = string.Empty,
+            SettingsJson = "{}",
+            TiersJson = "[]",
+            RoundsJson = "[]",
+            PlanJson = "{}",
+            CreatedAt = now,
+        });
+        campaign.Settings = settings.Clone();
+        campaign.Store(now);
+        return campaign;
+    }
+
     public static RulesState ToRulesState(CampaignState state) => state switch
     {
         CampaignState.Draft => RulesState.Draft,

@@ -1,4 +1,3 @@
-using Campaign.Service.Data;
 using Campaign.Service.Domain;
 using Vouchers.Campaign.V1;
 
@@ -7,11 +6,10 @@ namespace Campaign.Service.Tests.Unit;
 /// <summary>Campaign aggregates built in memory, without a database, for the fast domain tests.</summary>
 internal static class Drafts
 {
-    /// <summary>S1 华亭 2023 as a draft: settings, six tiers, the plan, two rounds, claim rules.</summary>
+    /// <summary>S1 华亭 2023 as a draft: settings, six tiers, the plan, the first round, claim rules.</summary>
     public static CampaignAggregate S1(DateTimeOffset now)
     {
         var campaign = Empty(now);
-        campaign.Settings = Seeds.S1Settings("huating-unit");
         foreach (var (id, spend, off, _) in Seeds.S1Tiers)
         {
             campaign.Tiers.Add(Seeds.Tier(id, spend, off));
@@ -24,19 +22,6 @@ internal static class Drafts
         return campaign;
     }
 
-    public static CampaignAggregate Empty(DateTimeOffset now) => CampaignAggregate.Load(new CampaignRecord
-    {
-        Id = "cmp-unit",
-        Code = string.Empty,
-        Name = string.Empty,
-        Theme = string.Empty,
-        RegionCode = string.Empty,
-        SettingsJson = "{}",
-        TiersJson = "[]",
-        RoundsJson = "[]",
-        PlanJson = "{}",
-        State = (int)CampaignState.Draft,
-        Version = 1,
-        CreatedAt = now,
-    });
+    /// <summary>S1's settings only: no tier, no round, no claim rules.</summary>
+    public static CampaignAggregate Empty(DateTimeOffset now) => CampaignAggregate.NewDraft("cmp-unit", Seeds.S1Settings("huating-unit"), now);
 }
