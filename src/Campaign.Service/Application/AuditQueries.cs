@@ -13,10 +13,7 @@ public sealed class AuditQueries(CampaignDbContext db)
     public async Task<ListAuditEntriesResponse> ListAsync(ListAuditEntriesRequest request, CancellationToken cancellationToken)
     {
         Actors.Require(request.Actor, "ListAuditEntries", ActorRole.Operator, ActorRole.Auditor);
-        if (request.Subjects.Any(s => s == AuditSubject.Unspecified))
-        {
-            throw new InvalidArgumentException("subjects", "AUDIT_SUBJECT_UNSPECIFIED is not a subject");
-        }
+        KeysetPages.RequireSpecified(request.Subjects, AuditSubject.Unspecified, "subjects", "AUDIT_SUBJECT_UNSPECIFIED is not a subject");
 
         DateTimeOffset? from = request.Window?.StartTime?.ToDateTimeOffset();
         DateTimeOffset? until = request.Window?.EndTime?.ToDateTimeOffset();

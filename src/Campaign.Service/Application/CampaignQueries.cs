@@ -27,10 +27,7 @@ public sealed class CampaignQueries(CampaignDbContext db, CampaignChanges change
     public async Task<ListCampaignsResponse> ListAsync(ListCampaignsRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.States.Any(s => s == CampaignState.Unspecified))
-        {
-            throw new InvalidArgumentException("states", "CAMPAIGN_STATE_UNSPECIFIED is not a state");
-        }
+        KeysetPages.RequireSpecified(request.States, CampaignState.Unspecified, "states", "CAMPAIGN_STATE_UNSPECIFIED is not a state");
 
         var filterKey = $"campaigns|{string.Join(",", request.States)}|{request.RegionCode}|{request.Text}";
         var (size, after) = KeysetPages.Read(request.Page, filterKey, keyParts: 2);

@@ -3,7 +3,7 @@ using VoucherRules;
 
 namespace Campaign.Service.Application;
 
-/// <summary>voucher.v1 paging on top of the shared keyset model (<see cref="PageSize"/>, <see cref="PageToken"/>).</summary>
+/// <summary>List calls: voucher.v1 paging on top of the shared keyset model (<see cref="PageSize"/>, <see cref="PageToken"/>).</summary>
 public static class KeysetPages
 {
     /// <summary>The page size to fetch and the sort key to continue after (null on the first page).</summary>
@@ -11,4 +11,14 @@ public static class KeysetPages
         (PageSize.Resolve(page?.PageSize ?? 0), PageToken.Read(page?.PageToken, filterKey, keyParts));
 
     public static PageResponse Response(string nextToken, long total) => new() { NextPageToken = nextToken, TotalSize = total };
+
+    /// <summary>A list filter may not name the UNSPECIFIED value of its enum.</summary>
+    public static void RequireSpecified<T>(IEnumerable<T> values, T unspecified, string field, string problem)
+        where T : struct, Enum
+    {
+        if (values.Contains(unspecified))
+        {
+            throw new InvalidArgumentException(field, problem);
+        }
+    }
 }

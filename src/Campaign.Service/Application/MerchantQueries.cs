@@ -29,10 +29,7 @@ public sealed class MerchantQueries(CampaignDbContext db, MerchantStore store)
     public async Task<ListMerchantsResponse> ListMerchantsAsync(ListMerchantsRequest request, CancellationToken cancellationToken)
     {
         var actor = Actors.Require(request.Actor, "ListMerchants", ActorRole.Operator, ActorRole.Auditor);
-        if (request.Statuses.Any(s => s == MerchantStatus.Unspecified))
-        {
-            throw new InvalidArgumentException("statuses", "MERCHANT_STATUS_UNSPECIFIED is not a status");
-        }
+        KeysetPages.RequireSpecified(request.Statuses, MerchantStatus.Unspecified, "statuses", "MERCHANT_STATUS_UNSPECIFIED is not a status");
 
         var filterKey = $"merchants|{string.Join(",", request.Statuses)}|{request.CategoryId}|{request.CampaignId}|{request.Text}";
         var (size, after) = KeysetPages.Read(request.Page, filterKey, keyParts: 1);

@@ -18,17 +18,13 @@ public sealed class RoundCommands(CampaignChanges changes)
         {
             Permit(CampaignEditRules.Check(campaign.RulesState, CampaignEdit.ScheduleRound));
             var round = InputRound(request.Round);
-            var problems = new FieldProblems();
-            CampaignValidation.Round(round, campaign, problems);
-            problems.ThrowIfAny();
+            Validate(round, campaign);
             if (campaign.FindRound(round.RoundId) is not null)
             {
                 throw new AlreadyExistsException($"round.round_id: '{round.RoundId}' exists in campaign {campaign.Record.Id}");
             }
 
-            Permit(CampaignEditRules.Check(campaign.RulesState, CampaignEdit.ScheduleRound, roundOpensAt: LocalTimes.ToInstant(round.ClaimOpensAt, campaign.Zone), now: now));
-            campaign.Rounds.Add(round);
-            RequireRoundsWithinPlan(campaign);
+            Place(campaign, round, replacing: null, now);
             return new CampaignChange(round.RoundId, null, round);
         }, cancellationToken);
     }
@@ -44,12 +40,8 @@ public sealed class RoundCommands(CampaignChanges changes)
             var existing = ExistingRound(campaign, round.RoundId);
             Permit(CampaignEditRules.Check(campaign.RulesState, CampaignEdit.UnopenedRound, roundOpened: campaign.HasOpened(existing, now)));
             round.Resize = existing.Resize;
-            var problems = new FieldProblems();
-            CampaignValidation.Round(round, campaign, problems);
-            problems.ThrowIfAny();
-            Permit(CampaignEditRules.Check(campaign.RulesState, CampaignEdit.ScheduleRound, roundOpensAt: LocalTimes.ToInstant(round.ClaimOpensAt, campaign.Zone), now: now));
-            campaign.Rounds[campaign.Rounds.IndexOf(existing)] = round;
-            RequireRoundsWithinPlan(campaign);
+            Validate(round, campaign);
+            Place(campaign, round, replacing: existing, now);
             return new CampaignChange(round.RoundId, existing, round);
         }, cancellationToken);
     }
@@ -114,5 +106,28 @@ public sealed class RoundCommands(CampaignChanges changes)
             RequireRoundsWithinPlan(campaign);
             return new CampaignChange(existing.RoundId, existing, resized, request.Reason);
         }, cancellationToken);
+    }
+
+    private static void Validate(RoundDefinition round, CampaignAggregate campaign)
+    {
+        var problems = new FieldProblems();
+        CampaignValidation.Round(round, campaign, problems);
+        problems.ThrowIfAny();
+    }
+
+    /// <summary>A new or changed round must open in the future and keep the rounds within the plan.</summary>
+    private static void Place(CampaignAggregate campaign, RoundDefinition round, RoundDefinition? replacing, DateTimeOffset now)
+    {
+        Permit(CampaignEditRules.Check(campaign.RulesState, CampaignEdit.ScheduleRound, roundOpensAt: LocalTimes.ToInstant(round.ClaimOpensAt, campaign.Zone), now: now));
+        if (replacing is null)
+        {
+            campaign.Rounds.Add(round);
+        }
+        else
+        {
+            campaign.Rounds[campaign.Rounds.IndexOf(replacing)] = round;
+        }
+
+        RequireRoundsWithinPlan(campaign);
     }
 }
