@@ -64,6 +64,7 @@ builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WaitFor(settlement)
     .WithServiceHealthCheck();
 
+builder.EnableReflectionForLocalRuns();
 builder.AddResourcesFile();
 builder.AddReadyBanner();
 FixedPorts.EnsureFree(builder);

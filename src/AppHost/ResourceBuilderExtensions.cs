@@ -13,6 +13,20 @@ internal static partial class ResourceBuilderExtensions
     public static IResourceBuilder<ProjectResource> WithServiceHealthCheck(this IResourceBuilder<ProjectResource> builder) =>
         builder.WithHttpHealthCheck(ServiceDefaultsExtensions.HealthPath, endpointName: EndpointNames.Http);
 
+    /// <summary>
+    /// Local runs are for exploring: every service answers gRPC server reflection (grpcurl, Postman) whatever
+    /// its environment; deployments leave it to <c>Grpc:Reflection:Enabled</c>, off outside Development.
+    /// </summary>
+    public static IDistributedApplicationBuilder EnableReflectionForLocalRuns(this IDistributedApplicationBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("Grpc__Reflection__Enabled", "true");
+        }
+
+        return builder;
+    }
+
     /// <summary>One line once every resource is healthy, with the addresses a newcomer needs next.</summary>
     public static IDistributedApplicationBuilder AddReadyBanner(this IDistributedApplicationBuilder builder)
     {

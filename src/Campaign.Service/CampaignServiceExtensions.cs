@@ -1,5 +1,5 @@
+using Campaign.Service.Application;
 using Campaign.Service.Data;
-using Campaign.Service.Domain;
 using Campaign.Service.Grpc;
 using Campaign.Service.Snapshots;
 using ServiceDefaults;
@@ -15,6 +15,20 @@ public static class CampaignServiceExtensions
         builder.AddServiceDefaults();
         builder.AddServiceDatabase<CampaignDbContext>(ResourceNames.CampaignDb);
         builder.Services.AddSingleton<CampaignMetrics>();
+        // Application services: one per group of use cases, scoped like the DbContext they share.
+        builder.Services.AddScoped<CampaignChanges>();
+        builder.Services.AddScoped<CampaignCommands>();
+        builder.Services.AddScoped<RoundCommands>();
+        builder.Services.AddScoped<CampaignLifecycleCommands>();
+        builder.Services.AddScoped<CampaignQueries>();
+        builder.Services.AddScoped<MerchantStore>();
+        builder.Services.AddScoped<MerchantCommands>();
+        builder.Services.AddScoped<EnrolmentCommands>();
+        builder.Services.AddScoped<StaffCommands>();
+        builder.Services.AddScoped<MerchantQueries>();
+        builder.Services.AddScoped<CategoryCatalogue>();
+        builder.Services.AddScoped<AuditQueries>();
+        builder.Services.AddScoped<SnapshotQueries>();
         builder.Services.AddSingleton<SnapshotCache>();
         builder.Services.AddHostedService<SnapshotNotificationListener>();
         builder.Services.AddSingleton<LifecycleScheduler>();

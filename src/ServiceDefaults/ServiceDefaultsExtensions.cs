@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -19,6 +20,19 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>Largest request message a service accepts: the gRPC default, stated so it is a decision.</summary>
     public const int MaxReceiveMessageSize = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Configuration switch for gRPC server reflection. Reflection lists every service and message of
+    /// the process, which helps grpcurl and Postman on a developer's machine and gives an attacker a
+    /// map elsewhere, so it is on in Development and off otherwise unless a deployment says so.
+    /// </summary>
+    public const string ReflectionEnabledKey = "Grpc:Reflection:Enabled";
+
+    /// <summary>
+    /// Configuration switch for the grpc.health.v1 service (default on): a deployment whose probes use
+    /// only HTTP /health and /alive may turn it off.
+    /// </summary>
+    public const string GrpcHealthEnabledKey = "Grpc:Health:Enabled";
 
     /// <summary>How often the gRPC health service re-runs the health checks for Watch streams.</summary>
     public static readonly TimeSpan GrpcHealthInterval = TimeSpan.FromSeconds(2);
@@ -41,6 +55,8 @@ public static class ServiceDefaultsExtensions
         {
             options.MaxReceiveMessageSize = MaxReceiveMessageSize;
             options.EnableDetailedErrors = false;
+            // Domain refusals become status codes (and field violations) here, once for every service.
+            options.Interceptors.Add<DomainExceptionInterceptor>();
         });
         // gRPC Health.Check runs the same checks as /health on each call; Watch streams follow the
         // health check publisher, polled often so a watcher learns a change within seconds.
@@ -55,8 +71,10 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// <c>/health</c> (every check) and <c>/alive</c> (liveness only) in every environment, and the
-    /// gRPC Health service reporting the same checks, and server reflection (v1 and v1alpha).
+    /// <c>/health</c> (every check) and <c>/alive</c> (liveness only) in every environment; the gRPC
+    /// Health service reporting the same checks unless <see cref="GrpcHealthEnabledKey"/> is false; server
+    /// reflection (v1 and v1alpha) when <see cref="ReflectionEnabledKey"/> is true, by default only in
+    /// Development.
     /// </summary>
     public static TApp MapDefaultEndpoints<TApp>(this TApp app)
         where TApp : IEndpointRouteBuilder
@@ -68,8 +86,18 @@ public static class ServiceDefaultsExtensions
             Predicate = registration => registration.Tags.Contains(HealthTags.Live),
             ResponseWriter = WriteHealthAsync,
         });
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
+        if (configuration.GetValue(GrpcHealthEnabledKey, defaultValue: true))
+        {
+            app.MapGrpcHealthChecksService();
+        }
+
+        var development = app.ServiceProvider.GetRequiredService<IHostEnvironment>().IsDevelopment();
+        if (configuration.GetValue(ReflectionEnabledKey, defaultValue: development))
+        {
+            app.MapGrpcReflectionService();
+        }
+
         return app;
     }
 

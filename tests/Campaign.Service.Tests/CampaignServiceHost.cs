@@ -15,7 +15,11 @@ using Vouchers.Campaign.V1;
 
 namespace Campaign.Service.Tests;
 
-/// <summary>A clock the tests move; timers still run in real time (the service only reads "now" from it).</summary>
+/// <summary>
+/// A clock the service tests move, forwards and back: the tests of one class share a host and each sets
+/// the date its scenario needs, which FakeTimeProvider (used by the unit tests) refuses when it goes
+/// back. Timers still run in real time; the service only reads "now" from it.
+/// </summary>
 public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     private long _ticks = start.UtcTicks;

@@ -28,6 +28,9 @@ public class CampaignValidationTests(CampaignServiceFixture fixture) : IClassFix
         Assert.Contains("settings.code", invalid.Status.Detail);
         Assert.Contains("settings.time_zone: 'Mars/Olympus' is not a known IANA time zone", invalid.Status.Detail);
         Assert.Contains("settings.budget_cents: must be positive", invalid.Status.Detail);
+        var violations = invalid.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>();
+        Assert.NotNull(violations);
+        Assert.Contains(violations.FieldViolations, v => v.Field == "settings.time_zone" && v.Description == "'Mars/Olympus' is not a known IANA time zone");
         await Refused(StatusCode.PermissionDenied, () => campaigns.CreateCampaignAsync(new CreateCampaignRequest { RequestId = "r", Actor = Seeds.Auditor, Settings = Seeds.S1Settings("x-1") }).ResponseAsync);
 
         var request = new CreateCampaignRequest { RequestId = "create-once", Actor = Seeds.Operator, Settings = Seeds.S1Settings("huating-validation") };

@@ -79,7 +79,7 @@ public sealed class ServiceDefaultsTests
     [Fact]
     public async Task Server_reflection_lists_the_mapped_services()
     {
-        await using var service = await StartServiceAsync(_ => { });
+        await using var service = await StartServiceAsync(_ => { }, new() { [ServiceDefaultsExtensions.ReflectionEnabledKey] = "true" });
         var reflection = new Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(Grpc.Net.Client.GrpcChannel.ForAddress(service.GrpcUrl));
 
         using var call = reflection.ServerReflectionInfo();
@@ -90,6 +90,21 @@ public sealed class ServiceDefaultsTests
         var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
         Assert.Contains("grpc.health.v1.Health", names);
         Assert.Contains("grpc.reflection.v1.ServerReflection", names);
+    }
+
+    [Fact]
+    public async Task Server_reflection_stays_unmapped_when_the_deployment_turns_it_off()
+    {
+        await using var service = await StartServiceAsync(_ => { }, new() { [ServiceDefaultsExtensions.ReflectionEnabledKey] = "false" });
+        var reflection = new Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(Grpc.Net.Client.GrpcChannel.ForAddress(service.GrpcUrl));
+
+        using var call = reflection.ServerReflectionInfo();
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(new Grpc.Reflection.V1.ServerReflectionRequest { ListServices = "" });
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
+        Assert.Equal(StatusCode.Unimplemented, refused.StatusCode);
     }
 
     private static async Task GrpcStatusBecomesAsync(Health.HealthClient client, HealthCheckResponse.Types.ServingStatus expected)

@@ -1,4 +1,5 @@
 using Vouchers.Common.V1;
+using VoucherRules;
 
 namespace Campaign.Service.Domain;
 
@@ -11,12 +12,12 @@ public static class Actors
         ArgumentNullException.ThrowIfNull(roles);
         if (actor is null || string.IsNullOrWhiteSpace(actor.ActorId))
         {
-            throw Refusals.Invalid("actor: required (actor_id and role)");
+            throw new InvalidArgumentException("actor", "required (actor_id and role)");
         }
 
         if (actor.Role != ActorRole.System && !roles.Contains(actor.Role))
         {
-            throw Refusals.PermissionDenied($"{action} needs the role {string.Join(" or ", roles.Select(Name))}; the actor acts as {Name(actor.Role)}");
+            throw new PermissionDeniedException($"{action} needs the role {string.Join(" or ", roles.Select(Name))}; the actor acts as {Name(actor.Role)}");
         }
 
         return actor;
@@ -28,7 +29,7 @@ public static class Actors
         ArgumentNullException.ThrowIfNull(actor);
         if (actor.Role == ActorRole.Merchant && !string.Equals(actor.MerchantId, merchantId, StringComparison.Ordinal))
         {
-            throw Refusals.PermissionDenied($"{action}: a merchant may only act on its own merchant record");
+            throw new PermissionDeniedException($"{action}: a merchant may only act on its own merchant record");
         }
     }
 

@@ -1,5 +1,7 @@
 using Campaign.Service.Data;
 using Vouchers.Campaign.V1;
+using VoucherRules;
+using CampaignState = Vouchers.Campaign.V1.CampaignState;
 using RulesState = VoucherRules.CampaignState;
 
 namespace Campaign.Service.Domain;
@@ -32,10 +34,11 @@ public sealed class CampaignAggregate
 
     public ClaimRules? Rules { get; set; }
 
+    /// <summary>Moves only through <see cref="Move"/>, that is through <see cref="CampaignLifecycle"/>.</summary>
     public CampaignState State
     {
         get => (CampaignState)Record.State;
-        set => Record.State = (int)value;
+        private set => Record.State = (int)value;
     }
 
     public TimeZoneInfo Zone => LocalTimes.Zone(Settings.TimeZone);
@@ -43,6 +46,32 @@ public sealed class CampaignAggregate
     public RulesState RulesState => ToRulesState(State);
 
     public static CampaignAggregate Load(CampaignRecord record) => new(record ?? throw new ArgumentNullException(nameof(record)));
+
+    /// <summary>A new DRAFT at version 1 with the given settings, stored into a fresh row.</summary>
+    public static CampaignAggregate NewDraft(string id, CampaignSettings settings, DateTimeOffset now, string? createRequestId = null, string? createRequestHash = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var campaign = Load(new CampaignRecord
+        {
+            Id = id,
+            Code = settings.Code,
+            CreateRequestId = createRequestId,
+            CreateRequestHash = createRequestHash,
+            State = (int)CampaignState.Draft,
+            Version = 1,
+            Name = string.Empty,
+            Theme = string.Empty,
+            RegionCode = string.Empty,
+            SettingsJson = "{}",
+            TiersJson = "[]",
+            RoundsJson = "[]",
+            PlanJson = "{}",
+            CreatedAt = now,
+        });
+        campaign.Settings = settings.Clone();
+        campaign.Store(now);
+        return campaign;
+    }
 
     public static RulesState ToRulesState(CampaignState state) => state switch
     {
@@ -66,6 +95,100 @@ public sealed class CampaignAggregate
         RulesState.Settled => CampaignState.Settled,
         _ => CampaignState.Closed,
     };
+
+    /// <summary>Refuses (FAILED_PRECONDITION, naming the state) when the lifecycle does not allow the action now.</summary>
+    public LifecycleDecision RequireAllowed(LifecycleAction action)
+    {
+        var decision = CampaignLifecycle.Apply(RulesState, action);
+        return decision.Allowed ? decision : throw new FailedPreconditionException(decision.Reason);
+    }
+
+    /// <summary>
+    /// The one way a campaign's state changes: the lifecycle decides the next state, and the aggregate
+    /// stamps when it happened (and why, for a pause).
+    /// </summary>
+    public void Move(LifecycleAction action, DateTimeOffset now, string reason)
+    {
+        var decision = RequireAllowed(action);
+        switch (action)
+        {
+            case LifecycleAction.Publish:
+                Record.PublishedAt = now;
+                break;
+            case LifecycleAction.Start:
+                Record.StartedAt = now;
+                break;
+            case LifecycleAction.Pause:
+                Record.PauseReason = reason;
+                break;
+            case LifecycleAction.Resume when now >= Record.PeriodEndUtc:
+                throw new FailedPreconditionException($"campaign is PAUSED and its period ended at {Record.PeriodEndUtc:u}: it can only end now");
+            case LifecycleAction.Resume:
+                Record.PauseReason = null;
+                break;
+            case LifecycleAction.End:
+                Record.EndedAt = now;
+                Record.PauseReason = null;
+                break;
+            case LifecycleAction.Settle:
+                Record.SettledAt = now;
+                break;
+            case LifecycleAction.Close:
+                Record.ClosedAt = now;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(action), action, null);
+        }
+
+        State = FromRulesState(decision.To);
+    }
+
+    /// <summary>The move the campaign's period asks for at <paramref name="now"/>: start at the period start, end at its end.</summary>
+    public LifecycleAction? ScheduledMoveDue(DateTimeOffset now) => State switch
+    {
+        CampaignState.Published when now >= Record.PeriodStartUtc => LifecycleAction.Start,
+        CampaignState.Running or CampaignState.Paused when now >= Record.PeriodEndUtc => LifecycleAction.End,
+        _ => null,
+    };
+
+    /// <summary>What a draft still lacks before it can be published (tiers, a round, claim rules).</summary>
+    public IReadOnlyList<string> MissingForPublication()
+    {
+        var missing = new List<string>();
+        if (Tiers.Count == 0)
+        {
+            missing.Add("no tier");
+        }
+
+        if (!LiveRounds.Any())
+        {
+            missing.Add("no round");
+        }
+
+        if (Rules is null)
+        {
+            missing.Add("no claim rules");
+        }
+
+        return missing;
+    }
+
+    /// <summary>A detached copy of the configuration, to try a change on (a proposal) without touching the row.</summary>
+    public CampaignAggregate Detached() => Load(new CampaignRecord
+    {
+        Id = Record.Id,
+        Code = Record.Code,
+        Name = Record.Name,
+        Theme = Record.Theme,
+        RegionCode = Record.RegionCode,
+        SettingsJson = Record.SettingsJson,
+        TiersJson = Record.TiersJson,
+        RoundsJson = Record.RoundsJson,
+        PlanJson = Record.PlanJson,
+        ClaimRulesJson = Record.ClaimRulesJson,
+        PeriodStartUtc = Record.PeriodStartUtc,
+        PeriodEndUtc = Record.PeriodEndUtc,
+    });
 
     public TierDefinition? FindTier(string tierId) => Tiers.Find(t => string.Equals(t.TierId, tierId, StringComparison.Ordinal));
 

@@ -1,135 +1,18 @@
-using System.Text.RegularExpressions;
-using Campaign.Service.Data;
-using Campaign.Service.Domain;
+using Campaign.Service.Application;
 using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
 using Vouchers.Campaign.V1;
-using Vouchers.Common.V1;
 
 namespace Campaign.Service.Grpc;
 
-public static partial class CategoryMapping
-{
-    [GeneratedRegex("^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$")]
-    public static partial Regex IdPattern();
-
-    public static CategoryDefinition ToProto(CategoryRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        return new CategoryDefinition
-        {
-            CategoryId = record.Id,
-            Name = record.Name,
-            ParentCategoryId = record.ParentId,
-            Active = record.Active,
-            Version = record.Version,
-            UpdatedAt = LocalTimes.ToTimestamp(record.UpdatedAt),
-        };
-    }
-}
-
 /// <summary>campaign.v1.CategoryService: the platform's category catalogue.</summary>
-public sealed class CategoryGrpcService(CampaignDbContext db, TimeProvider timeProvider, CampaignMetrics metrics) : CategoryService.CategoryServiceBase
+public sealed class CategoryGrpcService(CategoryCatalogue catalogue) : CategoryService.CategoryServiceBase
 {
-    public override async Task<ListCategoriesResponse> ListCategories(ListCategoriesRequest request, ServerCallContext context)
-    {
-        var query = db.Categories.AsNoTracking();
-        if (!request.IncludeInactive)
-        {
-            query = query.Where(c => c.Active);
-        }
+    public override Task<ListCategoriesResponse> ListCategories(ListCategoriesRequest request, ServerCallContext context) =>
+        catalogue.ListAsync(request, context.CancellationToken);
 
-        var response = new ListCategoriesResponse();
-        response.Categories.AddRange((await query.OrderBy(c => c.Id).ToListAsync(context.CancellationToken)).Select(CategoryMapping.ToProto));
-        return response;
-    }
+    public override Task<CategoryDefinition> CreateCategory(CreateCategoryRequest request, ServerCallContext context) =>
+        catalogue.CreateAsync(request, context.CancellationToken);
 
-    public override async Task<CategoryDefinition> CreateCategory(CreateCategoryRequest request, ServerCallContext context)
-    {
-        var actor = Actors.Require(request.Actor, "CreateCategory", ActorRole.Operator);
-        var category = request.Category ?? throw Refusals.Invalid("category: required");
-        var problems = new FieldProblems();
-        if (!CategoryMapping.IdPattern().IsMatch(category.CategoryId))
-        {
-            problems.Add("category.category_id", $"'{category.CategoryId}' is not a lower-case dotted id such as produce.poverty_relief");
-        }
-
-        if (string.IsNullOrWhiteSpace(category.Name))
-        {
-            problems.Add("category.name", "required");
-        }
-
-        problems.ThrowIfAny();
-        var parentId = category.CategoryId.Contains('.', StringComparison.Ordinal) ? category.CategoryId[..category.CategoryId.LastIndexOf('.')] : string.Empty;
-        var now = timeProvider.GetUtcNow();
-        var created = await db.InTransactionAsync(
-            async ct =>
-            {
-                if (parentId.Length > 0 && !await db.Categories.AnyAsync(c => c.Id == parentId, ct))
-                {
-                    throw Refusals.Invalid($"category.category_id: its parent '{parentId}' does not exist");
-                }
-
-                if (await db.Categories.AnyAsync(c => c.Id == category.CategoryId, ct))
-                {
-                    throw Refusals.AlreadyExists($"category.category_id: '{category.CategoryId}' exists");
-                }
-
-                var record = new CategoryRecord { Id = category.CategoryId, Name = category.Name, ParentId = parentId, Active = true, Version = 1, UpdatedAt = now };
-                db.Categories.Add(record);
-                db.AuditEntries.Add(Persistence.Audit(actor, "CreateCategory", AuditSubject.Category, record.Id, now, versionAfter: 1, after: CategoryMapping.ToProto(record)));
-                await db.SaveChangesAsync(ct);
-                return record;
-            },
-            context.CancellationToken);
-        metrics.ConfigurationChanged("CreateCategory");
-        return CategoryMapping.ToProto(created);
-    }
-
-    public override async Task<CategoryDefinition> UpdateCategory(UpdateCategoryRequest request, ServerCallContext context)
-    {
-        var actor = Actors.Require(request.Actor, "UpdateCategory", ActorRole.Operator);
-        var category = request.Category ?? throw Refusals.Invalid("category: required");
-        var problems = new FieldProblems();
-        if (string.IsNullOrWhiteSpace(category.CategoryId))
-        {
-            problems.Add("category.category_id", "required");
-        }
-
-        if (string.IsNullOrWhiteSpace(category.Name))
-        {
-            problems.Add("category.name", "required");
-        }
-
-        if (request.ExpectedVersion <= 0)
-        {
-            problems.Add("expected_version", "required (the version you read)");
-        }
-
-        problems.ThrowIfAny();
-        var now = timeProvider.GetUtcNow();
-        var updated = await db.InTransactionAsync(
-            async ct =>
-            {
-                var record = await db.Categories.FirstOrDefaultAsync(c => c.Id == category.CategoryId, ct)
-                    ?? throw Refusals.NotFound($"category '{category.CategoryId}' does not exist");
-                if (record.Version != request.ExpectedVersion)
-                {
-                    throw Refusals.Stale($"category '{record.Id}'", request.ExpectedVersion, record.Version);
-                }
-
-                var before = CategoryMapping.ToProto(record);
-                record.Name = category.Name;
-                record.Active = category.Active;
-                record.Version++;
-                record.UpdatedAt = now;
-                db.AuditEntries.Add(Persistence.Audit(actor, "UpdateCategory", AuditSubject.Category, record.Id, now,
-                    versionBefore: before.Version, versionAfter: record.Version, before: before, after: CategoryMapping.ToProto(record)));
-                await db.SaveChangesAsync(ct);
-                return record;
-            },
-            context.CancellationToken);
-        metrics.ConfigurationChanged("UpdateCategory");
-        return CategoryMapping.ToProto(updated);
-    }
+    public override Task<CategoryDefinition> UpdateCategory(UpdateCategoryRequest request, ServerCallContext context) =>
+        catalogue.UpdateAsync(request, context.CancellationToken);
 }

@@ -1,21 +1,17 @@
+using Campaign.Service.Application;
 using Campaign.Service.Data;
-using Campaign.Service.Domain;
-using Campaign.Service.Grpc;
-using Microsoft.EntityFrameworkCore;
 using ServiceDefaults;
-using Vouchers.Campaign.V1;
+using VoucherRules;
 
 namespace Campaign.Service.Snapshots;
 
 /// <summary>
 /// Starts published campaigns at their period start and ends running or paused ones at their period
-/// end. Every copy runs it; the version check lets exactly one copy make each move.
+/// end, through the same lifecycle use case as the operator's calls. Every copy runs it; the version
+/// check lets exactly one copy make each move.
 /// </summary>
 public sealed class LifecycleScheduler(
     IServiceScopeFactory scopes,
-    SnapshotCache snapshots,
-    CampaignMetrics metrics,
-    TimeProvider timeProvider,
     ILogger<LifecycleScheduler> logger,
     MigrationState<CampaignDbContext> schema) : BackgroundService
 {
@@ -41,24 +37,21 @@ public sealed class LifecycleScheduler(
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<CampaignDbContext>();
-        var (published, running, paused) = ((int)CampaignState.Published, (int)CampaignState.Running, (int)CampaignState.Paused);
-        var due = await db.Campaigns.AsNoTracking()
-            .Where(c => (c.State == published && c.PeriodStartUtc <= now) || ((c.State == running || c.State == paused) && c.PeriodEndUtc <= now))
-            .Select(c => c.Id)
-            .ToListAsync(cancellationToken);
-        foreach (var campaignId in due)
+        var lifecycle = scope.ServiceProvider.GetRequiredService<CampaignLifecycleCommands>();
+        foreach (var campaignId in await lifecycle.DueOnScheduleAsync(cancellationToken))
         {
             try
             {
-                await CampaignGrpcService.ApplyScheduledTransitionAsync(db, snapshots, metrics, logger, campaignId, now, cancellationToken);
+                // A campaign published after its whole period starts, then ends; each move is its own commit.
+                while (await lifecycle.AdvanceOnScheduleAsync(campaignId, cancellationToken))
+                {
+                }
             }
-            catch (global::Grpc.Core.RpcException ex)
+            catch (DomainException ex)
             {
                 // Usually another copy or an operator moved it first; a real refusal must still be visible.
-                CampaignLog.ScheduledTransitionSkipped(logger, campaignId, ex.StatusCode, ex.Status.Detail);
+                CampaignLog.ScheduledTransitionSkipped(logger, campaignId, ex.Kind, ex.Message);
             }
         }
     }

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Campaign.Service.Application;
 using Campaign.Service.Data;
 using Campaign.Service.Domain;
-using Campaign.Service.Grpc;
 using Microsoft.EntityFrameworkCore;
 using Vouchers.Campaign.V1;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Campaign.Service.Domain;
+using Campaign.Service.Application;
 using Npgsql;
 
 namespace Campaign.Service.Snapshots;

@@ -1,7 +1,8 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using VoucherRules;
 
-namespace Campaign.Service.Domain;
+namespace Campaign.Service.Application;
 
 /// <summary>Business events of the Campaign service on the "Campaign.Service" meter.</summary>
 public sealed class CampaignMetrics : IDisposable
@@ -66,6 +67,6 @@ internal static partial class CampaignLog
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Publish of campaign {CampaignId} refused: budget does not balance ({Count} discrepancies)")]
     public static partial void PublishRefused(ILogger logger, string campaignId, int count);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Scheduled move of campaign {CampaignId} not made ({StatusCode}: {Detail}); the next pass looks again")]
-    public static partial void ScheduledTransitionSkipped(ILogger logger, string campaignId, global::Grpc.Core.StatusCode statusCode, string detail);
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Scheduled move of campaign {CampaignId} not made ({Kind}: {Detail}); the next pass looks again")]
+    public static partial void ScheduledTransitionSkipped(ILogger logger, string campaignId, DomainErrorKind kind, string detail);
 }

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
-using Campaign.Service.Data;
+using Campaign.Service.Domain;
 using Google.Protobuf;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Vouchers.Campaign.V1;
 using Vouchers.Common.V1;
+using VoucherRules;
 
-namespace Campaign.Service.Domain;
+namespace Campaign.Service.Data;
 
 /// <summary>Transactions, audit lines, ids and request fingerprints shared by every write.</summary>
 public static class Persistence
@@ -14,7 +15,7 @@ public static class Persistence
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction under the context's retrying execution
     /// strategy; each attempt starts from an empty change tracker so it re-reads what it changes.
-    /// A concurrent writer that got there first surfaces as ABORTED.
+    /// A concurrent writer that got there first surfaces as a conflict (ABORTED).
     /// </summary>
     public static async Task<T> InTransactionAsync<T>(this CampaignDbContext db, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -38,11 +39,11 @@ public static class Persistence
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Aborted, "changed concurrently by another request: re-read and retry"));
+            throw new ConflictException("changed concurrently by another request: re-read and retry");
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
         {
-            throw Refusals.AlreadyExists($"already exists ({unique.ConstraintName})");
+            throw new AlreadyExistsException($"already exists ({unique.ConstraintName})");
         }
     }
 
@@ -54,6 +55,16 @@ public static class Persistence
         ArgumentNullException.ThrowIfNull(request);
         return Convert.ToHexString(SHA256.HashData(request.ToByteArray()));
     }
+
+    /// <summary>
+    /// For a write keyed by a caller's request id: true when the earlier write with that id came from
+    /// the same request (a retry, answered with the first result); a different request reusing the id
+    /// is ALREADY_EXISTS.
+    /// </summary>
+    public static bool IsRetry(string? earlierFingerprint, string fingerprint, string requestId, string call) =>
+        earlierFingerprint == fingerprint
+            ? true
+            : throw new AlreadyExistsException($"request_id '{requestId}' was used for a different {call} request");
 
     public static AuditRecord Audit(
         Actor actor,
@@ -125,51 +136,12 @@ public static class Persistence
     }
 }
 
-/// <summary>Opaque page tokens bound to the request's filters: base64 of "filter-hash:offset".</summary>
-public static class Paging
+/// <summary>ILIKE patterns from user text: the text's own wildcards and escapes match literally.</summary>
+public static class Like
 {
-    public const int DefaultSize = 50;
-    public const int MaxSize = 1000;
-
-    public static (int Offset, int Size) Read(PageRequest? page, string filterKey)
+    public static string Containing(string text)
     {
-        var size = page?.PageSize ?? 0;
-        if (size < 0)
-        {
-            throw Refusals.Invalid("page.page_size: cannot be negative");
-        }
-
-        size = size == 0 ? DefaultSize : Math.Min(size, MaxSize);
-        var token = page?.PageToken ?? string.Empty;
-        if (token.Length == 0)
-        {
-            return (0, size);
-        }
-
-        try
-        {
-            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token));
-            var parts = text.Split(':');
-            if (parts.Length == 2 && parts[0] == Hash(filterKey) && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var offset) && offset >= 0)
-            {
-                return (offset, size);
-            }
-        }
-        catch (FormatException)
-        {
-            // Falls through to the refusal below: a token that is not ours.
-        }
-
-        throw Refusals.Invalid("page.page_token: not a token from this list with these filters");
+        ArgumentNullException.ThrowIfNull(text);
+        return "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
     }
-
-    public static PageResponse Next(int offset, int size, int returned, long total, string filterKey) => new()
-    {
-        NextPageToken = offset + returned < total && returned == size
-            ? Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(FormattableString.Invariant($"{Hash(filterKey)}:{offset + returned}")))
-            : string.Empty,
-        TotalSize = total,
-    };
-
-    private static string Hash(string filterKey) => Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(filterKey)))[..16];
 }

@@ -1,0 +1,115 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using VoucherRules;
+
+namespace ServiceDefaults;
+
+/// <summary>
+/// The one place where domain refusals become gRPC statuses, registered for every service by
+/// AddServiceDefaults. The domain throws <see cref="DomainException"/>s and never sees a status code;
+/// the status detail keeps the exception's message word for word (callers and tests read it), and
+/// field problems also travel as google.rpc.BadRequest in grpc-status-details-bin for clients that
+/// want them one by one.
+/// </summary>
+public sealed class DomainExceptionInterceptor : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (DomainException ex)
+        {
+            throw ToRpcException(ex);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (DomainException ex)
+        {
+            throw ToRpcException(ex);
+        }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context,
+        ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        try
+        {
+            return await continuation(requestStream, context).ConfigureAwait(false);
+        }
+        catch (DomainException ex)
+        {
+            throw ToRpcException(ex);
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        try
+        {
+            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+        }
+        catch (DomainException ex)
+        {
+            throw ToRpcException(ex);
+        }
+    }
+
+    public static StatusCode ToStatusCode(DomainErrorKind kind) => kind switch
+    {
+        DomainErrorKind.InvalidArgument => StatusCode.InvalidArgument,
+        DomainErrorKind.NotFound => StatusCode.NotFound,
+        DomainErrorKind.AlreadyExists => StatusCode.AlreadyExists,
+        DomainErrorKind.FailedPrecondition => StatusCode.FailedPrecondition,
+        DomainErrorKind.PermissionDenied => StatusCode.PermissionDenied,
+        DomainErrorKind.Conflict => StatusCode.Aborted,
+        DomainErrorKind.OutOfRange => StatusCode.OutOfRange,
+        DomainErrorKind.Unavailable => StatusCode.Unavailable,
+        _ => StatusCode.Unknown,
+    };
+
+    /// <summary>The status a domain exception answers with: same code for every service, message unchanged.</summary>
+    public static RpcException ToRpcException(DomainException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)ToStatusCode(exception.Kind),
+            Message = exception.Message,
+        };
+        if (exception.Violations.Count > 0)
+        {
+            var badRequest = new BadRequest();
+            badRequest.FieldViolations.AddRange(exception.Violations.Select(v => new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description }));
+            status.Details.Add(Any.Pack(badRequest));
+        }
+
+        return status.ToRpcException();
+    }
+}
