@@ -17,7 +17,7 @@ public class MigrationTests
     {
         await using var database = await SharedPostgres.CreateDatabaseAsync("campaign_migrations");
         await using var db = Context(database.ConnectionString);
-        Assert.Equal(["20261122000000_Initial", "20261122010000_CampaignSchema"], (await db.Database.GetPendingMigrationsAsync()).ToArray());
+        Assert.Equal(["20261204192458_InitialSchema", "20261204192547_SnapshotTriggers"], (await db.Database.GetPendingMigrationsAsync()).ToArray());
 
         await db.Database.MigrateAsync();
 
