@@ -60,6 +60,15 @@ public static partial class DatabaseExtensions
                     // EF reads the history table before creating it and logs that failed read at Error level on a
                     // fresh database; creating it first (IF NOT EXISTS) makes every read a real one.
                     await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(stoppingToken);
+                    if (await RetiredHistoryAsync(context, stoppingToken) is { } retired)
+                    {
+                        // Migrating would only fail on tables that already exist, retrying for ever; say what to do instead.
+                        state.MarkFailed($"The database was migrated by a migration history this service no longer has ({retired}). " +
+                            "Drop the database and let the service create it again (see the README's Migrations section).");
+                        LogRetiredHistory(logger, typeof(TContext).Name, retired);
+                        return;
+                    }
+
                     var pending = (await context.Database.GetPendingMigrationsAsync(stoppingToken)).ToList();
                     await context.Database.MigrateAsync(stoppingToken);
                     LogMigrated(logger, typeof(TContext).Name, pending.Count);
@@ -75,6 +84,21 @@ public static partial class DatabaseExtensions
                 }
             }
         }
+
+        /// <summary>
+        /// The applied migration ids when none of them is one of this build's: a database migrated by an earlier,
+        /// replaced history (the hand-written migrations before dotnet-ef generated them). A history sharing at least one
+        /// id is ours, even with ids this build lacks (a newer copy of the service migrated it first).
+        /// </summary>
+        private static async Task<string?> RetiredHistoryAsync(TContext context, CancellationToken cancellationToken)
+        {
+            var applied = (await context.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+            var known = context.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+            return applied.Count > 0 && !applied.Exists(known.Contains) ? string.Join(", ", applied) : null;
+        }
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "{Context}: the database was migrated by a migration history this service no longer has ({Applied}); not migrating it. Drop the database and start again.")]
+        private static partial void LogRetiredHistory(ILogger logger, string context, string applied);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: database schema up to date ({Applied} migration(s) applied now)")]
         private static partial void LogMigrated(ILogger logger, string context, int applied);

@@ -17,7 +17,7 @@ public class MigrationTests
     {
         await using var database = await SharedPostgres.CreateDatabaseAsync("campaign_migrations");
         await using var db = Context(database.ConnectionString);
-        Assert.Equal(["20261122000000_Initial", "20261122010000_CampaignSchema"], (await db.Database.GetPendingMigrationsAsync()).ToArray());
+        Assert.Equal(["20261204192458_InitialSchema", "20261204192547_SnapshotTriggers"], (await db.Database.GetPendingMigrationsAsync()).ToArray());
 
         await db.Database.MigrateAsync();
 
@@ -80,6 +80,48 @@ public class StartupMigrationLogTests
     public async Task Start_up_migrations_on_a_fresh_database_log_no_failed_migrations_history_query()
     {
         await using var database = await SharedPostgres.CreateDatabaseAsync("campaign_startup_log");
+        var captured = await RunServiceAsync(database.ConnectionString, "database schema up to date", async () =>
+            // Let the lifecycle scheduler make a few passes: it used to query campaigns before the tables existed.
+            await Task.Delay(Campaign.Service.Snapshots.LifecycleScheduler.Interval * 4));
+
+        Assert.Contains(captured, e => e.Message == "CampaignDbContext: database schema up to date (2 migration(s) applied now)");
+        // The readiness check is Unhealthy while migrations run, and the health service logs that at Error by design.
+        var errors = captured
+            .Where(e => e.Level >= LogLevel.Error && e.Category != "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService")
+            .Select(e => $"{e.Category}: {e.Message}")
+            .ToList();
+        Assert.True(errors.Count == 0, string.Join("\n---\n", errors));
+    }
+
+    [Fact]
+    public async Task A_database_migrated_by_the_retired_hand_written_migrations_is_left_alone_with_an_error_that_says_what_to_do()
+    {
+        await using var database = await SharedPostgres.CreateDatabaseAsync("campaign_retired_history");
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            // The history the hand-written migrations left behind (their tables do not matter to the check).
+            await using var history = new NpgsqlCommand("""
+                CREATE TABLE "__EFMigrationsHistory" ("MigrationId" character varying(150) PRIMARY KEY, "ProductVersion" character varying(32) NOT NULL);
+                INSERT INTO "__EFMigrationsHistory" VALUES ('20261122000000_Initial', '10.0.0'), ('20261122010000_CampaignSchema', '10.0.0');
+                """, connection);
+            await history.ExecuteNonQueryAsync();
+        }
+
+        var captured = await RunServiceAsync(database.ConnectionString, "no longer has", () => Task.CompletedTask);
+
+        Assert.Contains(captured, e => e.Level == LogLevel.Error && e.Message ==
+            "CampaignDbContext: the database was migrated by a migration history this service no longer has (20261122000000_Initial, 20261122010000_CampaignSchema); not migrating it. Drop the database and start again.");
+        Assert.DoesNotContain(captured, e => e.Message.Contains("database schema up to date", StringComparison.Ordinal));
+        await using var check = new NpgsqlConnection(database.ConnectionString);
+        await check.OpenAsync();
+        await using var tables = new NpgsqlCommand("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", check);
+        Assert.Equal(1L, await tables.ExecuteScalarAsync());
+    }
+
+    /// <summary>Starts the service on <paramref name="connectionString"/>, waits for a log entry containing <paramref name="until"/>, runs <paramref name="then"/>, stops it.</summary>
+    private static async Task<List<(string Category, LogLevel Level, string Message)>> RunServiceAsync(string connectionString, string until, Func<Task> then)
+    {
         var captured = new System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)>();
         var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions
         {
@@ -89,7 +131,7 @@ public class StartupMigrationLogTests
         });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:campaigndb"] = database.ConnectionString,
+            ["ConnectionStrings:campaigndb"] = connectionString,
         });
         builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out _));
         builder.Logging.ClearProviders();
@@ -102,26 +144,19 @@ public class StartupMigrationLogTests
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!captured.Any(e => e.Message.Contains("database schema up to date", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            while (!captured.Any(e => e.Message.Contains(until, StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }
 
-            // Let the lifecycle scheduler make a few passes: it used to query campaigns before the tables existed.
-            await Task.Delay(Campaign.Service.Snapshots.LifecycleScheduler.Interval * 4);
+            await then();
         }
         finally
         {
             await app.StopAsync();
         }
 
-        Assert.Contains(captured, e => e.Message == "CampaignDbContext: database schema up to date (2 migration(s) applied now)");
-        // The readiness check is Unhealthy while migrations run, and the health service logs that at Error by design.
-        var errors = captured
-            .Where(e => e.Level >= LogLevel.Error && e.Category != "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService")
-            .Select(e => $"{e.Category}: {e.Message}")
-            .ToList();
-        Assert.True(errors.Count == 0, string.Join("\n---\n", errors));
+        return [.. captured];
     }
 
     private sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> entries) : ILoggerProvider

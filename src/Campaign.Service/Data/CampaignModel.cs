@@ -3,8 +3,10 @@ using Microsoft.EntityFrameworkCore;
 namespace Campaign.Service.Data;
 
 /// <summary>
-/// The table layout of campaigndb. Column names are snake_case and every type is spelled out, so
-/// the hand-written migrations and model snapshot can state exactly the same thing.
+/// The table layout of campaigndb, from which dotnet-ef generates the migrations (Data/Migrations). Column names are
+/// snake_case, every type is spelled out, and primary keys carry PostgreSQL's own default names (<c>&lt;table&gt;_pkey</c>),
+/// so the generated schema is exactly the one the earlier hand-written SQL created (Data/Migrations/schema.sql).
+/// What a model cannot state (the snapshot-version triggers) is SQL in a migration of its own.
 /// </summary>
 internal static class CampaignModel
 {
@@ -13,14 +15,14 @@ internal static class CampaignModel
         modelBuilder.Entity<CampaignRecord>(b =>
         {
             b.ToTable("campaigns");
-            b.HasKey(c => c.Id);
+            b.HasKey(c => c.Id).HasName("campaigns_pkey");
             b.Property(c => c.Id).HasColumnName("id").HasColumnType("text");
             b.Property(c => c.Code).HasColumnName("code").HasColumnType("text");
             b.Property(c => c.CreateRequestId).HasColumnName("create_request_id").HasColumnType("text");
             b.Property(c => c.CreateRequestHash).HasColumnName("create_request_hash").HasColumnType("text");
             b.Property(c => c.State).HasColumnName("state").HasColumnType("integer");
             b.Property(c => c.Version).HasColumnName("version").HasColumnType("bigint").IsConcurrencyToken();
-            b.Property(c => c.SnapshotVersion).HasColumnName("snapshot_version").HasColumnType("bigint").ValueGeneratedOnAddOrUpdate();
+            b.Property(c => c.SnapshotVersion).HasColumnName("snapshot_version").HasColumnType("bigint").HasDefaultValue(0L).ValueGeneratedOnAddOrUpdate();
             b.Property(c => c.Name).HasColumnName("name").HasColumnType("text");
             b.Property(c => c.Theme).HasColumnName("theme").HasColumnType("text");
             b.Property(c => c.RegionCode).HasColumnName("region_code").HasColumnType("text");
@@ -48,19 +50,20 @@ internal static class CampaignModel
         modelBuilder.Entity<CategoryRecord>(b =>
         {
             b.ToTable("categories");
-            b.HasKey(c => c.Id);
+            b.HasKey(c => c.Id).HasName("categories_pkey");
             b.Property(c => c.Id).HasColumnName("id").HasColumnType("text");
             b.Property(c => c.Name).HasColumnName("name").HasColumnType("text");
             b.Property(c => c.ParentId).HasColumnName("parent_id").HasColumnType("text");
             b.Property(c => c.Active).HasColumnName("active").HasColumnType("boolean");
             b.Property(c => c.Version).HasColumnName("version").HasColumnType("bigint").IsConcurrencyToken();
             b.Property(c => c.UpdatedAt).HasColumnName("updated_at").HasColumnType("timestamp with time zone");
+            b.HasData(SeedCategories());
         });
 
         modelBuilder.Entity<MerchantRecord>(b =>
         {
             b.ToTable("merchants");
-            b.HasKey(m => m.Id);
+            b.HasKey(m => m.Id).HasName("merchants_pkey");
             b.Property(m => m.Id).HasColumnName("id").HasColumnType("text");
             b.Property(m => m.UnifiedCreditCode).HasColumnName("unified_credit_code").HasColumnType("text");
             b.Property(m => m.RegisterRequestId).HasColumnName("register_request_id").HasColumnType("text");
@@ -88,7 +91,7 @@ internal static class CampaignModel
         modelBuilder.Entity<CampaignMerchantRecord>(b =>
         {
             b.ToTable("campaign_merchants");
-            b.HasKey(e => new { e.CampaignId, e.MerchantId });
+            b.HasKey(e => new { e.CampaignId, e.MerchantId }).HasName("campaign_merchants_pkey");
             b.Property(e => e.CampaignId).HasColumnName("campaign_id").HasColumnType("text");
             b.Property(e => e.MerchantId).HasColumnName("merchant_id").HasColumnType("text");
             b.Property(e => e.CategoryIds).HasColumnName("category_ids").HasColumnType("text[]");
@@ -101,7 +104,7 @@ internal static class CampaignModel
         modelBuilder.Entity<IntegrityPledgeRecord>(b =>
         {
             b.ToTable("integrity_pledges");
-            b.HasKey(p => p.Version);
+            b.HasKey(p => p.Version).HasName("integrity_pledges_pkey");
             b.Property(p => p.Version).HasColumnName("version").HasColumnType("text");
             b.Property(p => p.Title).HasColumnName("title").HasColumnType("text");
             b.Property(p => p.Text).HasColumnName("text").HasColumnType("text");
@@ -113,7 +116,7 @@ internal static class CampaignModel
         modelBuilder.Entity<StaffBindingCodeRecord>(b =>
         {
             b.ToTable("staff_binding_codes");
-            b.HasKey(c => c.CodeHash);
+            b.HasKey(c => c.CodeHash).HasName("staff_binding_codes_pkey");
             b.Property(c => c.CodeHash).HasColumnName("code_hash").HasColumnType("text");
             b.Property(c => c.MerchantId).HasColumnName("merchant_id").HasColumnType("text");
             b.Property(c => c.IssuedAt).HasColumnName("issued_at").HasColumnType("timestamp with time zone");
@@ -125,7 +128,7 @@ internal static class CampaignModel
         modelBuilder.Entity<StaffRecord>(b =>
         {
             b.ToTable("staff");
-            b.HasKey(s => s.Id);
+            b.HasKey(s => s.Id).HasName("staff_pkey");
             b.Property(s => s.Id).HasColumnName("id").HasColumnType("text");
             b.Property(s => s.MerchantId).HasColumnName("merchant_id").HasColumnType("text");
             b.Property(s => s.AccountId).HasColumnName("account_id").HasColumnType("text");
@@ -144,7 +147,7 @@ internal static class CampaignModel
         modelBuilder.Entity<AuditRecord>(b =>
         {
             b.ToTable("audit_entries");
-            b.HasKey(a => a.Sequence);
+            b.HasKey(a => a.Sequence).HasName("audit_entries_pkey");
             b.Property(a => a.Sequence).HasColumnName("sequence").HasColumnType("bigint").UseIdentityByDefaultColumn();
             b.Property(a => a.OccurredAt).HasColumnName("occurred_at").HasColumnType("timestamp with time zone");
             b.Property(a => a.ActorId).HasColumnName("actor_id").HasColumnType("text");
@@ -162,5 +165,41 @@ internal static class CampaignModel
             b.HasIndex(a => a.CampaignId).HasDatabaseName("ix_audit_entries_campaign_id");
             b.HasIndex(a => a.MerchantId).HasDatabaseName("ix_audit_entries_merchant_id");
         });
+    }
+
+    /// <summary>
+    /// The catalogue of DOMAIN.md, so a fresh installation can configure the seed campaigns at once. Seed data in the
+    /// model: the migration that creates the table inserts these rows, and a change here becomes a generated migration.
+    /// </summary>
+    private static CategoryRecord[] SeedCategories()
+    {
+        var seeded = new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
+        CategoryRecord Category(string id, string name, string parentId) =>
+            new() { Id = id, Name = name, ParentId = parentId, Active = true, Version = 1, UpdatedAt = seeded };
+
+        return
+        [
+            Category("apparel", "服饰", ""),
+            Category("appliances", "家电", ""),
+            Category("appliances.air_conditioner", "空调", "appliances"),
+            Category("appliances.fridge", "冰箱", "appliances"),
+            Category("appliances.kitchen", "厨电", "appliances"),
+            Category("appliances.phone", "手机", "appliances"),
+            Category("appliances.small", "小家电", "appliances"),
+            Category("appliances.tv", "电视", "appliances"),
+            Category("appliances.washer", "洗衣机", "appliances"),
+            Category("books", "书店", ""),
+            Category("cars", "汽车", ""),
+            Category("catering", "餐饮", ""),
+            Category("department_store", "百货", ""),
+            Category("fuel", "加油站", ""),
+            Category("furniture", "家居", ""),
+            Category("grain_oil", "粮油", ""),
+            Category("lodging", "住宿", ""),
+            Category("produce", "农产品", ""),
+            Category("produce.local", "本地特产", "produce"),
+            Category("produce.poverty_relief", "扶贫农产品", "produce"),
+            Category("supermarket", "超市", ""),
+        ];
     }
 }

@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Claim.Service.Data;
+
+/// <summary>
+/// The context as dotnet-ef builds it at design time (`dotnet ef migrations add`, see the README's Migrations
+/// section): Npgsql without a connection string, so generating a migration never contacts a database, and no host
+/// start-up is needed. At run time the context comes from ServiceDefaults' AddServiceDatabase; both build one model.
+/// </summary>
+public sealed class ClaimDbContextFactory : IDesignTimeDbContextFactory<ClaimDbContext>
+{
+    public ClaimDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<ClaimDbContext>().UseNpgsql().Options);
+}

@@ -1,0 +1,34 @@
+using Settlement.Service.Data;
+using Microsoft.EntityFrameworkCore;
+using TestSupport;
+
+namespace Settlement.Service.Tests;
+
+/// <summary>The committed migrations against the committed reference schema and the current model.</summary>
+public class SchemaTests
+{
+    private const string Reference = "src/Settlement.Service/Data/Migrations/schema.sql";
+
+    [Fact]
+    public async Task A_fresh_database_migrated_by_the_migrations_has_exactly_the_reference_schema()
+    {
+        await using var database = await SharedPostgres.CreateDatabaseAsync("settlement_schema");
+        await using (var db = new SettlementDbContext(new DbContextOptionsBuilder<SettlementDbContext>().UseNpgsql(database.ConnectionString).Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        var actual = await SchemaReference.DumpAsync(database.ConnectionString);
+
+        Assert.Equal(await SchemaReference.ReadOrUpdateAsync(Reference, actual), actual);
+    }
+
+    [Fact]
+    public void The_model_has_no_changes_the_migrations_lack()
+    {
+        // The context exactly as dotnet-ef builds it, so this fails when `dotnet ef migrations add` would write a migration.
+        using var db = new SettlementDbContextFactory().CreateDbContext([]);
+
+        Assert.False(db.Database.HasPendingModelChanges());
+    }
+}
