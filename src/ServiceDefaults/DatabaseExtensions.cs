@@ -110,10 +110,14 @@ public static partial class DatabaseExtensions
     internal sealed class MigrationHealthCheck<TContext>(MigrationState<TContext> state) : IHealthCheck
         where TContext : DbContext
     {
+        // Still applying is Degraded, not Unhealthy: starting up is not an error, and the health service logs
+        // Unhealthy at Error level on every poll. /health answers 503 for Degraded, so nothing waits less.
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
             Task.FromResult(state.IsApplied
                 ? HealthCheckResult.Healthy("Migrations applied.")
-                : new HealthCheckResult(context.Registration.FailureStatus, "Migrations not applied yet. " + state.Error));
+                : string.IsNullOrEmpty(state.Error)
+                    ? HealthCheckResult.Degraded("Migrations are being applied.")
+                    : new HealthCheckResult(context.Registration.FailureStatus, "Migrations not applied: " + state.Error));
     }
 }
 

@@ -80,7 +80,17 @@ public static class ServiceDefaultsExtensions
         where TApp : IEndpointRouteBuilder
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions
+        {
+            ResponseWriter = WriteHealthAsync,
+            // Degraded means "not ready yet" here (migrations still running): callers and the app host must wait.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
         app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(HealthTags.Live),
