@@ -4,11 +4,15 @@ namespace ClaimBench;
 
 /// <summary>
 /// CPU time (user + system) of this process and every process it started, read from /proc, so a run can say where
-/// each claim's CPU went: load generator, Claim service, Redis, PostgreSQL.
+/// each claim's CPU went: load generator, Claim service, Redis, PostgreSQL. A process's time includes that of its
+/// children that ended and were reaped (Redis's AOF-rewrite fork, PostgreSQL's short-lived workers).
 /// </summary>
 internal static class ProcessCpu
 {
     private static readonly double TicksPerSecond = 100;
+
+    /// <summary>redis-server retitles itself "redis-server host:port"; a listed address names the process instead.</summary>
+    public static Dictionary<string, string> RedisLabels { get; } = new(StringComparer.Ordinal);
 
     public static Dictionary<string, double> Sample()
     {
@@ -26,7 +30,7 @@ internal static class ProcessCpu
                 var close = stat.LastIndexOf(')');
                 var fields = stat[(close + 2)..].Split(' ');
                 var name = NameOf(directory, stat[(stat.IndexOf('(') + 1)..close]);
-                var seconds = (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+                var seconds = fields[11..15].Sum(f => double.Parse(f, CultureInfo.InvariantCulture)) / TicksPerSecond;
                 processes.Add((pid, int.Parse(fields[1], CultureInfo.InvariantCulture), name, seconds));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
@@ -53,6 +57,19 @@ internal static class ProcessCpu
     /// <summary>.NET services all run as "dotnet"; their assembly name tells them apart.</summary>
     private static string NameOf(string directory, string command)
     {
+        if (command == "redis-server" && RedisLabels.Count > 0)
+        {
+            try
+            {
+                var title = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                return RedisLabels.Where(l => title.Contains(l.Key, StringComparison.Ordinal)).Select(l => l.Value).FirstOrDefault() ?? command;
+            }
+            catch (IOException)
+            {
+                return command;
+            }
+        }
+
         if (command != "dotnet")
         {
             return command;
