@@ -17,7 +17,6 @@ connections=${CONNECTIONS:-1}
 echo "load before: $(uptime)"
 dotnet build bench/ClaimBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 dotnet bench/ClaimBench/bin/Release/net10.0/ClaimBench.dll --requests "$requests" --concurrency "$concurrency" \
-  --warmup-seconds "$warmup_seconds" --connections "$connections"
-status=$?
+  --warmup-seconds "$warmup_seconds" --connections "$connections" && status=0 || status=$?
 echo "load after: $(uptime)"
 exit $status

@@ -39,7 +39,18 @@ internal static class ProcessCpu
             }
         }
 
+        // DCP starts the resources from its own daemon, not as our descendants: a process is ours when its command line
+        // or working directory is under one of the roots (this checkout, the bench's state folder), or it is a Redis
+        // listed by address, and so is everything below it (PostgreSQL's backends, `dotnet run`'s service process).
         var ours = new HashSet<int> { Environment.ProcessId };
+        foreach (var process in processes)
+        {
+            if (IsRoot(process.Pid))
+            {
+                ours.Add(process.Pid);
+            }
+        }
+
         for (var grew = true; grew;)
         {
             grew = false;
@@ -52,6 +63,29 @@ internal static class ProcessCpu
         return processes.Where(p => ours.Contains(p.Pid))
             .GroupBy(p => p.Pid == Environment.ProcessId ? "load generator" : p.Name)
             .ToDictionary(g => g.Key, g => g.Sum(p => p.Seconds));
+    }
+
+    /// <summary>Folders whose processes are ours; see <see cref="Sample"/>.</summary>
+    public static List<string> Roots { get; } = [];
+
+    private static bool IsRoot(int pid)
+    {
+        try
+        {
+            var directory = $"/proc/{pid}";
+            var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+            if (RedisLabels.Keys.Any(address => commandLine.StartsWith("redis-server", StringComparison.Ordinal) && commandLine.Contains(address, StringComparison.Ordinal)))
+            {
+                return true;
+            }
+
+            var workingDirectory = new DirectoryInfo(Path.Combine(directory, "cwd")).LinkTarget ?? string.Empty;
+            return Roots.Any(root => commandLine.Contains(root, StringComparison.Ordinal) || (workingDirectory + "/").StartsWith(root, StringComparison.Ordinal));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>.NET services all run as "dotnet"; their assembly name tells them apart.</summary>
@@ -78,6 +112,11 @@ internal static class ProcessCpu
         try
         {
             var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+            if (arguments.Length > 1 && arguments[1] == "run")
+            {
+                return "dotnet run";
+            }
+
             return arguments.Select(Path.GetFileNameWithoutExtension).LastOrDefault(a => a is { Length: > 0 } && !a.StartsWith('-')) ?? command;
         }
         catch (IOException)
