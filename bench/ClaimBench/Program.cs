@@ -1,22 +1,29 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using ClaimBench;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using LocalServers;
 using TestSupport;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Npgsql;
 using ServiceDefaults;
+using StackExchange.Redis;
+using ThinClaim.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 
 // ClaimBench [--requests N] [--concurrency C] [--warmup-seconds S] [--soldout-requests N] [--connections K]
 // Starts the app host's own model reduced to the Claim service and what it depends on (PostgreSQL, Redis with AOF
-// everysec, the Campaign service), each its own process built in Release. A campaign is configured and published
-// through the Campaign API; the Claim service learns it from the snapshot stream like in production. This process is
-// only the load generator: N virtual users with distinct identities claiming through Grpc.Net.Client.
+// everysec, the Campaign service), each its own process built in Release, plus the thin-claim baseline (bench/ThinClaim)
+// on a second redis-server with the same settings. A campaign is configured and published through the Campaign API;
+// the Claim service learns it from the snapshot stream like in production. This process is only the load generator:
+// N virtual users with distinct identities claiming through Grpc.Net.Client, against each server in turn, with the
+// same concurrency and the same number of users.
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -25,18 +32,50 @@ for (var i = 0; i + 1 < args.Length; i += 2)
 
 int Option(string name, int fallback) => options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 var requests = Option("requests", 50_000);
-var concurrency = Option("concurrency", 64);
+var concurrency = Option("concurrency", 32);
 var warmupSeconds = Option("warmup-seconds", 15);
 var soldOutRequests = Option("soldout-requests", requests);
 var connections = Option("connections", 1);
 
-Console.WriteLine("starting PostgreSQL, Redis, Campaign and Claim (app host model, Release build output)…");
+const string ThinRedis = "thinredis";
+const string Thin = "thinclaim";
+Console.WriteLine("starting PostgreSQL, Redis, Campaign and Claim (app host model, Release build output) and the thin-claim baseline…");
 var stateDirectory = Directory.CreateTempSubdirectory("claim-bench-").FullName;
 var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory, keep: [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim]);
+var thinRedis = builder.AddRedisServer(ThinRedis);
+var configuration = typeof(Answer).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+var thinDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "ThinClaim", "bin", configuration, "net10.0"));
+builder.AddExecutable(Thin, "dotnet", thinDirectory, "ThinClaim.dll")
+    .WithEndpoint(name: EndpointNames.Grpc, scheme: "http", env: "THIN_PORT", isProxied: false)
+    .WithReference(thinRedis, connectionName: "redis")
+    .WaitFor(thinRedis);
+// For `perf record` of a service: DOTNET_PerfMapEnabled=1 in the bench's environment reaches the .NET processes.
+if (Environment.GetEnvironmentVariable("DOTNET_PerfMapEnabled") is { Length: > 0 } perfMap)
+{
+    foreach (var project in builder.Resources.OfType<ProjectResource>())
+    {
+        builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_PerfMapEnabled", perfMap);
+    }
+}
+
 builder.WithoutProxies();
 await using var app = await builder.BuildAsync();
 await app.StartAsync();
 await app.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Claim);
+await app.ResourceNotifications.WaitForResourceAsync(Thin, KnownResourceStates.Running);
+
+// Admin connections to both servers: seeding the baseline's stock, and INFO commandstats around each phase.
+var claimRedisAddress = await app.GetConnectionStringAsync(ResourceNames.Redis) ?? throw new InvalidOperationException("redis has no connection string");
+var thinRedisAddress = await app.GetConnectionStringAsync(ThinRedis) ?? throw new InvalidOperationException("thinredis has no connection string");
+ProcessCpu.RedisLabels[claimRedisAddress] = "redis-server";
+ProcessCpu.Roots.Add(Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..")).TrimEnd('/') + "/");
+ProcessCpu.Roots.Add(stateDirectory.TrimEnd('/') + "/");
+ProcessCpu.RedisLabels[thinRedisAddress] = "redis-server (thin)";
+await using var claimRedis = await ConnectionMultiplexer.ConnectAsync(claimRedisAddress + ",allowAdmin=true");
+await using var thinRedisConnection = await ConnectionMultiplexer.ConnectAsync(thinRedisAddress + ",allowAdmin=true");
+var thinDb = thinRedisConnection.GetDatabase();
+await thinDb.StringSetAsync("thin:{ample}:stock", BenchCampaign.AmpleQuantity);
+await thinDb.StringSetAsync("thin:{soldout}:stock", BenchCampaign.SoldOutQuantity);
 
 using var campaignChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Campaign, EndpointNames.Grpc));
 var campaign = await BenchCampaign.PublishAsync(campaignChannel);
@@ -45,18 +84,27 @@ Console.WriteLine($"campaign {campaign} published; waiting until the Claim servi
 var claimAddress = app.GetEndpoint(ResourceNames.Claim, EndpointNames.Grpc);
 var channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(claimAddress)).ToList();
 var clients = channels.Select(c => new ClaimService.ClaimServiceClient(c)).ToList();
+var thinChannels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(app.GetEndpoint(Thin, EndpointNames.Grpc))).ToList();
+var thinClients = thinChannels.Select(c => new ThinClaimService.ThinClaimServiceClient(c)).ToList();
 var probes = await BenchCampaign.WaitUntilClaimableAsync(clients[0], campaign);
 
-Console.WriteLine($"round open; warming up for {warmupSeconds} s");
-var warmupUntil = Stopwatch.GetTimestamp() + (long)(warmupSeconds * (double)Stopwatch.Frequency);
-var warm = await RunAsync(clients, campaign, BenchCampaign.AmpleTier, phase: 1, count: int.MaxValue, concurrency, stopAt: warmupUntil);
-var cpuBefore = ProcessCpu.Sample();
-var load = await RunAsync(clients, campaign, BenchCampaign.AmpleTier, phase: 2, requests, concurrency);
-var cpuAfter = ProcessCpu.Sample();
+Console.WriteLine($"round open; warming up the baseline for {Math.Max(5, warmupSeconds / 3)} s and the Claim service for {warmupSeconds} s");
+var thinWarm = await RunAsync(ThinCall(thinClients, "ample"), phase: 1, int.MaxValue, concurrency, Deadline(Math.Max(5, warmupSeconds / 3)));
+var warm = await RunAsync(ClaimCall(clients, campaign, BenchCampaign.AmpleTier), phase: 1, count: int.MaxValue, concurrency, Deadline(warmupSeconds));
+
+// The persister's backlog from the warm-up is drained before anything is measured, so no phase pays for another's vouchers.
+await using var claimDb = NpgsqlDataSource.Create(await app.GetConnectionStringAsync(ResourceNames.ClaimDb) ?? throw new InvalidOperationException("claimdb has no connection string"));
+var drainDeadline = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
+while (await CountAsync(claimDb, "SELECT count(*) FROM vouchers WHERE campaign_id = @campaign", campaign) < warm.Granted + probes && Stopwatch.GetTimestamp() < drainDeadline)
+{
+    await Task.Delay(50);
+}
+
+var thinLoad = await MeasureAsync(ThinCall(thinClients, "ample"), phase: 2, requests, thinRedis: true);
+var load = await MeasureAsync(ClaimCall(clients, campaign, BenchCampaign.AmpleTier), phase: 2, requests, thinRedis: false);
 var loadStopped = Stopwatch.GetTimestamp();
 
-await using var claimDb = NpgsqlDataSource.Create(await app.GetConnectionStringAsync(ResourceNames.ClaimDb) ?? throw new InvalidOperationException("claimdb has no connection string"));
-var acknowledged = warm.Granted + load.Granted + probes;
+var acknowledged = warm.Granted + load.Result.Granted + probes;
 long stored;
 do
 {
@@ -70,11 +118,13 @@ while (stored < acknowledged && Stopwatch.GetElapsedTime(loadStopped) < TimeSpan
 
 var lag = Stopwatch.GetElapsedTime(loadStopped);
 var distinctRequests = await CountAsync(claimDb, "SELECT count(DISTINCT request_id) FROM vouchers WHERE campaign_id = @campaign", campaign);
-var soldOutWarm = await RunAsync(clients, campaign, BenchCampaign.SoldOutTier, phase: 3, count: Math.Min(soldOutRequests, 10_000), concurrency);
-var soldOutCpuBefore = ProcessCpu.Sample();
-var refused = await RunAsync(clients, campaign, BenchCampaign.SoldOutTier, phase: 4, soldOutRequests, concurrency);
-var soldOutCpuAfter = ProcessCpu.Sample();
-var soldOutGranted = soldOutWarm.Granted + refused.Granted;
+
+var warmSoldOut = Math.Min(soldOutRequests, 10_000);
+await RunAsync(ThinCall(thinClients, "soldout"), phase: 3, warmSoldOut, concurrency);
+var soldOutWarm = await RunAsync(ClaimCall(clients, campaign, BenchCampaign.SoldOutTier), phase: 3, count: warmSoldOut, concurrency);
+var thinRefused = await MeasureAsync(ThinCall(thinClients, "soldout"), phase: 4, soldOutRequests, thinRedis: true);
+var refused = await MeasureAsync(ClaimCall(clients, campaign, BenchCampaign.SoldOutTier), phase: 4, soldOutRequests, thinRedis: false);
+var soldOutGranted = soldOutWarm.Granted + refused.Result.Granted;
 var soldOutSql = $"SELECT count(*) FROM vouchers WHERE campaign_id = @campaign AND tier_id = '{BenchCampaign.SoldOutTier}'";
 long soldOutIssued;
 var soldOutDeadline = Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency);
@@ -83,22 +133,60 @@ while ((soldOutIssued = await CountAsync(claimDb, soldOutSql, campaign)) < soldO
     await Task.Delay(20);
 }
 
-Console.WriteLine($"warm-up: {warm.Count} claims in {warmupSeconds} s ({warm.Rate:F0}/s)");
-Console.WriteLine($"claim load: {requests} claims by {requests} distinct users, concurrency {concurrency}, {connections} connection(s)");
-Print("ample stock", load);
-Print("sold out", refused);
-Console.WriteLine("ample stock  " + ProcessCpu.Describe(cpuBefore, cpuAfter, load.Count));
-Console.WriteLine("sold out     " + ProcessCpu.Describe(soldOutCpuBefore, soldOutCpuAfter, refused.Count));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: baseline {thinWarm.Count} calls ({thinWarm.Rate:F0}/s), Claim {warm.Count} claims in {warmupSeconds} s ({warm.Rate:F0}/s)"));
+Console.WriteLine($"load: {requests} claims by {requests} distinct users per phase and server, concurrency {concurrency}, {connections} connection(s)");
+Print("thin granted", thinLoad.Result);
+Print("ample stock", load.Result);
+Print("thin sold out", thinRefused.Result);
+Print("sold out", refused.Result);
+Console.WriteLine("thin granted  " + ProcessCpu.Describe(thinLoad.CpuBefore, thinLoad.CpuAfter, thinLoad.Result.Count));
+Console.WriteLine("ample stock   " + ProcessCpu.Describe(load.CpuBefore, load.CpuAfter, load.Result.Count));
+Console.WriteLine("thin sold out " + ProcessCpu.Describe(thinRefused.CpuBefore, thinRefused.CpuAfter, thinRefused.Result.Count));
+Console.WriteLine("sold out      " + ProcessCpu.Describe(refused.CpuBefore, refused.CpuAfter, refused.Result.Count));
+Console.WriteLine("Redis commands per granted claim (INFO commandstats: calls, µs inside Redis): " + load.Commands);
+Console.WriteLine("Redis commands per sold-out answer: " + refused.Commands);
+Console.WriteLine("Redis commands per baseline grant: " + thinLoad.Commands);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"persistence lag: {lag.TotalMilliseconds:F0} ms until claimdb held {stored} of {acknowledged} acknowledged vouchers"));
 var oversell = Math.Max(0, soldOutIssued - BenchCampaign.SoldOutQuantity);
 Console.WriteLine($"oversell: {oversell} (sold-out tier: {soldOutIssued} issued of {BenchCampaign.SoldOutQuantity}), duplicate request ids: {stored - distinctRequests}, missing: {acknowledged - stored}");
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT claims_per_s={load.Rate:F0} p99_ms={load.Percentile(0.99):F2} soldout_per_s={refused.Rate:F0} lag_ms={lag.TotalMilliseconds:F0} missing={acknowledged - stored}"));
-foreach (var channel in channels)
+var grantedRatio = load.Result.Rate / thinLoad.Result.Rate;
+var soldOutRatio = refused.Result.Rate / thinRefused.Result.Rate;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"granted ÷ thin baseline: {grantedRatio:F2}   sold-out ÷ thin baseline: {soldOutRatio:F2}"));
+Console.WriteLine(string.Create(
+    CultureInfo.InvariantCulture,
+    $"RESULT claims_per_s={load.Result.Rate:F0} thin_per_s={thinLoad.Result.Rate:F0} granted_ratio={grantedRatio:F2} soldout_per_s={refused.Result.Rate:F0} thin_soldout_per_s={thinRefused.Result.Rate:F0} soldout_ratio={soldOutRatio:F2} p50_ms={load.Result.Percentile(0.5):F2} p99_ms={load.Result.Percentile(0.99):F2} p999_ms={load.Result.Percentile(0.999):F2} lag_ms={lag.TotalMilliseconds:F0} oversell={oversell} duplicates={stored - distinctRequests} missing={acknowledged - stored}"));
+foreach (var channel in channels.Concat(thinChannels))
 {
     channel.Dispose();
 }
 
-return acknowledged == stored && stored == distinctRequests && oversell == 0 && load.Errors.IsEmpty && refused.Errors.IsEmpty ? 0 : 1;
+var exitCode = acknowledged == stored && stored == distinctRequests && oversell == 0 && load.Result.Errors.IsEmpty && refused.Result.Errors.IsEmpty && thinLoad.Result.Errors.IsEmpty ? 0 : 1;
+
+// The servers' data (several hundred MB of AOF and WAL per run) goes with the run once every process has stopped.
+await app.DisposeAsync();
+try
+{
+    Directory.Delete(stateDirectory, recursive: true);
+}
+catch (IOException ex)
+{
+    Console.Error.WriteLine($"could not remove {stateDirectory}: {ex.Message}");
+}
+
+return exitCode;
+
+async Task<Measured> MeasureAsync(Func<int, int, int, Task<Answer>> call, int phase, int count, bool thinRedis)
+{
+    var server = (thinRedis ? thinRedisConnection : claimRedis).GetServers()[0];
+    await server.ExecuteAsync("CONFIG", "RESETSTAT");
+    var before = ProcessCpu.Sample();
+    var result = await RunAsync(call, phase, count, concurrency);
+    var after = ProcessCpu.Sample();
+    var info = (string?)await server.ExecuteAsync("INFO", "commandstats") ?? string.Empty;
+    return new Measured(result, before, after, CommandStats.Describe(info, result.Count));
+}
+
+static long Deadline(int seconds) => Stopwatch.GetTimestamp() + (long)(seconds * (double)Stopwatch.Frequency);
 
 static void Print(string phase, Phase result)
 {
@@ -106,50 +194,62 @@ static void Print(string phase, Phase result)
     var errors = string.Join(", ", result.Errors.OrderBy(r => r.Key).Select(r => $"{r.Key}={r.Value}"));
     Console.WriteLine(string.Create(
         CultureInfo.InvariantCulture,
-        $"{phase,-12} {result.Rate,9:F0} claims/s  p50 {result.Percentile(0.50),6:F2} ms  p99 {result.Percentile(0.99),6:F2} ms  p999 {result.Percentile(0.999),6:F2} ms  granted {result.Granted}  refusals [{refusals}]  errors [{errors}]"));
+        $"{phase,-13} {result.Rate,9:F0} calls/s  p50 {result.Percentile(0.50),6:F2} ms  p99 {result.Percentile(0.99),6:F2} ms  p999 {result.Percentile(0.999),6:F2} ms  granted {result.Granted}  refusals [{refusals}]  errors [{errors}]"));
 }
 
 // Every phase gets its own users: identity keys are normalised (a phone keeps only its digits), so the phase number is in each.
-// A phase ends after count claims or at stopAt, whichever comes first.
-static async Task<Phase> RunAsync(IReadOnlyList<ClaimService.ClaimServiceClient> clients, string campaignId, string tierId, int phase, int count, int concurrency, long stopAt = long.MaxValue)
+static Func<int, int, int, Task<Answer>> ClaimCall(IReadOnlyList<ClaimService.ClaimServiceClient> clients, string campaignId, string tierId) => async (worker, phase, n) =>
+{
+    var request = new ClaimVoucherRequest
+    {
+        RequestId = $"p{phase}-{n}",
+        CampaignId = campaignId,
+        TierId = tierId,
+        Person = new PersonIdentity
+        {
+            ChannelId = "unionpay",
+            ChannelAccountId = $"p{phase}-acct-{n}",
+            Phone = $"1{phase}{n:000000000}",
+            DeviceId = $"p{phase}-dev-{n}",
+        },
+    };
+    var outcome = await clients[worker % clients.Count].ClaimVoucherAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
+    return outcome.Voucher is not null ? new Answer(true, null) : new Answer(false, outcome.Refusal.Reason.ToString());
+};
+
+static Func<int, int, int, Task<Answer>> ThinCall(IReadOnlyList<ThinClaimService.ThinClaimServiceClient> clients, string roundId) => async (worker, phase, n) =>
+{
+    var request = new ThinClaimRequest { RoundId = roundId, PersonId = $"p{phase}-acct-{n}" };
+    var reply = await clients[worker % clients.Count].ClaimAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
+    return reply.Result == ThinClaimResult.Granted ? new Answer(true, null) : new Answer(false, reply.Result.ToString());
+};
+
+// A phase ends after count calls or at stopAt, whichever comes first.
+static async Task<Phase> RunAsync(Func<int, int, int, Task<Answer>> call, int phase, int count, int concurrency, long stopAt = long.MaxValue)
 {
     var latencies = new ConcurrentBag<double[]>();
-    var refusals = new ConcurrentDictionary<ClaimRefusalReason, int>();
+    var refusals = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
     var errors = new ConcurrentDictionary<StatusCode, int>();
     var granted = 0;
     var next = -1;
     var started = Stopwatch.GetTimestamp();
     var workers = Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
     {
-        var client = clients[worker % clients.Count];
         var mine = new List<double>(count == int.MaxValue ? 1024 : (count / concurrency) + 1);
         int n;
         while (Stopwatch.GetTimestamp() < stopAt && (n = Interlocked.Increment(ref next)) < count)
         {
-            var request = new ClaimVoucherRequest
-            {
-                RequestId = $"p{phase}-{n}",
-                CampaignId = campaignId,
-                TierId = tierId,
-                Person = new PersonIdentity
-                {
-                    ChannelId = "unionpay",
-                    ChannelAccountId = $"p{phase}-acct-{n}",
-                    Phone = $"1{phase}{n:000000000}",
-                    DeviceId = $"p{phase}-dev-{n}",
-                },
-            };
-            var call = Stopwatch.GetTimestamp();
+            var begun = Stopwatch.GetTimestamp();
             try
             {
-                var outcome = await client.ClaimVoucherAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
-                if (outcome.Voucher is not null)
+                var answer = await call(worker, phase, n);
+                if (answer.Granted)
                 {
                     Interlocked.Increment(ref granted);
                 }
                 else
                 {
-                    refusals.AddOrUpdate(outcome.Refusal.Reason, 1, (_, c) => c + 1);
+                    refusals.AddOrUpdate(answer.Refusal ?? "?", 1, (_, c) => c + 1);
                 }
             }
             catch (RpcException ex)
@@ -157,7 +257,7 @@ static async Task<Phase> RunAsync(IReadOnlyList<ClaimService.ClaimServiceClient>
                 errors.AddOrUpdate(ex.StatusCode, 1, (_, c) => c + 1);
             }
 
-            mine.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
+            mine.Add(Stopwatch.GetElapsedTime(begun).TotalMilliseconds);
         }
 
         latencies.Add([.. mine]);
@@ -176,7 +276,11 @@ static async Task<long> CountAsync(NpgsqlDataSource dataSource, string sql, stri
     return (long)(await command.ExecuteScalarAsync())!;
 }
 
-internal sealed record Phase(double Rate, double[] Latencies, int Granted, ConcurrentDictionary<ClaimRefusalReason, int> Refusals, ConcurrentDictionary<StatusCode, int> Errors)
+internal sealed record Answer(bool Granted, string? Refusal);
+
+internal sealed record Measured(Phase Result, Dictionary<string, double> CpuBefore, Dictionary<string, double> CpuAfter, string Commands);
+
+internal sealed record Phase(double Rate, double[] Latencies, int Granted, ConcurrentDictionary<string, int> Refusals, ConcurrentDictionary<StatusCode, int> Errors)
 {
     public int Count => Latencies.Length;
 

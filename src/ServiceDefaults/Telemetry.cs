@@ -37,8 +37,16 @@ public static class Telemetry
     public static IReadOnlyList<string> Meters { get; } =
         ["Grpc.AspNetCore.Server", "Grpc.Net.Client", "Npgsql", "*.Service", "Gateway"];
 
+    /// <summary>
+    /// Whether telemetry leaves the process: an OTLP endpoint is set and the SDK is not switched off with
+    /// <c>OTEL_SDK_DISABLED=true</c> (tests and benchmarks do that while the app host still hands out an endpoint).
+    /// Work that only feeds the exporter, such as recording every Redis command for spans, is skipped otherwise.
+    /// </summary>
     public static bool IsExportEnabled(IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration?[OtlpEndpointVariable]);
+        !string.IsNullOrWhiteSpace(configuration?[OtlpEndpointVariable])
+        && !string.Equals(configuration[SdkDisabledVariable], "true", StringComparison.OrdinalIgnoreCase);
+
+    public const string SdkDisabledVariable = "OTEL_SDK_DISABLED";
 
     public static TBuilder AddTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder

@@ -45,21 +45,51 @@ public static class IdentityHashing
             throw new ArgumentException("The identity secret needs at least 16 bytes.", nameof(secret));
         }
 
-        var keys = new List<HashedIdentityKey>();
-        foreach (var kind in countedKinds.Distinct().Order())
+        // Kinds in enum order, each once (this runs on every claim: no LINQ, the hashed text encoded on the stack).
+        foreach (var kind in countedKinds)
         {
+            if (!Enum.IsDefined(kind))
+            {
+                throw new ArgumentOutOfRangeException(nameof(countedKinds), kind, null);
+            }
+        }
+
+        var keys = new List<HashedIdentityKey>(countedKinds.Count);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Span<byte> buffer = stackalloc byte[512];
+        foreach (var kind in OrderedKinds)
+        {
+            if (!countedKinds.Contains(kind))
+            {
+                continue;
+            }
+
             var normalised = Normalize(person, kind);
             if (normalised is null)
             {
                 continue;
             }
 
-            var mac = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes($"{KindTag(kind)}:{normalised}"));
+            var tag = KindTag(kind);
+            var length = Encoding.UTF8.GetMaxByteCount(tag.Length + 1 + normalised.Length);
+            var rented = length <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+            var text = rented is null ? buffer : rented.AsSpan();
+            var written = Encoding.UTF8.GetBytes(tag, text);
+            text[written++] = (byte)':';
+            written += Encoding.UTF8.GetBytes(normalised, text[written..]);
+            HMACSHA256.HashData(secret, text[..written], mac);
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+
             keys.Add(new HashedIdentityKey(kind, Convert.ToHexStringLower(mac)));
         }
 
         return keys;
     }
+
+    private static readonly IdentityKeyKind[] OrderedKinds = [IdentityKeyKind.ChannelAccount, IdentityKeyKind.Phone, IdentityKeyKind.NationalId, IdentityKeyKind.DeviceId];
 
     /// <summary>Kinds the campaign requires that the person did not supply.</summary>
     public static IReadOnlyList<IdentityKeyKind> MissingRequired(PersonIdentity person, IEnumerable<IdentityKeyKind> requiredKinds)

@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Vouchers.Campaign.V1;
 using Rules = VoucherRules;
 
@@ -6,7 +7,32 @@ namespace Claim.Service.HotPath;
 /// <summary>One allocation cell of a round: how many vouchers of a tier (in a category, for a channel) it holds.</summary>
 public sealed record StockCell(string RoundId, string TierId, string CategoryId, string ChannelId, long Quantity)
 {
-    public string Field => RedisKeys.Cell(RoundId, TierId, CategoryId, ChannelId);
+    /// <summary>Built once with the plan rather than on every claim.</summary>
+    public string Field { get; } = RedisKeys.Cell(RoundId, TierId, CategoryId, ChannelId);
+
+    /// <summary>
+    /// The claim script last found this cell out of stock. Only a hint that lets a claim skip building a voucher it
+    /// will not get: the script still decides, and answers NeedVoucher (recording nothing) if stock came back.
+    /// Not part of the cell's equality (see <see cref="Equals(StockCell?)"/>).
+    /// </summary>
+    public bool SoldOutHint
+    {
+        get => Volatile.Read(ref _soldOutHint);
+        set => Volatile.Write(ref _soldOutHint, value);
+    }
+
+    private bool _soldOutHint;
+
+    /// <summary>A cell is what it allocates; the hint is state, not identity.</summary>
+    public bool Equals(StockCell? other) =>
+        other is not null
+        && string.Equals(RoundId, other.RoundId, StringComparison.Ordinal)
+        && string.Equals(TierId, other.TierId, StringComparison.Ordinal)
+        && string.Equals(CategoryId, other.CategoryId, StringComparison.Ordinal)
+        && string.Equals(ChannelId, other.ChannelId, StringComparison.Ordinal)
+        && Quantity == other.Quantity;
+
+    public override int GetHashCode() => HashCode.Combine(RoundId, TierId, CategoryId, ChannelId, Quantity);
 }
 
 /// <summary>A round as the hot path needs it: resolved UTC window, validity, usage hours, stock cells.</summary>
@@ -20,6 +46,13 @@ public sealed record RoundPlan(
     IReadOnlyList<StockCell> Cells)
 {
     public string RoundId => Definition.RoundId;
+
+    /// <summary>The round's cells by tier, grouped once per snapshot so a claim does not filter the whole list.</summary>
+    public IReadOnlyDictionary<string, StockCell[]> CellsByTier { get; } =
+        Cells.GroupBy(c => c.TierId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>The round's pause field in the campaign's pause hash.</summary>
+    public string PauseField { get; } = RedisKeys.RoundPauseField(Definition.RoundId);
 }
 
 /// <summary>
@@ -56,11 +89,34 @@ public sealed class CampaignPlan
             .GroupBy(a => a.Channel.ChannelId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(a => a.AmountCents), StringComparer.Ordinal);
         Rounds = details.Rounds.Select(CompileRound).OrderBy(r => r.OpensAt).ThenBy(r => r.Definition.Sequence).ToList();
+        PauseKey = RedisKeys.Pause(snapshot.CampaignId);
+        BlockListKey = RedisKeys.BlockList(snapshot.CampaignId);
+        StatsKey = RedisKeys.Stats(snapshot.CampaignId);
+        foreach (var cell in Rounds.SelectMany(r => r.Cells))
+        {
+            _stockKeys.TryAdd(cell.Field, RedisKeys.Stock(snapshot.CampaignId, cell.Field));
+        }
     }
 
     private readonly Dictionary<string, long> _channelAllocations;
 
     public CampaignSnapshot Snapshot { get; }
+
+    /// <summary>The campaign's fixed Redis keys, built once per snapshot (they were built on every claim).</summary>
+    public RedisKey PauseKey { get; private init; }
+
+    public RedisKey BlockListKey { get; private init; }
+
+    public RedisKey StatsKey { get; private init; }
+
+    /// <summary>The stock key of a cell of this plan.</summary>
+    public RedisKey StockKey(StockCell cell)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        return _stockKeys.TryGetValue(cell.Field, out var key) ? key : RedisKeys.Stock(CampaignId, cell.Field);
+    }
+
+    private readonly Dictionary<string, RedisKey> _stockKeys = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The face value a channel may issue over the campaign (its allocation); 0 when the campaign does not split the
@@ -120,10 +176,27 @@ public sealed class CampaignPlan
     /// </summary>
     public RoundPlan? CurrentRound(DateTimeOffset now)
     {
-        var live = Rounds.Where(r => r.Definition.State != RoundState.Cancelled).ToList();
-        return live.LastOrDefault(r => r.OpensAt <= now && (r.ClosesAt is null || now < r.ClosesAt))
-            ?? live.FirstOrDefault(r => r.OpensAt > now)
-            ?? live.LastOrDefault();
+        // One pass without allocating (this runs on every claim without a round id).
+        RoundPlan? open = null, next = null, last = null;
+        foreach (var round in Rounds)
+        {
+            if (round.Definition.State == RoundState.Cancelled)
+            {
+                continue;
+            }
+
+            last = round;
+            if (round.OpensAt <= now && (round.ClosesAt is null || now < round.ClosesAt))
+            {
+                open = round;
+            }
+            else if (round.OpensAt > now)
+            {
+                next ??= round;
+            }
+        }
+
+        return open ?? next ?? last;
     }
 
     public static Rules.IdentityKeyKind ToRules(Vouchers.Common.V1.IdentityKeyKind kind) => kind switch

@@ -26,10 +26,13 @@ public sealed class ClaimEngine(
     DrawDice dice,
     TimeProvider time,
     IOptions<ClaimOptions> options,
-    ClaimMetrics? metrics = null)
+    ClaimMetrics? metrics = null,
+    Persistence.VoucherStore? store = null)
 {
     private const int DrawAttempts = 5;
     private readonly ClaimOptions _options = options.Value;
+    private readonly RedisKey _issuedStream = options.Value.IssuedStreamKey;
+    private readonly RedisValue _retentionSeconds = (long)options.Value.RequestIdRetention.TotalSeconds;
 
     public async Task<ClaimOutcome> ClaimAsync(ClaimVoucherRequest request)
     {
@@ -53,15 +56,21 @@ public sealed class ClaimEngine(
         var person = HashPerson(plan, request.Person);
         var decided = CheckLifecycle(plan, round, now);
 
-        var tierCells = round.Cells.Where(c => string.Equals(c.TierId, tier.TierId, StringComparison.Ordinal)).ToList();
-        var splitByCategory = tierCells.Any(c => c.CategoryId.Length > 0);
+        // Grouped by tier once per snapshot: no per-claim filtering or lists.
+        IReadOnlyList<StockCell> tierCells = round.CellsByTier.TryGetValue(tier.TierId, out var ofTier) ? ofTier : [];
+        var splitByCategory = false;
+        foreach (var c in tierCells)
+        {
+            splitByCategory |= c.CategoryId.Length > 0;
+        }
+
         if (splitByCategory && string.IsNullOrEmpty(request.CategoryId))
         {
             throw Errors.InvalidArgument($"category_id is required: tier '{tier.TierId}' is allocated by category in round '{round.RoundId}'");
         }
 
         var categoryId = splitByCategory ? request.CategoryId : string.Empty;
-        if (splitByCategory && !tierCells.Any(c => string.Equals(c.CategoryId, categoryId, StringComparison.Ordinal)))
+        if (splitByCategory && !HasCategory(tierCells, categoryId))
         {
             throw Errors.NotFound($"category '{categoryId}' has no stock of tier '{tier.TierId}' in round '{round.RoundId}'");
         }
@@ -185,11 +194,42 @@ public sealed class ClaimEngine(
         return plan.CurrentRound(now) ?? throw Errors.NotFound($"campaign '{plan.CampaignId}' has no rounds");
     }
 
+    private static bool HasCategory(IReadOnlyList<StockCell> cells, string categoryId)
+    {
+        foreach (var cell in cells)
+        {
+            if (string.Equals(cell.CategoryId, categoryId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The cell of the category for the person's channel, else the category's cell open to every channel.</summary>
     private static StockCell? FindCell(IReadOnlyList<StockCell> tierCells, string categoryId, string channelId)
     {
-        var inCategory = tierCells.Where(c => string.Equals(c.CategoryId, categoryId, StringComparison.Ordinal)).ToList();
-        return inCategory.FirstOrDefault(c => string.Equals(c.ChannelId, channelId, StringComparison.Ordinal))
-            ?? inCategory.FirstOrDefault(c => c.ChannelId.Length == 0);
+        StockCell? open = null;
+        foreach (var cell in tierCells)
+        {
+            if (!string.Equals(cell.CategoryId, categoryId, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (string.Equals(cell.ChannelId, channelId, StringComparison.Ordinal))
+            {
+                return cell;
+            }
+
+            if (cell.ChannelId.Length == 0)
+            {
+                open ??= cell;
+            }
+        }
+
+        return open;
     }
 
     /// <summary>
@@ -238,10 +278,13 @@ public sealed class ClaimEngine(
             throw Errors.InvalidArgument("person is required");
         }
 
-        var missing = Rules.IdentityHashing.MissingRequired(IdentityKeys.ToRules(person), plan.RequiredKinds);
-        if (missing.Count > 0)
+        if (plan.RequiredKinds.Count > 0)
         {
-            throw Errors.InvalidArgument($"identity keys required by the campaign are missing: {string.Join(", ", missing)}");
+            var missing = Rules.IdentityHashing.MissingRequired(IdentityKeys.ToRules(person), plan.RequiredKinds);
+            if (missing.Count > 0)
+            {
+                throw Errors.InvalidArgument($"identity keys required by the campaign are missing: {string.Join(", ", missing)}");
+            }
         }
 
         var hashed = identities.Hash(person, plan.PersonKinds)
@@ -315,55 +358,61 @@ public sealed class ClaimEngine(
         var now = time.GetUtcNow();
         var claimTarget = new Rules.ClaimTarget(plan.CampaignId, round.RoundId, target.Tier.TierId, target.CategoryId);
         var limitKeys = Rules.ClaimLimits.KeysFor(claimTarget, plan.Limits, target.Person.CountedKeys);
-        var voucher = decided is null && target.Cell is not null ? BuildVoucher(target, now) : null;
-        var cellField = target.Cell?.Field ?? RedisKeys.Cell(round.RoundId, target.Tier.TierId, target.CategoryId, target.RawPerson.ChannelId);
+        var cell = target.Cell;
+        var cellField = cell?.Field ?? RedisKeys.Cell(round.RoundId, target.Tier.TierId, target.CategoryId, target.RawPerson.ChannelId);
+
+        // A cell the script last found out of stock is claimed without building the voucher: the script answers
+        // NeedVoucher, having recorded nothing, should stock have come back (a top-up), and the claim runs again with it.
+        var voucher = decided is null && cell is not null && !cell.SoldOutHint ? BuildVoucher(target, now) : null;
 
         var keys = new RedisKey[ClaimScripts.FixedKeyCount + limitKeys.Count];
         keys[0] = RedisKeys.Request(plan.CampaignId, target.RequestId);
-        keys[1] = RedisKeys.Stock(plan.CampaignId, cellField);
-        keys[2] = RedisKeys.Pause(plan.CampaignId);
-        keys[3] = RedisKeys.BlockList(plan.CampaignId);
+        keys[1] = cell is not null ? plan.StockKey(cell) : RedisKeys.Stock(plan.CampaignId, cellField);
+        keys[2] = plan.PauseKey;
+        keys[3] = plan.BlockListKey;
         keys[4] = RedisKeys.GlobalBlockList;
-        keys[5] = RedisKeys.Stats(plan.CampaignId);
-        keys[6] = _options.IssuedStreamKey;
+        keys[5] = plan.StatsKey;
+        keys[6] = _issuedStream;
         for (var i = 0; i < limitKeys.Count; i++)
         {
             keys[ClaimScripts.FixedKeyCount + i] = limitKeys[i].Key;
         }
 
-        var blockMembers = plan.EnforceBlockList ? target.Person.BlockMembers.ToList() : [];
-        var arguments = new List<RedisValue>(ClaimScripts.FixedArgumentCount + blockMembers.Count + (limitKeys.Count * 3))
+        var blockMembers = plan.EnforceBlockList ? target.Person.MaskedKeys : [];
+        var values = new RedisValue[ClaimScripts.FixedArgumentCount + blockMembers.Count + (limitKeys.Count * 3)];
+        values[0] = target.Fingerprint;
+        values[1] = now.ToUnixTimeMilliseconds();
+        values[2] = round.OpensAt.ToUnixTimeMilliseconds();
+        values[3] = round.ClosesAt?.ToUnixTimeMilliseconds() ?? 0;
+        values[4] = plan.State == CampaignState.Paused ? 1 : 0;
+        values[5] = round.PauseField;
+        values[6] = (int)(decided ?? ClaimRefusalReason.Unspecified);
+        values[7] = _retentionSeconds;
+        values[8] = voucher is null ? RedisValue.EmptyString : voucher.ToByteArray();
+        values[9] = target.RequestId;
+        values[10] = cellField;
+        values[11] = RedisKeys.ChannelStatField(target.RawPerson.ChannelId);
+        values[12] = target.Tier.FaceValueCents;
+        values[13] = target.Drawn ? 1 : 0;
+        values[14] = target.RawPerson.DisplayName ?? string.Empty;
+        values[15] = soldOutIsFinal ? 1 : 0;
+        values[16] = plan.ChannelAllocationCents(target.RawPerson.ChannelId);
+        values[17] = blockMembers.Count;
+        var at = ClaimScripts.FixedArgumentCount;
+        foreach (var key in blockMembers)
         {
-            target.Fingerprint,
-            now.ToUnixTimeMilliseconds(),
-            round.OpensAt.ToUnixTimeMilliseconds(),
-            round.ClosesAt?.ToUnixTimeMilliseconds() ?? 0,
-            plan.State == CampaignState.Paused ? 1 : 0,
-            RedisKeys.RoundPauseField(round.RoundId),
-            (int)(decided ?? ClaimRefusalReason.Unspecified),
-            (long)_options.RequestIdRetention.TotalSeconds,
-            voucher is null ? RedisValue.EmptyString : voucher.ToByteArray(),
-            target.RequestId,
-            cellField,
-            RedisKeys.ChannelStatField(target.RawPerson.ChannelId),
-            target.Tier.FaceValueCents,
-            target.Drawn ? 1 : 0,
-            target.RawPerson.DisplayName ?? string.Empty,
-            soldOutIsFinal ? 1 : 0,
-            plan.ChannelAllocationCents(target.RawPerson.ChannelId),
-            blockMembers.Count,
-        };
-        arguments.AddRange(blockMembers.Select(m => (RedisValue)m));
+            values[at++] = HashedPerson.BlockMember(CampaignPlan.ToRules(key.Kind), key.KeyHash);
+        }
+
         foreach (var key in limitKeys)
         {
-            arguments.Add(key.Kind == Rules.LimitKeyKind.Counter ? "c" : "p");
-            arguments.Add(key.MaxClaims);
-            arguments.Add(key.PinValue ?? string.Empty);
+            values[at++] = key.Kind == Rules.LimitKeyKind.Counter ? "c" : "p";
+            values[at++] = key.MaxClaims;
+            values[at++] = key.PinValue ?? string.Empty;
         }
 
         try
         {
-            var values = arguments.ToArray();
             var result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
             if ((long)result[0] == ClaimScripts.NotArmed)
             {
@@ -371,18 +420,40 @@ public sealed class ClaimEngine(
                 result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
             }
 
-            return (long)result[0] switch
+            if ((long)result[0] == ClaimScripts.NeedVoucher && cell is not null)
             {
-                ClaimScripts.Granted => new ClaimOutcome { Voucher = voucher },
-                ClaimScripts.Refused => new ClaimOutcome
-                {
-                    Refusal = Refusal(target, (ClaimRefusalReason)(long)result[1], (long)result[2], (long)result[3], (string?)result[4] ?? string.Empty, limitKeys),
-                },
-                ClaimScripts.Replayed => Replay(target, (byte[]?)result[1] ?? [], limitKeys),
-                ClaimScripts.Mismatch => throw Errors.AlreadyExists($"request_id '{target.RequestId}' was used for a different request"),
-                ClaimScripts.DrawAgain => null,
-                _ => throw Errors.Unavailable($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take")),
-            };
+                cell.SoldOutHint = false;
+                voucher = BuildVoucher(target, now);
+                values[8] = voucher.ToByteArray();
+                result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
+            }
+
+            switch ((long)result[0])
+            {
+                case ClaimScripts.Granted:
+                    return new ClaimOutcome { Voucher = voucher };
+                case ClaimScripts.Refused:
+                    var reason = (ClaimRefusalReason)(long)result[1];
+                    if (cell is not null && reason == ClaimRefusalReason.SoldOut && result.Length > 5)
+                    {
+                        cell.SoldOutHint = true;
+                    }
+
+                    return new ClaimOutcome { Refusal = Refusal(target, reason, (long)result[2], (long)result[3], (string?)result[4] ?? string.Empty, limitKeys) };
+                case ClaimScripts.Replayed:
+                    return await ReplayAsync(target, (byte[]?)result[1] ?? [], limitKeys);
+                case ClaimScripts.Mismatch:
+                    throw Errors.AlreadyExists($"request_id '{target.RequestId}' was used for a different request");
+                case ClaimScripts.DrawAgain:
+                    if (cell is not null)
+                    {
+                        cell.SoldOutHint = true;
+                    }
+
+                    return null;
+                default:
+                    throw Errors.Unavailable($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take"));
+            }
         }
         catch (Exception ex) when (RedisFaults.IsOutage(ex))
         {
@@ -414,11 +485,24 @@ public sealed class ClaimEngine(
         return refusal;
     }
 
-    private static ClaimOutcome Replay(ClaimTargetPlan target, byte[] stored, IReadOnlyList<Rules.LimitKey> limitKeys)
+    /// <summary>
+    /// A request id seen before: its stored answer is a refusal ('R'), a granted voucher ('G', the voucher itself, as
+    /// the recovery writes it back or the script read it from the stream entry), or 'S' and the stream entry id of a
+    /// voucher whose entry has since been trimmed, which is only done once claimdb committed it.
+    /// </summary>
+    private async Task<ClaimOutcome> ReplayAsync(ClaimTargetPlan target, byte[] stored, IReadOnlyList<Rules.LimitKey> limitKeys)
     {
         if (stored.Length > 0 && stored[0] == (byte)'G')
         {
             return new ClaimOutcome { Voucher = Vouchers.Claim.V1.Voucher.Parser.ParseFrom(stored.AsSpan(1)), Replayed = true };
+        }
+
+        if (stored.Length > 0 && stored[0] == (byte)'S')
+        {
+            var issued = store is null ? null : await store.FindIssuedAsync(target.Plan.CampaignId, target.RequestId, CancellationToken.None);
+            return issued is null
+                ? throw Errors.Unavailable("the voucher of this request_id is being moved to the wallet; retry with the same request_id", new InvalidOperationException("stream entry trimmed but not found in claimdb"))
+                : new ClaimOutcome { Voucher = issued, Replayed = true };
         }
 
         var parts = Encoding.UTF8.GetString(stored.AsSpan(1)).Split('|');

@@ -6,7 +6,7 @@ public static class ClaimScripts
     /// <summary>Script answer: a voucher was granted; item 1 is the stream entry id.</summary>
     public const long Granted = 1;
 
-    /// <summary>Script answer: refused; items 1-4 are reason, limit index (1-based, 0 = none), claimed count, bound tier.</summary>
+    /// <summary>Script answer: refused; items 1-4 are reason, limit index (1-based, 0 = none), claimed count, bound tier; item 5 (1) when the cell's stock is out.</summary>
     public const long Refused = 0;
 
     /// <summary>Script answer: the request id was seen; item 1 is the stored answer.</summary>
@@ -21,6 +21,9 @@ public static class ClaimScripts
     /// <summary>Script answer: a draw's tier sold out between the stock read and the script; nothing was recorded, draw again.</summary>
     public const long DrawAgain = 5;
 
+    /// <summary>Script answer: the claim would be granted but no voucher was sent (the caller thought the cell sold out); nothing was recorded.</summary>
+    public const long NeedVoucher = 6;
+
     /// <summary>Keys before the limit keys.</summary>
     public const int FixedKeyCount = 7;
 
@@ -28,13 +31,16 @@ public static class ClaimScripts
     public const int FixedArgumentCount = 18;
 
     /// <summary>
-    /// The request key holds the 32-character request fingerprint followed by the answer ('G' + voucher, or
-    /// 'R' + refusal), in one string so that recording an answer with its lifetime is one command.
+    /// The request key holds the 32-character request fingerprint followed by the answer, in one string so that
+    /// recording an answer with its lifetime is one command: 'S' + the stream entry id of the granted voucher (the
+    /// voucher is written once, to the stream; a replay reads it from there, or from claimdb once the entry was
+    /// trimmed), 'G' + voucher (as the recovery writes answers back from claimdb), or 'R' + refusal.
+    /// A replayed 'S' answer whose entry is still in the stream comes back as 'G' + voucher.
     /// KEYS: 1 request, 2 stock, 3 pause hash, 4 campaign block zset, 5 global block zset, 6 stats hash,
     /// 7 issued stream, 8.. limit keys.
     /// ARGV: 1 fingerprint, 2 now (ms), 3 opens (ms), 4 closes (ms, 0 = never), 5 campaign paused by its state
     /// (0/1), 6 the round's pause field, 7 refusal decided before the script (0 = none), 8 request-id retention (s),
-    /// 9 voucher (protobuf), 10 request id, 11 stats cell field, 12 stats channel field, 13 face value (cents),
+    /// 9 voucher (protobuf; empty when the caller expects a sold-out answer — a grant then answers NeedVoucher), 10 request id, 11 stats cell field, 12 stats channel field, 13 face value (cents),
     /// 14 drawn (0/1), 15 holder display name, 16 sold out is final (0 = a draw may try another tier),
     /// 17 the channel's allocation in cents (0 = not capped, -1 = the channel has none), 18 identity member count n, 19..18+n identity members
     /// ("kind:hash") for the block list, then per limit key three arguments: kind ("c" counter, "p" tier pin), max
@@ -47,6 +53,16 @@ public static class ClaimScripts
         local stored = redis.call('GET', KEYS[1])
         if stored then
           if string.sub(stored, 1, 32) ~= ARGV[1] then return {3} end
+          if string.sub(stored, 33, 33) == 'S' then
+            local id = string.sub(stored, 34)
+            local entry = redis.call('XRANGE', KEYS[7], id, id)[1]
+            if entry then
+              local fields = entry[2]
+              for i = 1, #fields, 2 do
+                if fields[i] == 'v' then return {2, 'G' .. fields[i + 1]} end
+              end
+            end
+          end
           return {2, string.sub(stored, 33)}
         end
         local function refuse(reason, index, claimed, bound)
@@ -95,8 +111,11 @@ public static class ClaimScripts
         local spent = cap ~= 0 and (cap < 0 or tonumber(redis.call('HGET', KEYS[6], ARGV[12]) or '0') + tonumber(ARGV[13]) > cap)
         if tonumber(stock) <= 0 or spent then
           if ARGV[16] == '0' then return {5} end
-          return refuse(3, 0, 0, '')
+          local answer = refuse(3, 0, 0, '')
+          if tonumber(stock) <= 0 then answer[6] = 1 end
+          return answer
         end
+        if ARGV[9] == '' then return {6} end
         redis.call('DECR', KEYS[2])
         for i = 1, limits do
           local a = base + (i - 1) * 3
@@ -109,7 +128,7 @@ public static class ClaimScripts
         redis.call('HINCRBY', KEYS[6], ARGV[11], 1)
         redis.call('HINCRBY', KEYS[6], ARGV[12], ARGV[13])
         local id = redis.call('XADD', KEYS[7], '*', 'v', ARGV[9], 'r', ARGV[10], 'd', ARGV[14], 'n', ARGV[15])
-        redis.call('SET', KEYS[1], ARGV[1] .. 'G' .. ARGV[9], 'EX', ARGV[8])
+        redis.call('SET', KEYS[1], ARGV[1] .. 'S' .. id, 'EX', ARGV[8])
         return {1, id}
         """);
 

@@ -43,14 +43,29 @@ public sealed class IdentityKeys(IOptions<ClaimOptions> options)
 
         var rules = ToRules(person);
         var all = Rules.IdentityHashing.Hash(rules, AllKinds, _secret);
-        var account = all.First(k => k.Kind == Rules.IdentityKeyKind.ChannelAccount).Hash;
-        var counted = all.Where(k => countedKinds.Contains(k.Kind)).ToList();
-        var masked = all.Select(k => new MaskedIdentityKey
+        var account = string.Empty;
+        var counted = new List<Rules.HashedIdentityKey>(all.Count);
+        var masked = new List<MaskedIdentityKey>(all.Count);
+        foreach (var key in all)
         {
-            Kind = CampaignPlan.ToProto(k.Kind),
-            KeyHash = k.Hash,
-            MaskedValue = Rules.IdentityHashing.Mask(rules, k.Kind),
-        }).ToList();
+            if (key.Kind == Rules.IdentityKeyKind.ChannelAccount)
+            {
+                account = key.Hash;
+            }
+
+            if (countedKinds.Contains(key.Kind))
+            {
+                counted.Add(key);
+            }
+
+            masked.Add(new MaskedIdentityKey
+            {
+                Kind = CampaignPlan.ToProto(key.Kind),
+                KeyHash = key.Hash,
+                MaskedValue = Rules.IdentityHashing.Mask(rules, key.Kind),
+            });
+        }
+
         return new HashedPerson(account, counted, masked);
     }
 

@@ -25,9 +25,12 @@ public sealed class VoucherStore(NpgsqlDataSource dataSource)
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>
-    /// Writes a batch of issued vouchers in one transaction with one multi-row INSERT … ON CONFLICT DO NOTHING,
-    /// and one feed event per voucher actually inserted, so a batch written twice (a persister died before
-    /// acknowledging) changes nothing the second time. Returns how many vouchers were new.
+    /// Writes a batch of issued vouchers in one transaction, with one feed event per voucher actually inserted, so a
+    /// batch written twice (a persister died before acknowledging) changes nothing the second time. Returns how many
+    /// vouchers were new. A batch is nearly always new: it goes in with binary COPY, which PostgreSQL loads as a bulk
+    /// insert (no per-row statement, projection or conflict arbitration); only when that meets a voucher already
+    /// there (unique violation, the whole COPY rolled back) is the batch written again with
+    /// INSERT … ON CONFLICT DO NOTHING, which skips the ones present.
     /// </summary>
     public async Task<int> PersistIssuedAsync(IReadOnlyList<IssuedVoucher> batch, CancellationToken cancellationToken)
     {
@@ -37,8 +40,101 @@ public sealed class VoucherStore(NpgsqlDataSource dataSource)
             return 0;
         }
 
+        var issued = new byte[batch.Count][];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            issued[i] = batch[i].Voucher.ToByteArray();
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await CopyIssuedAsync(connection, batch, issued, cancellationToken);
+            await AppendEventsAsync(connection, transaction, IssuedEvents(batch, null), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return batch.Count;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Some of the batch is in claimdb already (a retried batch, a takeover, a repair); the transaction was
+            // rolled back on the server and disposed here.
+        }
+
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            var inserted = await InsertIssuedAsync(connection, transaction, batch, issued, cancellationToken);
+            await AppendEventsAsync(connection, transaction, IssuedEvents(batch, inserted), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return inserted.Count;
+        }
+    }
+
+    private static List<IssuanceEvent> IssuedEvents(IReadOnlyList<IssuedVoucher> batch, HashSet<string>? inserted)
+    {
+        var events = new List<IssuanceEvent>(batch.Count);
+        foreach (var b in batch)
+        {
+            if (inserted is null || inserted.Contains(b.Voucher.VoucherId))
+            {
+                events.Add(new IssuanceEvent
+                {
+                    CampaignId = b.Voucher.CampaignId,
+                    OccurredAt = b.Voucher.ClaimedAt,
+                    Issued = new VoucherIssued { Voucher = b.Voucher, RequestId = b.RequestId, HolderDisplayName = b.HolderDisplayName, Drawn = b.Drawn },
+                });
+            }
+        }
+
+        return events;
+    }
+
+    private static async Task CopyIssuedAsync(NpgsqlConnection connection, IReadOnlyList<IssuedVoucher> batch, byte[][] issued, CancellationToken cancellationToken)
+    {
+        await using var writer = await connection.BeginBinaryImportAsync(
+            """
+            COPY vouchers (voucher_id, request_id, campaign_id, round_id, tier_id, category_id, channel_id, holder_account_hash,
+                           face_value_cents, claimed_at, valid_from, valid_until, drawn, issued, stream_id, status, version)
+            FROM STDIN (FORMAT BINARY)
+            """,
+            cancellationToken);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var b = batch[i];
+            var v = b.Voucher;
+            await writer.StartRowAsync(cancellationToken);
+            await writer.WriteAsync(v.VoucherId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(b.RequestId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(v.CampaignId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(v.RoundId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(v.TierId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(v.CategoryId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(v.ChannelId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(b.AccountHash, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(v.FaceValueCents, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(v.ClaimedAt.ToDateTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            await writer.WriteAsync(v.ValidFrom.ToDateTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            if (v.ValidUntil is null)
+            {
+                await writer.WriteNullAsync(cancellationToken);
+            }
+            else
+            {
+                await writer.WriteAsync(v.ValidUntil.ToDateTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+
+            await writer.WriteAsync(b.Drawn, NpgsqlDbType.Boolean, cancellationToken);
+            await writer.WriteAsync(issued[i], NpgsqlDbType.Bytea, cancellationToken);
+            await writer.WriteAsync(b.StreamId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync((short)1, NpgsqlDbType.Smallint, cancellationToken);
+            await writer.WriteAsync(1L, NpgsqlDbType.Bigint, cancellationToken);
+        }
+
+        await writer.CompleteAsync(cancellationToken);
+    }
+
+    private static async Task<HashSet<string>> InsertIssuedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<IssuedVoucher> batch, byte[][] issued, CancellationToken cancellationToken)
+    {
         await using var insert = new NpgsqlCommand(
             """
             INSERT INTO vouchers (voucher_id, request_id, campaign_id, round_id, tier_id, category_id, channel_id, holder_account_hash,
@@ -67,30 +163,26 @@ public sealed class VoucherStore(NpgsqlDataSource dataSource)
             Value = batch.Select(b => b.Voucher.ValidUntil is null ? (object)DBNull.Value : b.Voucher.ValidUntil.ToDateTime()).ToArray(),
         });
         insert.Parameters.Add(new NpgsqlParameter<bool[]>("drawn", batch.Select(b => b.Drawn).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<byte[][]>("issued", batch.Select(b => b.Voucher.ToByteArray()).ToArray()));
+        insert.Parameters.Add(new NpgsqlParameter<byte[][]>("issued", issued));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("streams", batch.Select(b => b.StreamId).ToArray()));
 
         var inserted = new HashSet<string>(StringComparer.Ordinal);
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                inserted.Add(reader.GetString(0));
-            }
+            inserted.Add(reader.GetString(0));
         }
 
-        var events = batch
-            .Where(b => inserted.Contains(b.Voucher.VoucherId))
-            .Select(b => new IssuanceEvent
-            {
-                CampaignId = b.Voucher.CampaignId,
-                OccurredAt = b.Voucher.ClaimedAt,
-                Issued = new VoucherIssued { Voucher = b.Voucher, RequestId = b.RequestId, HolderDisplayName = b.HolderDisplayName, Drawn = b.Drawn },
-            })
-            .ToList();
-        await AppendEventsAsync(connection, transaction, events, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return inserted.Count;
+        return inserted;
+    }
+
+    /// <summary>The voucher as issued for a request id of a campaign, or null when claimdb does not hold it.</summary>
+    public async Task<Voucher?> FindIssuedAsync(string campaignId, string requestId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT issued FROM vouchers WHERE campaign_id = @campaign AND request_id = @request");
+        command.Parameters.AddWithValue("campaign", campaignId);
+        command.Parameters.AddWithValue("request", requestId);
+        return await command.ExecuteScalarAsync(cancellationToken) is byte[] issued ? Voucher.Parser.ParseFrom(issued) : null;
     }
 
     /// <summary>
@@ -123,16 +215,21 @@ public sealed class VoucherStore(NpgsqlDataSource dataSource)
             e.Cursor = FeedCursor.Format(e.Sequence);
         }
 
-        await using var insert = new NpgsqlCommand(
-            "INSERT INTO issuance_events (sequence, campaign_id, voucher_id, occurred_at, payload) SELECT * FROM unnest(@sequences, @campaigns, @vouchers, @times, @payloads)",
-            connection,
-            transaction);
-        insert.Parameters.Add(new NpgsqlParameter<long[]>("sequences", events.Select(e => e.Sequence).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("campaigns", events.Select(e => e.CampaignId).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("vouchers", events.Select(VoucherIdOf).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", events.Select(e => (e.OccurredAt ?? Timestamp.FromDateTime(DateTime.UnixEpoch)).ToDateTime()).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<byte[][]>("payloads", events.Select(e => e.ToByteArray()).ToArray()));
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        // Binary COPY: a sequence cannot collide (it is numbered under the lock), and a bulk load is the cheapest
+        // way in for the persister's batches of hundreds.
+        await using var writer = await connection.BeginBinaryImportAsync(
+            "COPY issuance_events (sequence, campaign_id, voucher_id, occurred_at, payload) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var e in events)
+        {
+            await writer.StartRowAsync(cancellationToken);
+            await writer.WriteAsync(e.Sequence, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(e.CampaignId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(VoucherIdOf(e), NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync((e.OccurredAt ?? Timestamp.FromDateTime(DateTime.UnixEpoch)).ToDateTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            await writer.WriteAsync(e.ToByteArray(), NpgsqlDbType.Bytea, cancellationToken);
+        }
+
+        await writer.CompleteAsync(cancellationToken);
     }
 
     /// <summary>The voucher as it stands: the issued message with the current status fields laid over it.</summary>

@@ -81,8 +81,8 @@ public sealed class Harness
         Catalog = new CampaignCatalog();
         Identities = new IdentityKeys(Options);
         Armer = new StockArmer(Redis);
-        Engine = new ClaimEngine(Redis, Catalog, Identities, Armer, new DrawDice(new Random(drawSeed)), clock, Options);
         Store = new VoucherStore(fixture.DataSource);
+        Engine = new ClaimEngine(Redis, Catalog, Identities, Armer, new DrawDice(new Random(drawSeed)), clock, Options, store: Store);
     }
 
     public ClaimFixture Fixture { get; }
