@@ -23,7 +23,7 @@ public sealed class ClaimAdminTests(ClaimFixture fixture)
         h.Catalog, h.Redis, h.Fixture.DataSource, new BlockListStore(h.Fixture.DataSource, h.Redis), new WalletStore(h.Fixture.DataSource), h.Identities,
         new Reconciler(h.Redis, h.Store, h.Options), h.Clock);
 
-    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Assert.ThrowsAsync<RpcException>(call)).StatusCode;
+    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Refusals.ThrowsAsync(call)).StatusCode;
 
     /// <summary>A two-category campaign as S2 allocates it (tier × category), one round closing a day after it opens.</summary>
     private static CampaignSnapshot ByCategory()

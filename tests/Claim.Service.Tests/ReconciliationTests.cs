@@ -85,7 +85,7 @@ public sealed class ReconciliationTests(ClaimFixture fixture)
         var admin = Admin(h);
 
         async Task<StatusCode> StatusOf(ReconcileCampaignRequest request) =>
-            (await Assert.ThrowsAsync<RpcException>(() => admin.ReconcileCampaign(request, new TestCallContext()))).StatusCode;
+            (await Refusals.ThrowsAsync(() => admin.ReconcileCampaign(request, new TestCallContext()))).StatusCode;
 
         Assert.Equal(StatusCode.InvalidArgument, await StatusOf(new ReconcileCampaignRequest { Actor = Auditor }));
         Assert.Equal(StatusCode.NotFound, await StatusOf(new ReconcileCampaignRequest { Actor = Auditor, CampaignId = "nope" }));

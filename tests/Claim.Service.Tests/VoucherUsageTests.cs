@@ -39,7 +39,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
     private static ConsumeVoucherRequest ConsumeOf(string voucherId, string lockId, string redemptionId) =>
         new() { VoucherId = voucherId, LockId = lockId, RedemptionId = redemptionId, MerchantId = "m1", MerchantTradeName = "老王面馆" };
 
-    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Assert.ThrowsAsync<RpcException>(call)).StatusCode;
+    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Refusals.ThrowsAsync(call)).StatusCode;
 
     [Fact]
     public async Task A_locked_voucher_is_consumed_once_and_a_retry_of_the_same_redemption_returns_the_same_answer()

@@ -8,6 +8,11 @@ using StackExchange.Redis;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
+using FailedPreconditionException = VoucherRules.FailedPreconditionException;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
+using NotFoundException = VoucherRules.NotFoundException;
+using PermissionDeniedException = VoucherRules.PermissionDeniedException;
+using UnavailableException = VoucherRules.UnavailableException;
 
 namespace Claim.Service.Grpc;
 
@@ -82,7 +87,7 @@ public sealed class ClaimAdminGrpcService(
         RequireWriter(request.Actor);
         if (request.Keys.Count == 0)
         {
-            throw Errors.InvalidArgument("at least one key is required");
+            throw InvalidArgumentException.ForField("keys", "at least one key is required");
         }
 
         RequireText(request.Reason, "reason");
@@ -95,19 +100,19 @@ public sealed class ClaimAdminGrpcService(
         var expires = request.ExpiresAt?.ToDateTimeOffset();
         if (expires is { } lapse && lapse <= now)
         {
-            throw Errors.InvalidArgument("expires_at must be in the future");
+            throw InvalidArgumentException.ForField("expires_at", "expires_at must be in the future");
         }
 
         var keys = request.Keys.Select(k =>
         {
             if (k.Kind == IdentityKeyKind.Unspecified || !System.Enum.IsDefined(k.Kind))
             {
-                throw Errors.InvalidArgument("every key needs a kind");
+                throw InvalidArgumentException.ForField("keys", "every key needs a kind");
             }
 
             if (string.IsNullOrWhiteSpace(k.Value) || (k.Kind == IdentityKeyKind.ChannelAccount && string.IsNullOrWhiteSpace(k.ChannelId)))
             {
-                throw Errors.InvalidArgument($"the {k.Kind} key needs a value{(k.Kind == IdentityKeyKind.ChannelAccount ? " and a channel_id" : string.Empty)}");
+                throw InvalidArgumentException.ForField("keys", $"the {k.Kind} key needs a value{(k.Kind == IdentityKeyKind.ChannelAccount ? " and a channel_id" : string.Empty)}");
             }
 
             var kind = CampaignPlan.ToRules(k.Kind);
@@ -130,7 +135,7 @@ public sealed class ClaimAdminGrpcService(
         VoucherTimes.RequireId(request.EntryId, "entry_id");
         RequireText(request.Reason, "reason");
         return await Unavailable(() => blockList.RemoveAsync(request.EntryId, request.Reason, time.GetUtcNow(), context.CancellationToken))
-            ?? throw Errors.NotFound($"block-list entry '{request.EntryId}' not found");
+            ?? throw new NotFoundException($"block-list entry '{request.EntryId}' not found");
     }
 
     public override async Task<ListBlockListResponse> ListBlockList(ListBlockListRequest request, ServerCallContext context)
@@ -141,7 +146,7 @@ public sealed class ClaimAdminGrpcService(
         var requested = request.Page?.PageSize ?? 0;
         if (requested < 0)
         {
-            throw Errors.InvalidArgument("page_size must not be negative");
+            throw InvalidArgumentException.ForField("page_size", "page_size must not be negative");
         }
 
         var pageSize = requested == 0 ? DefaultPageSize : Math.Min(requested, MaxPageSize);
@@ -196,7 +201,7 @@ public sealed class ClaimAdminGrpcService(
             var current = row.Current(now);
             if (current.Status != VoucherStatus.Unused)
             {
-                throw Errors.FailedPrecondition($"voucher '{request.VoucherId}' is {current.Status}; only an unused voucher can be revoked here");
+                throw new FailedPreconditionException($"voucher '{request.VoucherId}' is {current.Status}; only an unused voucher can be revoked here");
             }
 
             await VoucherUsageStore.ExecuteAsync(
@@ -220,7 +225,7 @@ public sealed class ClaimAdminGrpcService(
             revoked.Version++;
             return revoked;
         }, context.CancellationToken);
-        return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
+        return answer ?? throw new NotFoundException($"voucher '{request.VoucherId}' not found");
     }
 
     public override async Task<ExpireVouchersResponse> ExpireVouchers(ExpireVouchersRequest request, ServerCallContext context)
@@ -322,7 +327,7 @@ public sealed class ClaimAdminGrpcService(
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw Errors.InvalidArgument($"{field} is required");
+            throw InvalidArgumentException.ForField(field, $"{field} is required");
         }
     }
 
@@ -330,7 +335,7 @@ public sealed class ClaimAdminGrpcService(
     {
         if (actor is null || string.IsNullOrWhiteSpace(actor.ActorId) || actor.Role is not (ActorRole.Operator or ActorRole.System))
         {
-            throw Errors.PermissionDenied("an operator actor is required");
+            throw new PermissionDeniedException("an operator actor is required");
         }
     }
 
@@ -338,7 +343,7 @@ public sealed class ClaimAdminGrpcService(
     {
         if (actor is null || string.IsNullOrWhiteSpace(actor.ActorId) || actor.Role is not (ActorRole.Operator or ActorRole.Auditor or ActorRole.Finance or ActorRole.System))
         {
-            throw Errors.PermissionDenied("an operator or auditor actor is required");
+            throw new PermissionDeniedException("an operator or auditor actor is required");
         }
     }
 
@@ -349,7 +354,7 @@ public sealed class ClaimAdminGrpcService(
             return plan.Rounds;
         }
 
-        return [plan.FindRound(roundId) ?? throw Errors.NotFound($"round '{roundId}' not found in campaign '{plan.CampaignId}'")];
+        return [plan.FindRound(roundId) ?? throw new NotFoundException($"round '{roundId}' not found in campaign '{plan.CampaignId}'")];
     }
 
     private static string PauseField(CampaignPlan plan, string roundId) =>
@@ -363,7 +368,7 @@ public sealed class ClaimAdminGrpcService(
         }
         catch (Exception ex) when (RedisFaults.IsOutage(ex))
         {
-            throw Errors.Unavailable("the claim store cannot be reached; retry", ex);
+            throw new UnavailableException("the claim store cannot be reached; retry", ex);
         }
     }
 
@@ -371,10 +376,10 @@ public sealed class ClaimAdminGrpcService(
     {
         if (string.IsNullOrWhiteSpace(campaignId))
         {
-            throw Errors.InvalidArgument("campaign_id is required");
+            throw InvalidArgumentException.ForField("campaign_id", "campaign_id is required");
         }
 
-        return catalog.Find(campaignId) ?? throw Errors.NotFound($"campaign '{campaignId}' not found");
+        return catalog.Find(campaignId) ?? throw new NotFoundException($"campaign '{campaignId}' not found");
     }
 
     private async Task<ClaimingState> ClaimingStateAsync(string campaignId)

@@ -5,6 +5,9 @@ using Microsoft.Extensions.Options;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using Rules = VoucherRules;
+using FailedPreconditionException = VoucherRules.FailedPreconditionException;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
+using NotFoundException = VoucherRules.NotFoundException;
 
 namespace Claim.Service.Grpc;
 
@@ -54,7 +57,7 @@ public sealed class ClaimGrpcService(ClaimEngine engine, WalletStore wallet, Ide
         var validity = new Rules.TimeWindow(voucher.ValidFrom.ToDateTimeOffset(), voucher.ValidUntil?.ToDateTimeOffset());
         if (voucher.Status != VoucherStatus.Unused || !validity.Contains(now))
         {
-            throw Errors.FailedPrecondition($"voucher '{voucher.VoucherId}' is {voucher.Status} or outside its validity window");
+            throw new FailedPreconditionException($"voucher '{voucher.VoucherId}' is {voucher.Status} or outside its validity window");
         }
 
         return await wallet.CreatePresentationCodeAsync(voucher.VoucherId, now, options.Value.PresentationCodeLifetime, context.CancellationToken);
@@ -65,13 +68,13 @@ public sealed class ClaimGrpcService(ClaimEngine engine, WalletStore wallet, Ide
         var holder = HolderHash(person);
         if (string.IsNullOrWhiteSpace(voucherId))
         {
-            throw Errors.InvalidArgument("voucher_id is required");
+            throw InvalidArgumentException.ForField("voucher_id", "voucher_id is required");
         }
 
-        return await wallet.GetAsync(voucherId, holder, cancellationToken) ?? throw Errors.NotFound($"voucher '{voucherId}' not found");
+        return await wallet.GetAsync(voucherId, holder, cancellationToken) ?? throw new NotFoundException($"voucher '{voucherId}' not found");
     }
 
     private string HolderHash(PersonIdentity? person) =>
         identities.Hash(person, [Rules.IdentityKeyKind.ChannelAccount])?.AccountHash
-        ?? throw Errors.InvalidArgument("person.channel_id and person.channel_account_id are required");
+        ?? throw InvalidArgumentException.ForField("person", "person.channel_id and person.channel_account_id are required");
 }

@@ -3,6 +3,8 @@ using Claim.Service.Persistence;
 using Grpc.Core;
 using Npgsql;
 using Vouchers.Claim.V1;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
+using OutOfRangeException = VoucherRules.OutOfRangeException;
 
 namespace Claim.Service.Grpc;
 
@@ -20,13 +22,13 @@ public sealed class IssuanceFeedGrpcService(NpgsqlDataSource dataSource, TimePro
         long after = 0;
         if (!string.IsNullOrEmpty(request.AfterCursor) && !FeedCursor.TryParse(request.AfterCursor, out after))
         {
-            throw Errors.InvalidArgument("after_cursor is malformed");
+            throw InvalidArgumentException.ForField("after_cursor", "after_cursor is malformed");
         }
 
         var cancellationToken = context.CancellationToken;
         if (after > await LastSequenceAsync(cancellationToken))
         {
-            throw Errors.OutOfRange($"cursor {after} is ahead of the feed");
+            throw new OutOfRangeException($"cursor {after} is ahead of the feed");
         }
 
         while (!cancellationToken.IsCancellationRequested)

@@ -5,6 +5,9 @@ using Grpc.Core;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using Rules = VoucherRules;
+using FailedPreconditionException = VoucherRules.FailedPreconditionException;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
+using NotFoundException = VoucherRules.NotFoundException;
 
 namespace Claim.Service.Grpc;
 
@@ -20,14 +23,14 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         VoucherTimes.RequireId(request.Token, "token");
-        var code = await store.FindCodeAsync(request.Token, context.CancellationToken) ?? throw Errors.NotFound("unknown presentation code");
+        var code = await store.FindCodeAsync(request.Token, context.CancellationToken) ?? throw new NotFoundException("unknown presentation code");
         var now = time.GetUtcNow();
         if (code.Replaced || code.ExpiresAt <= now)
         {
-            throw Errors.FailedPrecondition("the presentation code expired or was replaced by a newer one; ask the holder to refresh it");
+            throw new FailedPreconditionException("the presentation code expired or was replaced by a newer one; ask the holder to refresh it");
         }
 
-        var row = await store.FindAsync(code.VoucherId, context.CancellationToken) ?? throw Errors.NotFound("unknown presentation code");
+        var row = await store.FindAsync(code.VoucherId, context.CancellationToken) ?? throw new NotFoundException("unknown presentation code");
         return row.Current(now);
     }
 
@@ -35,7 +38,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var holder = HolderHash(request.Person) ?? throw Errors.InvalidArgument("person.channel_id and person.channel_account_id are required");
+        var holder = HolderHash(request.Person) ?? throw InvalidArgumentException.ForField("person", "person.channel_id and person.channel_account_id are required");
         var at = request.At?.ToDateTimeOffset() ?? time.GetUtcNow();
         var rows = await store.ListValidAsync(holder, request.CampaignId, at, context.CancellationToken);
         var response = new ListUsableVouchersResponse();
@@ -53,13 +56,13 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
         var ttl = request.Ttl?.ToTimeSpan() ?? TimeSpan.Zero;
         if (ttl < MinimumLockTtl || ttl > MaximumLockTtl)
         {
-            throw Errors.InvalidArgument("ttl must be between 1 second and 5 minutes");
+            throw InvalidArgumentException.ForField("ttl", "ttl must be between 1 second and 5 minutes");
         }
 
         string? presenter = null;
         if (request.Person is not null)
         {
-            presenter = HolderHash(request.Person) ?? throw Errors.InvalidArgument("person.channel_id and person.channel_account_id are required when person is set");
+            presenter = HolderHash(request.Person) ?? throw InvalidArgumentException.ForField("person", "person.channel_id and person.channel_account_id are required when person is set");
         }
 
         var now = time.GetUtcNow();
@@ -107,7 +110,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             metrics?.Usage("lock");
         }
 
-        return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
+        return answer ?? throw new NotFoundException($"voucher '{request.VoucherId}' not found");
     }
 
     public override async Task<Voucher> ConsumeVoucher(ConsumeVoucherRequest request, ServerCallContext context)
@@ -128,18 +131,18 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             {
                 return string.Equals(earlier, request.VoucherId, StringComparison.Ordinal)
                     ? row.Current(now)
-                    : throw Errors.FailedPrecondition($"redemption '{request.RedemptionId}' consumed another voucher");
+                    : throw new FailedPreconditionException($"redemption '{request.RedemptionId}' consumed another voucher");
             }
 
             if (row.Voucher.Status == VoucherStatus.Used)
             {
-                throw Errors.FailedPrecondition($"voucher '{request.VoucherId}' was consumed by another redemption");
+                throw new FailedPreconditionException($"voucher '{request.VoucherId}' was consumed by another redemption");
             }
 
             // A lapsed lock may still be used by its own attempt as long as nothing else happened to the voucher meanwhile.
             if (row.Voucher.Status != VoucherStatus.Locked || !string.Equals(row.LockId, request.LockId, StringComparison.Ordinal))
             {
-                throw Errors.FailedPrecondition($"voucher '{request.VoucherId}' is not held by lock '{request.LockId}' (it is {row.Current(now).Status})");
+                throw new FailedPreconditionException($"voucher '{request.VoucherId}' is not held by lock '{request.LockId}' (it is {row.Current(now).Status})");
             }
 
             await VoucherUsageStore.ExecuteAsync(
@@ -183,7 +186,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             metrics?.Usage("consume");
         }
 
-        return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
+        return answer ?? throw new NotFoundException($"voucher '{request.VoucherId}' not found");
     }
 
     public override async Task<Voucher> ReleaseVoucher(ReleaseVoucherRequest request, ServerCallContext context)
@@ -219,7 +222,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             metrics?.Usage("release");
         }
 
-        return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
+        return answer ?? throw new NotFoundException($"voucher '{request.VoucherId}' not found");
     }
 
     public override async Task<Voucher> ReinstateVoucher(ReinstateVoucherRequest request, ServerCallContext context)
@@ -238,12 +241,12 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             {
                 return string.Equals(earlier, request.VoucherId, StringComparison.Ordinal)
                     ? row.Current(now)
-                    : throw Errors.FailedPrecondition($"reversal '{request.ReversalId}' reinstated another voucher");
+                    : throw new FailedPreconditionException($"reversal '{request.ReversalId}' reinstated another voucher");
             }
 
             if (row.Voucher.Status != VoucherStatus.Used || !string.Equals(row.Voucher.Use?.RedemptionId, request.RedemptionId, StringComparison.Ordinal))
             {
-                throw Errors.FailedPrecondition($"voucher '{request.VoucherId}' is not consumed by redemption '{request.RedemptionId}'");
+                throw new FailedPreconditionException($"voucher '{request.VoucherId}' is not consumed by redemption '{request.RedemptionId}'");
             }
 
             var expired = row.Voucher.ValidUntil is { } until && until.ToDateTimeOffset() <= now;
@@ -300,7 +303,7 @@ public sealed class VoucherUsageGrpcService(VoucherUsageStore store, IdentityKey
             metrics?.Usage("reinstate");
         }
 
-        return answer ?? throw Errors.NotFound($"voucher '{request.VoucherId}' not found");
+        return answer ?? throw new NotFoundException($"voucher '{request.VoucherId}' not found");
     }
 
     private static LockVoucherResponse Unavailable(VoucherUnavailableReason reason, Voucher voucher) =>

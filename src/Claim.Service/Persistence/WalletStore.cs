@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
 
 namespace Claim.Service.Persistence;
 
@@ -137,7 +138,7 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
         }
         catch (FormatException)
         {
-            throw HotPath.Errors.InvalidArgument("page_token does not fit this request");
+            throw InvalidArgumentException.ForField("page_token", "page_token does not fit this request");
         }
     }
 }

@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
 
 namespace Claim.Service.Usage;
 
@@ -181,7 +182,7 @@ public static class VoucherTimes
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw Errors.InvalidArgument($"{field} is required");
+            throw InvalidArgumentException.ForField(field, $"{field} is required");
         }
     }
 }
