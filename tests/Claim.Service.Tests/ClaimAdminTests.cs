@@ -168,7 +168,7 @@ public sealed class ClaimAdminTests(ClaimFixture fixture)
         var first = (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50"))).Voucher.VoucherId;
         var second = (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50"))).Voucher.VoucherId;
         await h.PersistAllAsync();
-        var usage = new VoucherUsageGrpcService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock);
+        var usage = new VoucherUsageGrpcService(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
         await usage.LockVoucher(new LockVoucherRequest { VoucherId = second, LockId = "l", MerchantId = "m", Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) }, new TestCallContext());
         await usage.ConsumeVoucher(new ConsumeVoucherRequest { VoucherId = second, LockId = "l", RedemptionId = "r", MerchantId = "m" }, new TestCallContext());
         var admin = Admin(h);
@@ -197,7 +197,7 @@ public sealed class ClaimAdminTests(ClaimFixture fixture)
         var fuel = (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50", category: "fuel"))).Voucher.VoucherId;
         await h.Engine.ClaimAsync(ClaimFor(campaign, Person(3), "t20", category: "produce"));
         await h.PersistAllAsync();
-        var usage = new VoucherUsageGrpcService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock);
+        var usage = new VoucherUsageGrpcService(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
         await usage.LockVoucher(new LockVoucherRequest { VoucherId = produce, LockId = "l", MerchantId = "m", Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) }, new TestCallContext());
         await usage.ConsumeVoucher(new ConsumeVoucherRequest { VoucherId = produce, LockId = "l", RedemptionId = "r", MerchantId = "m" }, new TestCallContext());
         var admin = Admin(h);

@@ -15,7 +15,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
 {
     private static readonly Duration Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
 
-    private static VoucherUsageGrpcService Usage(Harness h) => new(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock);
+    private static VoucherUsageGrpcService Usage(Harness h) => new(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
 
     private static ClaimGrpcService Claims(Harness h) => new(h.Engine, new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options);
 

@@ -196,7 +196,7 @@ public sealed class ClaimAdminGrpcService(
         RequireText(request.Reason, "reason");
         var now = time.GetUtcNow();
         var store = new VoucherUsageStore(dataSource);
-        var answer = await store.ChangeAsync(request.VoucherId, async (row, connection, transaction) =>
+        var answer = await store.ChangeAsync(request.VoucherId, async (row, change) =>
         {
             var current = row.Current(now);
             if (current.Status != VoucherStatus.Unused)
@@ -204,20 +204,13 @@ public sealed class ClaimAdminGrpcService(
                 throw new FailedPreconditionException($"voucher '{request.VoucherId}' is {current.Status}; only an unused voucher can be revoked here");
             }
 
-            await VoucherUsageStore.ExecuteAsync(
-                connection,
-                transaction,
-                "UPDATE vouchers SET status = 5, ended_at = @now, revoke_reason = @reason, lock_id = NULL, lock_expires_at = NULL, version = version + 1 WHERE voucher_id = @id",
-                context.CancellationToken,
-                ("now", now.UtcDateTime),
-                ("reason", request.Reason),
-                ("id", request.VoucherId));
-            await VoucherStore.AppendEventsAsync(connection, transaction, [new IssuanceEvent
+            await change.RevokeAsync(request.Reason, now);
+            await change.AppendEventsAsync([new IssuanceEvent
             {
                 CampaignId = current.CampaignId,
                 OccurredAt = VoucherUsageStore.Stamp(now),
                 Revoked = new VoucherRevoked { VoucherId = current.VoucherId, FaceValueCents = current.FaceValueCents, Reason = request.Reason },
-            }], context.CancellationToken);
+            }]);
             var revoked = current.Clone();
             revoked.Status = VoucherStatus.Revoked;
             revoked.EndedAt = VoucherUsageStore.Stamp(now);

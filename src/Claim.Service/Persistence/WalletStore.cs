@@ -59,14 +59,15 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var update = new NpgsqlCommand(
             """
-            UPDATE vouchers SET status = 4, ended_at = @now, version = version + 1, lock_id = NULL, lock_expires_at = NULL
-            WHERE valid_until <= @now AND (status = 1 OR (status = 2 AND lock_expires_at <= @now))
+            UPDATE vouchers SET status = @expired, ended_at = @now, version = version + 1, lock_id = NULL, lock_expires_at = NULL
+            WHERE valid_until <= @now AND (status = @unused OR (status = @locked AND lock_expires_at <= @now))
               AND (@campaign = '' OR campaign_id = @campaign)
             RETURNING voucher_id, campaign_id, face_value_cents
             """,
             connection,
             transaction);
         update.Parameters.AddWithValue("now", now.UtcDateTime);
+        VoucherStatusColumn.AddParameters(update, VoucherStatus.Expired, VoucherStatus.Unused, VoucherStatus.Locked);
         update.Parameters.AddWithValue("campaign", campaignId);
         var events = new List<IssuanceEvent>();
         var tally = new VoucherTally();
