@@ -65,6 +65,10 @@ public static class ClaimServiceExtensions
         services.AddSingleton<Usage.VoucherUsageService>();
         services.AddSingleton<Admin.BlockListStore>();
         services.AddSingleton<Admin.Reconciler>();
+        services.AddSingleton<Admin.ClaimControls>();
+        services.AddSingleton<Admin.VoucherTallies>();
+        services.AddSingleton<Admin.ClaimAdminService>();
+        services.AddSingleton<Admin.StockReports>();
 
         // The gRPC classes are not registered: as in every service, MapGrpcService activates one per call and
         // they stay thin adapters over the application services above (stateless singletons over pooled stores).

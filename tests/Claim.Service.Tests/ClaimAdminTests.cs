@@ -19,9 +19,7 @@ public sealed class ClaimAdminTests(ClaimFixture fixture)
     private static readonly Actor Auditor = new() { ActorId = "aud-1", Role = ActorRole.Auditor };
     private static readonly Actor Consumer = new() { ActorId = "c-1", Role = ActorRole.Consumer };
 
-    private static ClaimAdminGrpcService Admin(Harness h) => new(
-        h.Catalog, h.Redis, h.Fixture.DataSource, new BlockListStore(h.Fixture.DataSource, h.Redis), new WalletStore(h.Fixture.DataSource), h.Identities,
-        new Reconciler(h.Redis, h.Store, h.Options), h.Clock);
+    private static ClaimAdminGrpcService Admin(Harness h) => h.AdminService();
 
     private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Refusals.ThrowsAsync(call)).StatusCode;
 

@@ -11,6 +11,8 @@ public static class VoucherStatusColumn
 {
     public static short Of(VoucherStatus status) => (short)status;
 
+    public static VoucherStatus From(short value) => (VoucherStatus)value;
+
     /// <summary>Adds <c>@unused</c>, <c>@locked</c>, … for the statuses a statement names.</summary>
     public static void AddParameters(NpgsqlCommand command, params ReadOnlySpan<VoucherStatus> statuses)
     {
