@@ -74,6 +74,12 @@ public sealed class WalletTests(ClaimFixture fixture)
         var foreignToken = await Refusals.ThrowsAsync(() => service.ListVouchers(
             new ListVouchersRequest { Person = Person(2), Page = new PageRequest { PageToken = first.Page.NextPageToken } }, new TestCallContext()));
         Assert.Equal(StatusCode.InvalidArgument, foreignToken.StatusCode);
+        var negativeSize = await Refusals.ThrowsAsync(() => service.ListVouchers(
+            new ListVouchersRequest { Person = Person(1), Page = new PageRequest { PageSize = -1 } }, new TestCallContext()));
+        Assert.Equal(StatusCode.InvalidArgument, negativeSize.StatusCode);
+        var shared = await service.ListVouchers(new ListVouchersRequest { Person = Person(1) }, new TestCallContext());
+        Assert.Equal(mine.Count, shared.Vouchers.Count);
+        Assert.Equal(string.Empty, shared.Page.NextPageToken);
         var noId = await Refusals.ThrowsAsync(() => service.GetVoucher(new GetVoucherRequest { Person = Person(1) }, new TestCallContext()));
         Assert.Equal(StatusCode.InvalidArgument, noId.StatusCode);
     }

@@ -7,6 +7,8 @@ using static Claim.Service.Admin.AdminRequests;
 using FailedPreconditionException = VoucherRules.FailedPreconditionException;
 using InvalidArgumentException = VoucherRules.InvalidArgumentException;
 using NotFoundException = VoucherRules.NotFoundException;
+using PageSize = VoucherRules.PageSize;
+using PageToken = VoucherRules.PageToken;
 
 namespace Claim.Service.Admin;
 
@@ -24,9 +26,6 @@ public sealed class ClaimAdminService(
     Reconciler reconciler,
     TimeProvider time)
 {
-    private const int DefaultPageSize = 50;
-    private const int MaxPageSize = 1000;
-
     public async Task<AddToBlockListResponse> AddToBlockListAsync(AddToBlockListRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -87,23 +86,13 @@ public sealed class ClaimAdminService(
     {
         ArgumentNullException.ThrowIfNull(request);
         RequireReader(request.Actor);
-        var requested = request.Page?.PageSize ?? 0;
-        if (requested < 0)
-        {
-            throw InvalidArgumentException.ForField("page_size", "page_size must not be negative");
-        }
-
-        var pageSize = requested == 0 ? DefaultPageSize : Math.Min(requested, MaxPageSize);
+        var pageSize = PageSize.Resolve(request.Page?.PageSize ?? 0);
         var filters = string.Join('|', "block", request.CampaignId, (int)request.Kind, request.IncludeInactive);
-        var after = WalletStore.ReadPageToken(request.Page?.PageToken ?? string.Empty, filters);
+        var after = PageToken.Read(request.Page?.PageToken, filters, keyParts: 1)?[0];
         var entries = await blockList.ListAsync(request.CampaignId, request.Kind, request.IncludeInactive, time.GetUtcNow(), pageSize + 1, after, cancellationToken);
-        var response = new ListBlockListResponse { Page = new PageResponse { TotalSize = -1 } };
-        response.Entries.Add(entries.Take(pageSize));
-        if (entries.Count > pageSize)
-        {
-            response.Page.NextPageToken = WalletStore.PageToken(filters, entries[pageSize - 1].EntryId);
-        }
-
+        var (page, next) = PageToken.Page(entries, pageSize, filters, e => [e.EntryId]);
+        var response = new ListBlockListResponse { Page = new PageResponse { TotalSize = -1, NextPageToken = next } };
+        response.Entries.Add(page);
         return response;
     }
 

@@ -8,6 +8,8 @@ using Rules = VoucherRules;
 using FailedPreconditionException = VoucherRules.FailedPreconditionException;
 using InvalidArgumentException = VoucherRules.InvalidArgumentException;
 using NotFoundException = VoucherRules.NotFoundException;
+using PageSize = VoucherRules.PageSize;
+using PageToken = VoucherRules.PageToken;
 
 namespace Claim.Service.Grpc;
 
@@ -15,9 +17,6 @@ namespace Claim.Service.Grpc;
 public sealed class ClaimGrpcService(ClaimEngine engine, WalletStore wallet, IdentityKeys identities, TimeProvider time, IOptions<ClaimOptions> options)
     : ClaimService.ClaimServiceBase
 {
-    private const int DefaultPageSize = 20;
-    private const int MaxPageSize = 100;
-
     public override Task<ClaimOutcome> ClaimVoucher(ClaimVoucherRequest request, ServerCallContext context) => engine.ClaimAsync(request);
 
     public override Task<ClaimOutcome> DrawVoucher(DrawVoucherRequest request, ServerCallContext context) => engine.DrawAsync(request);
@@ -27,17 +26,13 @@ public sealed class ClaimGrpcService(ClaimEngine engine, WalletStore wallet, Ide
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var holder = HolderHash(request.Person);
-        var pageSize = request.Page?.PageSize is > 0 and var size ? Math.Min(size, MaxPageSize) : DefaultPageSize;
-        var filters = string.Join('|', holder, request.CampaignId, string.Join(',', request.Statuses.Select(s => (int)s).Order()));
-        var after = WalletStore.ReadPageToken(request.Page?.PageToken ?? string.Empty, filters);
+        var pageSize = PageSize.Resolve(request.Page?.PageSize ?? 0);
+        var filters = string.Join('|', "wallet", holder, request.CampaignId, string.Join(',', request.Statuses.Select(s => (int)s).Order()));
+        var after = PageToken.Read(request.Page?.PageToken, filters, keyParts: 1)?[0];
         var vouchers = await wallet.ListAsync(holder, request.CampaignId, request.Statuses.ToList(), pageSize + 1, after, context.CancellationToken);
-        var response = new ListVouchersResponse { Page = new PageResponse { TotalSize = -1 } };
-        response.Vouchers.Add(vouchers.Take(pageSize));
-        if (vouchers.Count > pageSize)
-        {
-            response.Page.NextPageToken = WalletStore.PageToken(filters, vouchers[pageSize - 1].VoucherId);
-        }
-
+        var (page, next) = PageToken.Page(vouchers, pageSize, filters, v => [v.VoucherId]);
+        var response = new ListVouchersResponse { Page = new PageResponse { TotalSize = -1, NextPageToken = next } };
+        response.Vouchers.Add(page);
         return response;
     }
 

@@ -1,9 +1,7 @@
-using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
-using InvalidArgumentException = VoucherRules.InvalidArgumentException;
 
 namespace Claim.Service.Persistence;
 
@@ -25,7 +23,7 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
             """);
         command.Parameters.AddWithValue("holder", accountHash);
         command.Parameters.AddWithValue("campaign", campaignId);
-        command.Parameters.AddWithValue("statuses", statuses.Select(s => (short)s).ToArray());
+        command.Parameters.AddWithValue("statuses", statuses.Select(VoucherStatusColumn.Of).ToArray());
         command.Parameters.AddWithValue("after", (object?)afterVoucherId ?? DBNull.Value);
         command.Parameters.AddWithValue("limit", pageSize);
         var vouchers = new List<Voucher>();
@@ -116,30 +114,5 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
 
         await transaction.CommitAsync(cancellationToken);
         return new PresentationCode { Token = token, QrPayload = "vcq1:" + token, ExpiresAt = Timestamp.FromDateTimeOffset(now + lifetime) };
-    }
-
-    /// <summary>Page tokens carry the filters they were made for, so a token cannot be replayed against other filters.</summary>
-    public static string PageToken(string filters, string lastVoucherId) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(filters + "\n" + lastVoucherId));
-
-    public static string? ReadPageToken(string token, string filters)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return null;
-        }
-
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
-            var split = text.LastIndexOf('\n');
-            return split > 0 && string.Equals(text[..split], filters, StringComparison.Ordinal)
-                ? text[(split + 1)..]
-                : throw new FormatException("the page token belongs to other filters");
-        }
-        catch (FormatException)
-        {
-            throw InvalidArgumentException.ForField("page_token", "page_token does not fit this request");
-        }
     }
 }
