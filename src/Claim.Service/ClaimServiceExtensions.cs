@@ -61,6 +61,8 @@ public static class ClaimServiceExtensions
         services.AddSingleton<IssuedStreamPersister>();
         services.AddSingleton<IssuedStreamTrimmer>();
         services.AddSingleton<WalletStore>();
+        services.AddSingleton<IssuanceFeed>();
+        services.AddSingleton<Wallet.WalletService>();
         services.AddSingleton<Usage.VoucherUsageStore>();
         services.AddSingleton<Usage.VoucherUsageService>();
         services.AddSingleton<Admin.BlockListStore>();

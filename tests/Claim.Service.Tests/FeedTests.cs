@@ -32,7 +32,7 @@ public sealed class FeedTests(ClaimFixture fixture)
         await h.LoadAsync(campaign);
         await Task.WhenAll(Enumerable.Range(0, 700).Select(i => h.Engine.ClaimAsync(ClaimFor(campaign, Person(i), "t50"))));
         await h.PersistAllAsync();
-        var feed = new IssuanceFeedGrpcService(h.Fixture.DataSource, h.Clock);
+        var feed = new IssuanceFeedGrpcService(new Persistence.IssuanceFeed(h.Fixture.DataSource, h.Clock));
 
         var all = new CollectingWriter();
         await feed.StreamIssuanceEvents(new StreamIssuanceEventsRequest(), all, new TestCallContext());

@@ -17,7 +17,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
 
     private static VoucherUsageGrpcService Usage(Harness h) => new(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
 
-    private static ClaimGrpcService Claims(Harness h) => new(h.Engine, new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options);
+    private static ClaimGrpcService Claims(Harness h) => new(h.Engine, new global::Claim.Service.Wallet.WalletService(new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options));
 
     /// <summary>Claims one voucher per person (1..count) and persists them; returns their ids.</summary>
     private static async Task<List<string>> IssueAsync(Harness h, Vouchers.Campaign.V1.CampaignSnapshot campaign, int count)

@@ -11,7 +11,7 @@ namespace Claim.Service.Tests;
 [Collection(ClaimCollection.Name)]
 public sealed class WalletTests(ClaimFixture fixture)
 {
-    private static ClaimGrpcService Service(Harness h) => new(h.Engine, new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options);
+    private static ClaimGrpcService Service(Harness h) => new(h.Engine, new global::Claim.Service.Wallet.WalletService(new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options));
 
     [Fact]
     public async Task Unused_vouchers_expire_when_their_validity_ends_and_their_value_is_counted_once()
