@@ -61,13 +61,19 @@ public static class ClaimServiceExtensions
         services.AddSingleton<IssuedStreamPersister>();
         services.AddSingleton<IssuedStreamTrimmer>();
         services.AddSingleton<WalletStore>();
-        services.AddSingleton<Grpc.ClaimGrpcService>();
-        services.AddSingleton<Grpc.IssuanceFeedGrpcService>();
+        services.AddSingleton<IssuanceFeed>();
+        services.AddSingleton<Wallet.WalletService>();
         services.AddSingleton<Usage.VoucherUsageStore>();
+        services.AddSingleton<Usage.VoucherUsageService>();
         services.AddSingleton<Admin.BlockListStore>();
         services.AddSingleton<Admin.Reconciler>();
-        services.AddSingleton<Grpc.VoucherUsageGrpcService>();
-        services.AddSingleton<Grpc.ClaimAdminGrpcService>();
+        services.AddSingleton<Admin.ClaimControls>();
+        services.AddSingleton<Admin.VoucherTallies>();
+        services.AddSingleton<Admin.ClaimAdminService>();
+        services.AddSingleton<Admin.StockReports>();
+
+        // The gRPC classes are not registered: as in every service, MapGrpcService activates one per call and
+        // they stay thin adapters over the application services above (stateless singletons over pooled stores).
         return services;
     }
 

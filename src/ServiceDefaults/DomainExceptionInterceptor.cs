@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -110,6 +111,9 @@ public sealed class DomainExceptionInterceptor : Interceptor
             status.Details.Add(Any.Pack(badRequest));
         }
 
-        return status.ToRpcException();
+        // As Google.Rpc's ToRpcException, plus the cause as the status's debug exception: it stays in the process
+        // (server logs, in-process callers) and never goes over the wire.
+        var trailers = new Metadata { { "grpc-status-details-bin", status.ToByteArray() } };
+        return new RpcException(new Grpc.Core.Status((StatusCode)status.Code, status.Message, exception.InnerException), trailers);
     }
 }

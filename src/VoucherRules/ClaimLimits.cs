@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using static VoucherRules.KeySegments;
 
 namespace VoucherRules;
 
@@ -191,33 +191,6 @@ public static class ClaimLimits
             }
         }
     }
-
-    // Ids become key segments; ':' '{' '}' '%' would change the key's shape or its hash slot.
-    private static string Escape(string id)
-    {
-        // The common id has none of them: no copy (limit keys are built on every claim).
-        if (id.AsSpan().IndexOfAny(Reserved) < 0)
-        {
-            return id;
-        }
-
-        var builder = new StringBuilder(id.Length + 8);
-        foreach (var c in id)
-        {
-            _ = c switch
-            {
-                '%' => builder.Append("%25"),
-                ':' => builder.Append("%3A"),
-                '{' => builder.Append("%7B"),
-                '}' => builder.Append("%7D"),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.ToString();
-    }
-
-    private static readonly System.Buffers.SearchValues<char> Reserved = System.Buffers.SearchValues.Create("%:{}");
 
     private static string KindTag(IdentityKeyKind kind) => kind switch
     {

@@ -66,7 +66,20 @@ public sealed class InvalidArgumentException : DomainException
         Violations = violations;
     }
 
+    private InvalidArgumentException(string message, IReadOnlyList<FieldViolation> violations)
+        : base(DomainErrorKind.InvalidArgument, message)
+    {
+        Violations = violations;
+    }
+
     public override IReadOnlyList<FieldViolation> Violations { get; }
+
+    /// <summary>
+    /// One field's problem told in a whole sentence: the sentence is the status detail word for word
+    /// (services whose callers already read that wording keep it) and the field still travels in BadRequest.
+    /// </summary>
+    public static InvalidArgumentException ForField(string field, string message) =>
+        new(message, [new FieldViolation(field, message)]);
 
     private static string Join(IReadOnlyList<FieldViolation> violations)
     {

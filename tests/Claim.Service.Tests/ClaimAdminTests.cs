@@ -19,11 +19,9 @@ public sealed class ClaimAdminTests(ClaimFixture fixture)
     private static readonly Actor Auditor = new() { ActorId = "aud-1", Role = ActorRole.Auditor };
     private static readonly Actor Consumer = new() { ActorId = "c-1", Role = ActorRole.Consumer };
 
-    private static ClaimAdminGrpcService Admin(Harness h) => new(
-        h.Catalog, h.Redis, h.Fixture.DataSource, new BlockListStore(h.Fixture.DataSource, h.Redis), new WalletStore(h.Fixture.DataSource), h.Identities,
-        new Reconciler(h.Redis, h.Store, h.Options), h.Clock);
+    private static ClaimAdminGrpcService Admin(Harness h) => h.AdminService();
 
-    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Assert.ThrowsAsync<RpcException>(call)).StatusCode;
+    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Refusals.ThrowsAsync(call)).StatusCode;
 
     /// <summary>A two-category campaign as S2 allocates it (tier × category), one round closing a day after it opens.</summary>
     private static CampaignSnapshot ByCategory()
@@ -168,7 +166,7 @@ public sealed class ClaimAdminTests(ClaimFixture fixture)
         var first = (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50"))).Voucher.VoucherId;
         var second = (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50"))).Voucher.VoucherId;
         await h.PersistAllAsync();
-        var usage = new VoucherUsageGrpcService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock);
+        var usage = new VoucherUsageGrpcService(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
         await usage.LockVoucher(new LockVoucherRequest { VoucherId = second, LockId = "l", MerchantId = "m", Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) }, new TestCallContext());
         await usage.ConsumeVoucher(new ConsumeVoucherRequest { VoucherId = second, LockId = "l", RedemptionId = "r", MerchantId = "m" }, new TestCallContext());
         var admin = Admin(h);
@@ -197,7 +195,7 @@ public sealed class ClaimAdminTests(ClaimFixture fixture)
         var fuel = (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50", category: "fuel"))).Voucher.VoucherId;
         await h.Engine.ClaimAsync(ClaimFor(campaign, Person(3), "t20", category: "produce"));
         await h.PersistAllAsync();
-        var usage = new VoucherUsageGrpcService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock);
+        var usage = new VoucherUsageGrpcService(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
         await usage.LockVoucher(new LockVoucherRequest { VoucherId = produce, LockId = "l", MerchantId = "m", Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) }, new TestCallContext());
         await usage.ConsumeVoucher(new ConsumeVoucherRequest { VoucherId = produce, LockId = "l", RedemptionId = "r", MerchantId = "m" }, new TestCallContext());
         var admin = Admin(h);

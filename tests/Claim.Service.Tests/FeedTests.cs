@@ -32,7 +32,7 @@ public sealed class FeedTests(ClaimFixture fixture)
         await h.LoadAsync(campaign);
         await Task.WhenAll(Enumerable.Range(0, 700).Select(i => h.Engine.ClaimAsync(ClaimFor(campaign, Person(i), "t50"))));
         await h.PersistAllAsync();
-        var feed = new IssuanceFeedGrpcService(h.Fixture.DataSource, h.Clock);
+        var feed = new IssuanceFeedGrpcService(new Persistence.IssuanceFeed(h.Fixture.DataSource, h.Clock));
 
         var all = new CollectingWriter();
         await feed.StreamIssuanceEvents(new StreamIssuanceEventsRequest(), all, new TestCallContext());
@@ -48,9 +48,9 @@ public sealed class FeedTests(ClaimFixture fixture)
         await feed.StreamIssuanceEvents(new StreamIssuanceEventsRequest { CampaignId = "another" }, other, new TestCallContext());
         Assert.Empty(other.Events);
 
-        var malformed = await Assert.ThrowsAsync<RpcException>(() => feed.StreamIssuanceEvents(new StreamIssuanceEventsRequest { AfterCursor = "garbage" }, new CollectingWriter(), new TestCallContext()));
+        var malformed = await Refusals.ThrowsAsync(() => feed.StreamIssuanceEvents(new StreamIssuanceEventsRequest { AfterCursor = "garbage" }, new CollectingWriter(), new TestCallContext()));
         Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
-        var ahead = await Assert.ThrowsAsync<RpcException>(() => feed.StreamIssuanceEvents(
+        var ahead = await Refusals.ThrowsAsync(() => feed.StreamIssuanceEvents(
             new StreamIssuanceEventsRequest { AfterCursor = Claim.Service.Persistence.FeedCursor.Format(9999) }, new CollectingWriter(), new TestCallContext()));
         Assert.Equal(StatusCode.OutOfRange, ahead.StatusCode);
     }

@@ -250,7 +250,7 @@ public sealed class HotPathTests(ClaimFixture fixture)
         });
         Assert.Equal(9, (long)await h.Redis.StringGetAsync(RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""))));
 
-        var reused = await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50", requestId: "req-1")));
+        var reused = await Refusals.ThrowsAsync(() => h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50", requestId: "req-1")));
         Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
 
         var refusedOnce = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(1), "t50", requestId: "req-2"));
@@ -368,7 +368,7 @@ public sealed class HotPathTests(ClaimFixture fixture)
             await using var other = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.EndPoint);
             var endless = other.GetDatabase().ScriptEvaluateAsync("while true do end return 0");
             await Task.Delay(300);
-            whileBusy = await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(request));
+            whileBusy = await Refusals.ThrowsAsync(() => h.Engine.ClaimAsync(request));
             await h.Redis.ExecuteAsync("SCRIPT", "KILL");
             await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => endless);
         }
@@ -450,7 +450,7 @@ public sealed class HotPathTests(ClaimFixture fixture)
         campaign.Campaign.ClaimRules.RequiredKeys.Add(IdentityKeyKind.Phone);
         await h.LoadAsync(campaign);
 
-        async Task<StatusCode> Code(ClaimVoucherRequest request) => (await Assert.ThrowsAsync<RpcException>(() => h.Engine.ClaimAsync(request))).StatusCode;
+        async Task<StatusCode> Code(ClaimVoucherRequest request) => (await Refusals.ThrowsAsync(() => h.Engine.ClaimAsync(request))).StatusCode;
 
         Assert.Equal(StatusCode.NotFound, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.CampaignId = "nope")));
         Assert.Equal(StatusCode.NotFound, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.RoundId = "r9")));
@@ -462,7 +462,7 @@ public sealed class HotPathTests(ClaimFixture fixture)
         Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.Person.ChannelAccountId = "")));
         Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "t50", category: "catering").With(r => r.RequestId = "")));
         Assert.Equal(StatusCode.InvalidArgument, await Code(ClaimFor(campaign, Person(1), "", category: "catering")));
-        var draw = await Assert.ThrowsAsync<RpcException>(() => h.Engine.DrawAsync(new DrawVoucherRequest { RequestId = "d", CampaignId = campaign.CampaignId, CategoryId = "catering", Person = Person(1) }));
+        var draw = await Refusals.ThrowsAsync(() => h.Engine.DrawAsync(new DrawVoucherRequest { RequestId = "d", CampaignId = campaign.CampaignId, CategoryId = "catering", Person = Person(1) }));
         Assert.Equal(StatusCode.FailedPrecondition, draw.StatusCode);
     }
 }

@@ -66,7 +66,7 @@ public sealed class RedisRestartTests(ClaimFixture fixture)
 
                         break;
                     }
-                    catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < 200)
+                    catch (VoucherRules.UnavailableException) when (attempt < 200)
                     {
                         await Task.Delay(50);
                     }

@@ -313,7 +313,7 @@ public sealed class SeedRoundTests(ClaimFixture fixture)
         grants.Add((visitor, inside.Voucher));
         var noPhone = Stranger(5).Clone();
         noPhone.Phone = string.Empty;
-        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => ClaimAsync(world, s3.Id, noPhone, "t-20", InYouhao))).StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, (await Refusals.ThrowsAsync(() => ClaimAsync(world, s3.Id, noPhone, "t-20", InYouhao))).StatusCode);
 
         Assert.All(grants, g =>
         {

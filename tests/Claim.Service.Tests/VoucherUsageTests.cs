@@ -15,9 +15,9 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
 {
     private static readonly Duration Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
 
-    private static VoucherUsageGrpcService Usage(Harness h) => new(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock);
+    private static VoucherUsageGrpcService Usage(Harness h) => new(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
 
-    private static ClaimGrpcService Claims(Harness h) => new(h.Engine, new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options);
+    private static ClaimGrpcService Claims(Harness h) => new(h.Engine, new global::Claim.Service.Wallet.WalletService(new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options));
 
     /// <summary>Claims one voucher per person (1..count) and persists them; returns their ids.</summary>
     private static async Task<List<string>> IssueAsync(Harness h, Vouchers.Campaign.V1.CampaignSnapshot campaign, int count)
@@ -39,7 +39,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
     private static ConsumeVoucherRequest ConsumeOf(string voucherId, string lockId, string redemptionId) =>
         new() { VoucherId = voucherId, LockId = lockId, RedemptionId = redemptionId, MerchantId = "m1", MerchantTradeName = "老王面馆" };
 
-    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Assert.ThrowsAsync<RpcException>(call)).StatusCode;
+    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Refusals.ThrowsAsync(call)).StatusCode;
 
     [Fact]
     public async Task A_locked_voucher_is_consumed_once_and_a_retry_of_the_same_redemption_returns_the_same_answer()

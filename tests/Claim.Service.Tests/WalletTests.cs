@@ -11,7 +11,7 @@ namespace Claim.Service.Tests;
 [Collection(ClaimCollection.Name)]
 public sealed class WalletTests(ClaimFixture fixture)
 {
-    private static ClaimGrpcService Service(Harness h) => new(h.Engine, new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options);
+    private static ClaimGrpcService Service(Harness h) => new(h.Engine, new global::Claim.Service.Wallet.WalletService(new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options));
 
     [Fact]
     public async Task Unused_vouchers_expire_when_their_validity_ends_and_their_value_is_counted_once()
@@ -67,14 +67,20 @@ public sealed class WalletTests(ClaimFixture fixture)
         Assert.Equal(string.Empty, second.Page.NextPageToken);
         Assert.Equal(VoucherStatus.Unused, (await service.GetVoucher(new GetVoucherRequest { Person = Person(1), VoucherId = mine[0] }, new TestCallContext())).Status);
 
-        var notMine = await Assert.ThrowsAsync<RpcException>(() => service.GetVoucher(new GetVoucherRequest { Person = Person(1), VoucherId = theirs }, new TestCallContext()));
+        var notMine = await Refusals.ThrowsAsync(() => service.GetVoucher(new GetVoucherRequest { Person = Person(1), VoucherId = theirs }, new TestCallContext()));
         Assert.Equal(StatusCode.NotFound, notMine.StatusCode);
-        var noPerson = await Assert.ThrowsAsync<RpcException>(() => service.ListVouchers(new ListVouchersRequest(), new TestCallContext()));
+        var noPerson = await Refusals.ThrowsAsync(() => service.ListVouchers(new ListVouchersRequest(), new TestCallContext()));
         Assert.Equal(StatusCode.InvalidArgument, noPerson.StatusCode);
-        var foreignToken = await Assert.ThrowsAsync<RpcException>(() => service.ListVouchers(
+        var foreignToken = await Refusals.ThrowsAsync(() => service.ListVouchers(
             new ListVouchersRequest { Person = Person(2), Page = new PageRequest { PageToken = first.Page.NextPageToken } }, new TestCallContext()));
         Assert.Equal(StatusCode.InvalidArgument, foreignToken.StatusCode);
-        var noId = await Assert.ThrowsAsync<RpcException>(() => service.GetVoucher(new GetVoucherRequest { Person = Person(1) }, new TestCallContext()));
+        var negativeSize = await Refusals.ThrowsAsync(() => service.ListVouchers(
+            new ListVouchersRequest { Person = Person(1), Page = new PageRequest { PageSize = -1 } }, new TestCallContext()));
+        Assert.Equal(StatusCode.InvalidArgument, negativeSize.StatusCode);
+        var shared = await service.ListVouchers(new ListVouchersRequest { Person = Person(1) }, new TestCallContext());
+        Assert.Equal(mine.Count, shared.Vouchers.Count);
+        Assert.Equal(string.Empty, shared.Page.NextPageToken);
+        var noId = await Refusals.ThrowsAsync(() => service.GetVoucher(new GetVoucherRequest { Person = Person(1) }, new TestCallContext()));
         Assert.Equal(StatusCode.InvalidArgument, noId.StatusCode);
     }
 
@@ -93,7 +99,7 @@ public sealed class WalletTests(ClaimFixture fixture)
         Assert.Equal(h.Clock.Now.AddSeconds(60), code.ExpiresAt.ToDateTimeOffset());
 
         h.Clock.Advance(TimeSpan.FromDays(8));
-        var late = await Assert.ThrowsAsync<RpcException>(() => service.CreatePresentationCode(
+        var late = await Refusals.ThrowsAsync(() => service.CreatePresentationCode(
             new CreatePresentationCodeRequest { Person = Person(1), VoucherId = voucher.VoucherId }, new TestCallContext()));
         Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode);
     }

@@ -1,4 +1,7 @@
+using System.Globalization;
+using Claim.Service.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Vouchers.Common.V1;
 
 namespace Claim.Service.Data;
 
@@ -10,6 +13,11 @@ namespace Claim.Service.Data;
 internal static class ClaimModel
 {
     private const string Timestamp = "timestamp with time zone";
+
+    // Vouchers that can still expire: unused, or locked (a lapsed lock expires too). Same text as the migration's filter.
+    private static readonly string ExpiryIndexFilter = string.Create(
+        CultureInfo.InvariantCulture,
+        $"status IN ({VoucherStatusColumn.Of(VoucherStatus.Unused)}, {VoucherStatusColumn.Of(VoucherStatus.Locked)})");
 
     public static void Configure(ModelBuilder modelBuilder)
     {
@@ -47,7 +55,7 @@ internal static class ClaimModel
             // The wallet, newest first.
             b.HasIndex(v => new { v.HolderAccountHash, v.VoucherId }).IsDescending(false, true).HasDatabaseName("ix_vouchers_holder");
             // The expiry scan reads only unused and locked vouchers (voucher.v1.VoucherStatus 1 and 2).
-            b.HasIndex(v => v.ValidUntil).HasFilter("status IN (1, 2)").HasDatabaseName("ix_vouchers_expiry");
+            b.HasIndex(v => v.ValidUntil).HasFilter(ExpiryIndexFilter).HasDatabaseName("ix_vouchers_expiry");
             // Pool reports and reconciliation tally a whole campaign by status.
             b.HasIndex(v => new { v.CampaignId, v.Status }).HasDatabaseName("ix_vouchers_campaign_status");
         });

@@ -10,6 +10,11 @@ using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using Rules = VoucherRules;
+using AlreadyExistsException = VoucherRules.AlreadyExistsException;
+using FailedPreconditionException = VoucherRules.FailedPreconditionException;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
+using NotFoundException = VoucherRules.NotFoundException;
+using UnavailableException = VoucherRules.UnavailableException;
 
 namespace Claim.Service.HotPath;
 
@@ -40,15 +45,15 @@ public sealed class ClaimEngine(
         Require(request.RequestId, "request_id");
         Require(request.CampaignId, "campaign_id");
         Require(request.TierId, "tier_id");
-        var plan = catalog.Find(request.CampaignId) ?? throw Errors.NotFound($"campaign '{request.CampaignId}' not found");
+        var plan = catalog.Find(request.CampaignId) ?? throw new NotFoundException($"campaign '{request.CampaignId}' not found");
         if (plan.Mode == ClaimMode.LuckyDraw)
         {
-            throw Errors.FailedPrecondition("this campaign issues vouchers by lucky draw: call DrawVoucher");
+            throw new FailedPreconditionException("this campaign issues vouchers by lucky draw: call DrawVoucher");
         }
 
         if (!plan.Tiers.TryGetValue(request.TierId, out var tier))
         {
-            throw Errors.NotFound($"tier '{request.TierId}' not found in campaign '{plan.CampaignId}'");
+            throw new NotFoundException($"tier '{request.TierId}' not found in campaign '{plan.CampaignId}'");
         }
 
         var now = time.GetUtcNow();
@@ -66,13 +71,13 @@ public sealed class ClaimEngine(
 
         if (splitByCategory && string.IsNullOrEmpty(request.CategoryId))
         {
-            throw Errors.InvalidArgument($"category_id is required: tier '{tier.TierId}' is allocated by category in round '{round.RoundId}'");
+            throw InvalidArgumentException.ForField("category_id", $"category_id is required: tier '{tier.TierId}' is allocated by category in round '{round.RoundId}'");
         }
 
         var categoryId = splitByCategory ? request.CategoryId : string.Empty;
         if (splitByCategory && !HasCategory(tierCells, categoryId))
         {
-            throw Errors.NotFound($"category '{categoryId}' has no stock of tier '{tier.TierId}' in round '{round.RoundId}'");
+            throw new NotFoundException($"category '{categoryId}' has no stock of tier '{tier.TierId}' in round '{round.RoundId}'");
         }
 
         var cell = FindCell(tierCells, categoryId, request.Person.ChannelId);
@@ -96,10 +101,10 @@ public sealed class ClaimEngine(
         Require(request.RequestId, "request_id");
         Require(request.CampaignId, "campaign_id");
         Require(request.CategoryId, "category_id");
-        var plan = catalog.Find(request.CampaignId) ?? throw Errors.NotFound($"campaign '{request.CampaignId}' not found");
+        var plan = catalog.Find(request.CampaignId) ?? throw new NotFoundException($"campaign '{request.CampaignId}' not found");
         if (plan.Mode != ClaimMode.LuckyDraw)
         {
-            throw Errors.FailedPrecondition("this campaign is first come, first served: call ClaimVoucher");
+            throw new FailedPreconditionException("this campaign is first come, first served: call ClaimVoucher");
         }
 
         var now = time.GetUtcNow();
@@ -111,7 +116,7 @@ public sealed class ClaimEngine(
             || plan.Snapshot.Categories.Any(c => string.Equals(c.CategoryId, request.CategoryId, StringComparison.Ordinal));
         if (!knownCategory)
         {
-            throw Errors.NotFound($"category '{request.CategoryId}' not found in campaign '{plan.CampaignId}'");
+            throw new NotFoundException($"category '{request.CategoryId}' not found in campaign '{plan.CampaignId}'");
         }
 
         var person = HashPerson(plan, request.Person);
@@ -167,7 +172,7 @@ public sealed class ClaimEngine(
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw Errors.InvalidArgument($"{field} is required");
+            throw InvalidArgumentException.ForField(field, $"{field} is required");
         }
     }
 
@@ -188,10 +193,10 @@ public sealed class ClaimEngine(
     {
         if (!string.IsNullOrEmpty(roundId))
         {
-            return plan.FindRound(roundId) ?? throw Errors.NotFound($"round '{roundId}' not found in campaign '{plan.CampaignId}'");
+            return plan.FindRound(roundId) ?? throw new NotFoundException($"round '{roundId}' not found in campaign '{plan.CampaignId}'");
         }
 
-        return plan.CurrentRound(now) ?? throw Errors.NotFound($"campaign '{plan.CampaignId}' has no rounds");
+        return plan.CurrentRound(now) ?? throw new NotFoundException($"campaign '{plan.CampaignId}' has no rounds");
     }
 
     private static bool HasCategory(IReadOnlyList<StockCell> cells, string categoryId)
@@ -275,7 +280,7 @@ public sealed class ClaimEngine(
     {
         if (person is null)
         {
-            throw Errors.InvalidArgument("person is required");
+            throw InvalidArgumentException.ForField("person", "person is required");
         }
 
         if (plan.RequiredKinds.Count > 0)
@@ -283,15 +288,15 @@ public sealed class ClaimEngine(
             var missing = Rules.IdentityHashing.MissingRequired(IdentityKeys.ToRules(person), plan.RequiredKinds);
             if (missing.Count > 0)
             {
-                throw Errors.InvalidArgument($"identity keys required by the campaign are missing: {string.Join(", ", missing)}");
+                throw InvalidArgumentException.ForField("person", $"identity keys required by the campaign are missing: {string.Join(", ", missing)}");
             }
         }
 
         var hashed = identities.Hash(person, plan.PersonKinds)
-            ?? throw Errors.InvalidArgument("person.channel_id and person.channel_account_id are required");
+            ?? throw InvalidArgumentException.ForField("person", "person.channel_id and person.channel_account_id are required");
         return hashed.CountedKeys.Count > 0
             ? hashed
-            : throw Errors.InvalidArgument($"none of the keys that identify a person in this campaign was supplied ({string.Join(", ", plan.PersonKinds)})");
+            : throw InvalidArgumentException.ForField("person", $"none of the keys that identify a person in this campaign was supplied ({string.Join(", ", plan.PersonKinds)})");
     }
 
     private async Task<long[]> ReadStockAsync(CampaignPlan plan, RoundPlan round, IReadOnlyList<StockCell> cells)
@@ -310,7 +315,7 @@ public sealed class ClaimEngine(
         }
         catch (Exception ex) when (RedisFaults.IsOutage(ex))
         {
-            throw Errors.Unavailable("the stock store cannot be reached; retry with the same request_id", ex);
+            throw new UnavailableException("the stock store cannot be reached; retry with the same request_id", ex);
         }
     }
 
@@ -443,7 +448,7 @@ public sealed class ClaimEngine(
                 case ClaimScripts.Replayed:
                     return await ReplayAsync(target, (byte[]?)result[1] ?? [], limitKeys);
                 case ClaimScripts.Mismatch:
-                    throw Errors.AlreadyExists($"request_id '{target.RequestId}' was used for a different request");
+                    throw new AlreadyExistsException($"request_id '{target.RequestId}' was used for a different request");
                 case ClaimScripts.DrawAgain:
                     if (cell is not null)
                     {
@@ -452,12 +457,12 @@ public sealed class ClaimEngine(
 
                     return null;
                 default:
-                    throw Errors.Unavailable($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take"));
+                    throw new UnavailableException($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take"));
             }
         }
         catch (Exception ex) when (RedisFaults.IsOutage(ex))
         {
-            throw Errors.Unavailable("the stock store cannot be reached; retry with the same request_id", ex);
+            throw new UnavailableException("the stock store cannot be reached; retry with the same request_id", ex);
         }
     }
 
@@ -501,7 +506,7 @@ public sealed class ClaimEngine(
         {
             var issued = store is null ? null : await store.FindIssuedAsync(target.Plan.CampaignId, target.RequestId, CancellationToken.None);
             return issued is null
-                ? throw Errors.Unavailable("the voucher of this request_id is being moved to the wallet; retry with the same request_id", new InvalidOperationException("stream entry trimmed but not found in claimdb"))
+                ? throw new UnavailableException("the voucher of this request_id is being moved to the wallet; retry with the same request_id", new InvalidOperationException("stream entry trimmed but not found in claimdb"))
                 : new ClaimOutcome { Voucher = issued, Replayed = true };
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Vouchers.Common.V1;
 using Rules = VoucherRules;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
 
 namespace Claim.Service.HotPath;
 
@@ -80,7 +81,7 @@ public sealed class IdentityKeys(IOptions<ClaimOptions> options)
             _ => new Rules.PersonIdentity(string.Empty, string.Empty, DeviceId: value),
         };
         return Rules.IdentityHashing.Hash(person, [kind], _secret).Select(k => k.Hash).FirstOrDefault()
-            ?? throw Errors.InvalidArgument($"the {kind} key is empty");
+            ?? throw InvalidArgumentException.ForField("person", $"the {kind} key is empty");
     }
 
     public static string MaskOne(Rules.IdentityKeyKind kind, string value, string channelId) => Rules.IdentityHashing.Mask(

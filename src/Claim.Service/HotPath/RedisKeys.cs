@@ -1,15 +1,14 @@
-using System.Text;
+using static VoucherRules.KeySegments;
 
 namespace Claim.Service.HotPath;
 
 /// <summary>
 /// Every Redis key of a campaign carries the campaign id as a hash tag ("{...}"), the same tag
-/// <see cref="VoucherRules.ClaimLimits"/> puts on limit keys, so one script can touch them all.
+/// <see cref="VoucherRules.ClaimLimits"/> puts on limit keys, so one script can touch them all. Ids are escaped by <see cref="VoucherRules.KeySegments.Escape"/>, the same
+/// function the limit keys use, so both agree on the tag.
 /// </summary>
 public static class RedisKeys
 {
-    private static readonly System.Buffers.SearchValues<char> Reserved = System.Buffers.SearchValues.Create("%:{}|");
-
     public const string GlobalBlockList = "claim:block:global";
 
     public static string Tag(string campaignId) => "{" + Escape(campaignId) + "}";
@@ -35,30 +34,4 @@ public static class RedisKeys
     /// <summary>One allocation cell (round, tier, category, channel) as a key segment.</summary>
     public static string Cell(string roundId, string tierId, string categoryId, string channelId) =>
         $"{Escape(roundId)}|{Escape(tierId)}|{Escape(categoryId)}|{Escape(channelId)}";
-
-    public static string Escape(string id)
-    {
-        // Ids almost never hold a reserved character; the common case returns the id itself rather than a copy built
-        // one character at a time (this runs several times per claim).
-        if (id.AsSpan().IndexOfAny(Reserved) < 0)
-        {
-            return id;
-        }
-
-        var builder = new StringBuilder(id.Length + 8);
-        foreach (var c in id)
-        {
-            _ = c switch
-            {
-                '%' => builder.Append("%25"),
-                ':' => builder.Append("%3A"),
-                '{' => builder.Append("%7B"),
-                '}' => builder.Append("%7D"),
-                '|' => builder.Append("%7C"),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.ToString();
-    }
 }

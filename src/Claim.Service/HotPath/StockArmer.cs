@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Claim.Service.Recovery;
 using Npgsql;
 using StackExchange.Redis;
+using UnavailableException = VoucherRules.UnavailableException;
 
 namespace Claim.Service.HotPath;
 
@@ -75,7 +76,7 @@ public sealed class StockArmer(IDatabase redis, CampaignRecovery? recovery = nul
             }
             catch (NpgsqlException ex) when (force)
             {
-                throw Errors.Unavailable(CampaignRecovery.RecoveringMessage, ex);
+                throw new UnavailableException(CampaignRecovery.RecoveringMessage, ex);
             }
 
             if (outcome != RecoveryOutcome.Busy)
@@ -85,7 +86,7 @@ public sealed class StockArmer(IDatabase redis, CampaignRecovery? recovery = nul
 
             if (force && waited >= ClaimRecoveryWaits)
             {
-                throw Errors.Unavailable(CampaignRecovery.RecoveringMessage, new InvalidOperationException($"campaign '{plan.CampaignId}' is being recovered by another copy"));
+                throw new UnavailableException(CampaignRecovery.RecoveringMessage, new InvalidOperationException($"campaign '{plan.CampaignId}' is being recovered by another copy"));
             }
 
             if (waited >= RecoveryWaits)

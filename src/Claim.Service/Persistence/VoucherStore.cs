@@ -236,7 +236,7 @@ public sealed class VoucherStore(NpgsqlDataSource dataSource)
     internal static Voucher ReadVoucher(NpgsqlDataReader reader, int offset = 0)
     {
         var voucher = Voucher.Parser.ParseFrom((byte[])reader[offset]);
-        voucher.Status = (VoucherStatus)reader.GetInt16(offset + 1);
+        voucher.Status = VoucherStatusColumn.From(reader.GetInt16(offset + 1));
         voucher.Version = reader.GetInt64(offset + 2);
         if (!reader.IsDBNull(offset + 5))
         {

@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using Vouchers.Claim.V1;
@@ -24,7 +23,7 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
             """);
         command.Parameters.AddWithValue("holder", accountHash);
         command.Parameters.AddWithValue("campaign", campaignId);
-        command.Parameters.AddWithValue("statuses", statuses.Select(s => (short)s).ToArray());
+        command.Parameters.AddWithValue("statuses", statuses.Select(VoucherStatusColumn.Of).ToArray());
         command.Parameters.AddWithValue("after", (object?)afterVoucherId ?? DBNull.Value);
         command.Parameters.AddWithValue("limit", pageSize);
         var vouchers = new List<Voucher>();
@@ -58,14 +57,15 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var update = new NpgsqlCommand(
             """
-            UPDATE vouchers SET status = 4, ended_at = @now, version = version + 1, lock_id = NULL, lock_expires_at = NULL
-            WHERE valid_until <= @now AND (status = 1 OR (status = 2 AND lock_expires_at <= @now))
+            UPDATE vouchers SET status = @expired, ended_at = @now, version = version + 1, lock_id = NULL, lock_expires_at = NULL
+            WHERE valid_until <= @now AND (status = @unused OR (status = @locked AND lock_expires_at <= @now))
               AND (@campaign = '' OR campaign_id = @campaign)
             RETURNING voucher_id, campaign_id, face_value_cents
             """,
             connection,
             transaction);
         update.Parameters.AddWithValue("now", now.UtcDateTime);
+        VoucherStatusColumn.AddParameters(update, VoucherStatus.Expired, VoucherStatus.Unused, VoucherStatus.Locked);
         update.Parameters.AddWithValue("campaign", campaignId);
         var events = new List<IssuanceEvent>();
         var tally = new VoucherTally();
@@ -114,30 +114,5 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
 
         await transaction.CommitAsync(cancellationToken);
         return new PresentationCode { Token = token, QrPayload = "vcq1:" + token, ExpiresAt = Timestamp.FromDateTimeOffset(now + lifetime) };
-    }
-
-    /// <summary>Page tokens carry the filters they were made for, so a token cannot be replayed against other filters.</summary>
-    public static string PageToken(string filters, string lastVoucherId) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(filters + "\n" + lastVoucherId));
-
-    public static string? ReadPageToken(string token, string filters)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return null;
-        }
-
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
-            var split = text.LastIndexOf('\n');
-            return split > 0 && string.Equals(text[..split], filters, StringComparison.Ordinal)
-                ? text[(split + 1)..]
-                : throw new FormatException("the page token belongs to other filters");
-        }
-        catch (FormatException)
-        {
-            throw HotPath.Errors.InvalidArgument("page_token does not fit this request");
-        }
     }
 }

@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
+using InvalidArgumentException = VoucherRules.InvalidArgumentException;
 
 namespace Claim.Service.Usage;
 
@@ -53,13 +54,14 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
             $"""
             SELECT {RowColumns} FROM vouchers
             WHERE holder_account_hash = @holder AND (@campaign = '' OR campaign_id = @campaign)
-              AND (status = 1 OR (status = 2 AND lock_expires_at <= @at))
+              AND (status = @unused OR (status = @locked AND lock_expires_at <= @at))
               AND valid_from <= @at AND (valid_until IS NULL OR valid_until > @at)
             ORDER BY voucher_id
             """);
         command.Parameters.AddWithValue("holder", holderHash);
         command.Parameters.AddWithValue("campaign", campaignId);
         command.Parameters.AddWithValue("at", at.UtcDateTime);
+        VoucherStatusColumn.AddParameters(command, VoucherStatus.Unused, VoucherStatus.Locked);
         var rows = new List<VoucherRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -82,12 +84,13 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Runs <paramref name="decide"/> on the row-locked voucher inside a transaction; the decision's update (if any)
-    /// and feed events are written in the same transaction. Null when the voucher does not exist.
+    /// Runs <paramref name="decide"/> on the row-locked voucher inside a transaction; what it writes through the
+    /// <see cref="VoucherChange"/> (updates, records, feed events) commits together. Null when the voucher does not exist.
     /// </summary>
-    public async Task<T?> ChangeAsync<T>(string voucherId, Func<VoucherRow, NpgsqlConnection, NpgsqlTransaction, Task<T>> decide, CancellationToken cancellationToken)
+    public async Task<T?> ChangeAsync<T>(string voucherId, Func<VoucherRow, VoucherChange, Task<T>> decide, CancellationToken cancellationToken)
         where T : class
     {
+        ArgumentNullException.ThrowIfNull(decide);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         VoucherRow? row;
@@ -103,41 +106,10 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        var result = await decide(row, connection, transaction);
+        var result = await decide(row, new VoucherChange(connection, transaction, voucherId, cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return result;
     }
-
-    /// <summary>Runs one statement in the caller's transaction.</summary>
-    public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Reads one value (or null) in the caller's transaction.</summary>
-    public static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        var scalar = await command.ExecuteScalarAsync(cancellationToken);
-        return scalar is DBNull ? null : scalar;
-    }
-
-    /// <summary>The redemption that consumed (or the reversal that reinstated) something, looked up in the caller's transaction.</summary>
-    public static async Task<string?> RecordedVoucherAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string idColumn, string id, CancellationToken cancellationToken) =>
-        (string?)await ScalarAsync(connection, transaction, $"SELECT voucher_id FROM {table} WHERE {idColumn} = @id", cancellationToken, ("id", id));
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
@@ -181,7 +153,7 @@ public static class VoucherTimes
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw Errors.InvalidArgument($"{field} is required");
+            throw InvalidArgumentException.ForField(field, $"{field} is required");
         }
     }
 }

@@ -85,6 +85,16 @@ public sealed class Harness
         Engine = new ClaimEngine(Redis, Catalog, Identities, Armer, new DrawDice(new Random(drawSeed)), clock, Options, store: Store);
     }
 
+    /// <summary>ClaimAdminService's gRPC adapter over this harness's stores, as the service wires it.</summary>
+    public Grpc.ClaimAdminGrpcService AdminService()
+    {
+        var controls = new Admin.ClaimControls(Redis);
+        var admin = new Admin.ClaimAdminService(
+            Catalog, controls, new Admin.BlockListStore(Fixture.DataSource, Redis), new Usage.VoucherUsageStore(Fixture.DataSource),
+            new Persistence.WalletStore(Fixture.DataSource), Identities, new Admin.Reconciler(Redis, Store, Options), Clock);
+        return new Grpc.ClaimAdminGrpcService(admin, new Admin.StockReports(Catalog, controls, new Admin.VoucherTallies(Fixture.DataSource), Clock));
+    }
+
     public ClaimFixture Fixture { get; }
 
     public ManualClock Clock { get; }
