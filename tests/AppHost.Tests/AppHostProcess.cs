@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -91,7 +92,7 @@ internal sealed partial class AppHostProcess : IDisposable
         {
             if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.IsLoopback && !uri.IsDefaultPort)
             {
-                environment[name] = new UriBuilder(uri) { Port = FreePort() }.Uri.GetLeftPart(UriPartial.Authority);
+                environment[name] = new UriBuilder(uri) { Port = FreePorts.Next() }.Uri.GetLeftPart(UriPartial.Authority);
             }
         }
 
@@ -172,13 +173,6 @@ internal sealed partial class AppHostProcess : IDisposable
         {
             lines.Enqueue(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace TestSupport;
 
 /// <summary>
@@ -12,7 +9,7 @@ public static class InProcessEndpoints
 {
     public static Dictionary<string, string?> Settings(out Uri grpcAddress)
     {
-        grpcAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        grpcAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}");
         return new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:grpc:Url"] = grpcAddress.ToString(),
@@ -20,12 +17,5 @@ public static class InProcessEndpoints
             ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:http:Protocols"] = "Http1",
         };
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Net;
 using System.Net.Sockets;
 using Claim.Service.HotPath;
@@ -114,10 +115,7 @@ public sealed class ClaimReconcileCommandTests(ClaimServiceFixture fixture) : IC
     public async Task Usage_errors_exit_2_and_an_unreachable_service_exits_3()
     {
         await using var host = await fixture.StartAsync(Opens.AddMinutes(1));
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var closedPort = FreePorts.Next();
 
         var noCampaign = await RunAsync("claim", "reconcile", "--address", host.Address);
         var badAddress = await RunAsync("claim", "reconcile", "--address", "not-an-address", "--campaign", "c1");

@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -27,7 +28,7 @@ public sealed class RedisServer : IAsyncDisposable
         System.IO.Directory.CreateDirectory(directory);
         for (var attempt = 1; ; attempt++)
         {
-            var server = new RedisServer(FreePort(), directory);
+            var server = new RedisServer(FreePorts.Next(), directory);
             try
             {
                 await server.StartAgainAsync();
@@ -131,12 +132,5 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
