@@ -52,7 +52,7 @@ public static class ClaimServiceExtensions
         services.AddSingleton<ClaimMetrics>();
         services.AddSingleton<CampaignCatalog>();
         services.AddSingleton<IdentityKeys>();
-        services.AddOptions<Recovery.RecoveryOptions>();
+        services.AddOptions();
         services.AddSingleton<Recovery.CampaignRecovery>();
         services.AddSingleton<StockArmer>();
         services.AddSingleton<DrawDice>(_ => new DrawDice());

@@ -15,30 +15,12 @@ using Vouchers.Campaign.V1;
 
 namespace Campaign.Service.Tests;
 
-/// <summary>
-/// A clock the service tests move, forwards and back: the tests of one class share a host and each sets
-/// the date its scenario needs, which FakeTimeProvider (used by the unit tests) refuses when it goes
-/// back. Timers still run in real time; the service only reads "now" from it.
-/// </summary>
-public sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private long _ticks = start.UtcTicks;
-
-    public DateTimeOffset Now
-    {
-        get => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-        set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
-    }
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}
-
 /// <summary>One copy of the Campaign service on Kestrel h2c (free port) against a given database.</summary>
 public sealed class CampaignServiceHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private CampaignServiceHost(WebApplication app, GrpcChannel channel, ManualClock clock)
+    private CampaignServiceHost(WebApplication app, GrpcChannel channel, TestClock clock)
     {
         _app = app;
         Channel = channel;
@@ -55,7 +37,7 @@ public sealed class CampaignServiceHost : IAsyncDisposable
     /// <summary>The h2c address of the gRPC endpoint, for another service's configuration.</summary>
     public string Address => $"http://{Channel.Target}";
 
-    public ManualClock Clock { get; }
+    public TestClock Clock { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -69,7 +51,7 @@ public sealed class CampaignServiceHost : IAsyncDisposable
 
     public CampaignSnapshotService.CampaignSnapshotServiceClient Snapshots { get; }
 
-    public static async Task<CampaignServiceHost> StartAsync(string connectionString, ManualClock clock)
+    public static async Task<CampaignServiceHost> StartAsync(string connectionString, TestClock clock)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -133,7 +115,7 @@ public class CampaignServiceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await SharedPostgres.CreateDatabaseAsync("campaign");
-        Host = await CampaignServiceHost.StartAsync(_database.ConnectionString, new ManualClock(new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        Host = await CampaignServiceHost.StartAsync(_database.ConnectionString, new TestClock(new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)));
     }
 
     public async Task DisposeAsync()

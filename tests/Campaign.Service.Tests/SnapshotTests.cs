@@ -17,7 +17,7 @@ public sealed class TwoCopiesFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await SharedPostgres.CreateDatabaseAsync("campaign_copies");
-        var clock = new ManualClock(Seeds.Beijing(2023, 1, 1));
+        var clock = new TestClock(Seeds.Beijing(2023, 1, 1));
         First = await CampaignServiceHost.StartAsync(_database.ConnectionString, clock);
         Second = await CampaignServiceHost.StartAsync(_database.ConnectionString, clock);
     }

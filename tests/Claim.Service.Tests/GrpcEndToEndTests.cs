@@ -1,5 +1,6 @@
 using Claim.Service.HotPath;
 using Claim.Service.Tests.Infrastructure;
+using TestSupport;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -20,7 +21,7 @@ namespace Claim.Service.Tests;
 [Collection(ClaimCollection.Name)]
 public sealed class GrpcEndToEndTests(ClaimFixture fixture)
 {
-    private static async Task<(WebApplication App, GrpcChannel Channel)> StartAsync(ClaimFixture fixture, ManualClock clock)
+    private static async Task<(WebApplication App, GrpcChannel Channel)> StartAsync(ClaimFixture fixture, TestClock clock)
     {
         var (app, address) = await InProcessClaimService.StartAsync(fixture, clock, "e2e-identity-secret-0123456789");
         return (app, GrpcChannel.ForAddress(address));
@@ -30,7 +31,7 @@ public sealed class GrpcEndToEndTests(ClaimFixture fixture)
     public async Task A_claim_over_grpc_reaches_the_wallet_and_can_be_locked_and_consumed_over_grpc()
     {
         await fixture.ResetAsync(Opens.AddMinutes(1));
-        var clock = new ManualClock(Opens.AddMinutes(1));
+        var clock = new TestClock(Opens.AddMinutes(1));
         var (app, channel) = await StartAsync(fixture, clock);
         try
         {
@@ -80,7 +81,7 @@ public sealed class GrpcEndToEndTests(ClaimFixture fixture)
     public async Task Over_grpc_an_early_claim_or_draw_in_a_published_campaign_is_a_not_started_refusal_and_the_wrong_mode_is_failed_precondition()
     {
         await fixture.ResetAsync(Opens.AddHours(-2));
-        var clock = new ManualClock(Opens.AddHours(-2));
+        var clock = new TestClock(Opens.AddHours(-2));
         var (app, channel) = await StartAsync(fixture, clock);
         try
         {

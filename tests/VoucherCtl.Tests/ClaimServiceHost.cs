@@ -32,7 +32,7 @@ public sealed class ClaimServiceFixture : IAsyncLifetime
     public async Task<ClaimServiceHost> StartAsync(DateTimeOffset now)
     {
         await _claim.ClearAsync();
-        var (app, address) = await InProcessClaimService.StartAsync(_claim, new ManualClock(now), "voucherctl-identity-secret-0123456789");
+        var (app, address) = await InProcessClaimService.StartAsync(_claim, new TestClock(now), "voucherctl-identity-secret-0123456789");
         return new ClaimServiceHost(app, address, this);
     }
 }

@@ -46,7 +46,7 @@ public sealed class ClaimFixture : IAsyncLifetime
     public async Task<Harness> ResetAsync(DateTimeOffset now, int drawSeed = 12345)
     {
         await ClearAsync();
-        return new Harness(this, new ManualClock(now), drawSeed);
+        return new Harness(this, new TestClock(now), drawSeed);
     }
 
     /// <summary>Empties Redis and every claimdb table.</summary>
@@ -68,7 +68,7 @@ public sealed class ClaimCollection : ICollectionFixture<ClaimFixture>
 /// <summary>The Claim service's parts wired by hand around the shared Redis and Postgres.</summary>
 public sealed class Harness
 {
-    public Harness(ClaimFixture fixture, ManualClock clock, int drawSeed)
+    public Harness(ClaimFixture fixture, TestClock clock, int drawSeed)
     {
         Fixture = fixture;
         Clock = clock;
@@ -97,7 +97,7 @@ public sealed class Harness
 
     public ClaimFixture Fixture { get; }
 
-    public ManualClock Clock { get; }
+    public TestClock Clock { get; }
 
     public IDatabase Redis { get; }
 

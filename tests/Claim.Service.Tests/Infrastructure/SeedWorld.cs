@@ -13,7 +13,6 @@ using Microsoft.Extensions.Logging;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
-using CampaignClock = campaigntests::Campaign.Service.Tests.ManualClock;
 using CampaignServiceHost = campaigntests::Campaign.Service.Tests.CampaignServiceHost;
 
 namespace Claim.Service.Tests.Infrastructure;
@@ -32,7 +31,7 @@ public sealed class SeedWorld : IAsyncDisposable
     private readonly WebApplication _claimApp;
     private readonly GrpcChannel _claimChannel;
 
-    private SeedWorld(ClaimFixture fixture, TestDatabase campaignDatabase, CampaignServiceHost campaign, WebApplication claimApp, GrpcChannel claimChannel, CampaignClock clock)
+    private SeedWorld(ClaimFixture fixture, TestDatabase campaignDatabase, CampaignServiceHost campaign, WebApplication claimApp, GrpcChannel claimChannel, TestClock clock)
     {
         _fixture = fixture;
         _campaignDatabase = campaignDatabase;
@@ -47,7 +46,7 @@ public sealed class SeedWorld : IAsyncDisposable
     }
 
     /// <summary>The one clock both services read; moving it moves both.</summary>
-    public CampaignClock Clock { get; }
+    public TestClock Clock { get; }
 
     public CampaignServiceHost Campaign { get; }
 
@@ -66,7 +65,7 @@ public sealed class SeedWorld : IAsyncDisposable
     public static async Task<SeedWorld> StartAsync(ClaimFixture fixture, DateTimeOffset now, TimeSpan? expiryInterval = null)
     {
         await fixture.ResetAsync(now);
-        var clock = new CampaignClock(now);
+        var clock = new TestClock(now);
         var database = await SharedPostgres.CreateDatabaseAsync("seed_rounds");
         CampaignServiceHost? campaign = null;
         try
