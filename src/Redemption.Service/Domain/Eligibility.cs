@@ -161,7 +161,7 @@ public static class Eligibility
 
         var required = voucher.Terms.MinimumSpend.ThresholdCents(voucher.Terms.FaceValueCents);
         var measured = voucher.Terms.MinimumSpend.Scope == SpendScope.SingleItem ? order.QualifyingItemAmountCents : order.OrderAmountCents;
-        if (measured < required)
+        if (measured < required && !AmountLeftOutWithoutSubsidy(voucher, campaign, order))
         {
             reasons.Add(RefusalReason.BelowMinimumSpend);
         }
@@ -178,6 +178,16 @@ public static class Eligibility
 
         return new Verdict(reasons, required, usableFrom);
     }
+
+    /// <summary>
+    /// A campaign that requires the order amount but accepts a redemption without it (乾安: no amount recorded, no
+    /// subsidy) cannot hold an unrecorded amount against the minimum spend: the redemption stands, without subsidy.
+    /// </summary>
+    private static bool AmountLeftOutWithoutSubsidy(VoucherFacts voucher, CampaignTerms campaign, OrderInput order) =>
+        order.OrderAmountCents == 0
+        && voucher.Terms.MinimumSpend.Scope == SpendScope.Order
+        && !campaign.RefuseMissingDetails
+        && campaign.RequiredDetails.Contains(RequiredDetail.OrderAmount);
 
     /// <summary>
     /// The order's category must be one the voucher admits and one the merchant is enrolled for. An order recorded

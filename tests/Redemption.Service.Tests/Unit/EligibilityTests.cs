@@ -182,4 +182,16 @@ public class EligibilityTests
         Assert.Null(Eligibility.NextUsable(voucher, Beijing(2023, 5, 10, 22, 30)));
         Assert.Equal(Beijing(2023, 5, 10, 9), Eligibility.NextUsable(voucher, Beijing(2023, 5, 10, 3)));
     }
+
+    [Fact]
+    public void Without_an_order_amount_S2_accepts_the_redemption_for_no_subsidy_but_a_recorded_amount_below_three_times_is_refused()
+    {
+        var voucher = Voucher("v1", 2000, MinimumSpendRule.MultipleOfFaceValue(30000));
+        var s2 = Campaign(required: [RequiredDetail.OrderAmount]);
+
+        Assert.True(Check(voucher, Order(0, "catering"), s2).Qualifies);
+        Assert.Equal([RefusalReason.BelowMinimumSpend], Check(voucher, Order(5999, "catering"), s2).Reasons);
+        Assert.Equal([RefusalReason.BelowMinimumSpend], Check(voucher, Order(0, "catering")).Reasons);
+        Assert.Equal([RefusalReason.BelowMinimumSpend, RefusalReason.MissingDetails], Check(voucher, Order(0, "catering"), Campaign(required: [RequiredDetail.OrderAmount], refuseMissing: true)).Reasons);
+    }
 }

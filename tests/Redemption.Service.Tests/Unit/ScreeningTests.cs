@@ -15,7 +15,7 @@ public class ScreeningTests
     {
         var day = Enumerable.Range(0, 8).Select(i => At(i, Day.AddHours(i % 8), amount: 15000 + (i * 10))).Append(At(9, Day, amount: 40000)).Append(At(10, Day, amount: 50000)).ToList();
 
-        var signal = Assert.Single(Screening.Detect(day, Shanghai), s => s.Type == AnomalyType.AtThreshold);
+        var signal = Assert.Single(AnomalyScreening.Detect(day, Shanghai), s => s.Type == AnomalyType.AtThreshold);
 
         Assert.Equal(8, signal.MatchingCount);
         Assert.Equal(10, signal.TotalCount);
@@ -27,7 +27,7 @@ public class ScreeningTests
     {
         var day = Enumerable.Range(0, 10).Select(i => At(i, Day.AddMinutes(i * 20), amount: 20000 + (i * 1000))).ToList();
 
-        Assert.Empty(Screening.Detect(day, Shanghai));
+        Assert.Empty(AnomalyScreening.Detect(day, Shanghai));
     }
 
     [Fact]
@@ -35,10 +35,10 @@ public class ScreeningTests
     {
         var settings = new ScreeningSettings();
 
-        Assert.True(Screening.IsAtThreshold(200_000 + 4_000, 200_000, settings));
-        Assert.False(Screening.IsAtThreshold(200_000 + 4_001, 200_000, settings));
-        Assert.True(Screening.IsAtThreshold(10_000 + 200, 10_000, settings));
-        Assert.False(Screening.IsAtThreshold(9_999, 10_000, settings));
+        Assert.True(AnomalyScreening.IsAtThreshold(200_000 + 4_000, 200_000, settings));
+        Assert.False(AnomalyScreening.IsAtThreshold(200_000 + 4_001, 200_000, settings));
+        Assert.True(AnomalyScreening.IsAtThreshold(10_000 + 200, 10_000, settings));
+        Assert.False(AnomalyScreening.IsAtThreshold(9_999, 10_000, settings));
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class ScreeningTests
     {
         var day = new[] { At(1, Day, buyer: "b"), At(2, Day.AddHours(1), buyer: "b"), At(3, Day.AddHours(2), buyer: "b"), At(4, Day.AddHours(3)) };
 
-        var signal = Assert.Single(Screening.Detect(day, Shanghai));
+        var signal = Assert.Single(AnomalyScreening.Detect(day, Shanghai));
 
         Assert.Equal(AnomalyType.RepeatBuyer, signal.Type);
         Assert.Equal("b", signal.BuyerHash);
@@ -59,7 +59,7 @@ public class ScreeningTests
     {
         var day = new[] { At(1, Day, buyer: "b"), At(2, Day.AddHours(1), buyer: "b", merchant: "m2"), At(3, Day.AddHours(2), buyer: "b", merchant: "m3") };
 
-        Assert.Empty(Screening.Detect(day, Shanghai));
+        Assert.Empty(AnomalyScreening.Detect(day, Shanghai));
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public class ScreeningTests
         var night = Beijing(2023, 5, 10, 2);
         var day = new[] { At(1, night), At(2, night.AddMinutes(30)), At(3, Beijing(2023, 5, 10, 5, 59)), At(4, Beijing(2023, 5, 10, 6)) };
 
-        var signal = Assert.Single(Screening.Detect(day, Shanghai));
+        var signal = Assert.Single(AnomalyScreening.Detect(day, Shanghai));
 
         Assert.Equal(AnomalyType.OddHours, signal.Type);
         Assert.Equal(3, signal.MatchingCount);
@@ -80,11 +80,11 @@ public class ScreeningTests
         var burst = Enumerable.Range(0, 12).Select(i => At(i, Day.AddSeconds(i * 50))).ToList();
         var spread = Enumerable.Range(0, 12).Select(i => At(i, Day.AddMinutes(i * 2), till: "staff-2")).ToList();
 
-        var signal = Assert.Single(Screening.Detect(burst, Shanghai));
+        var signal = Assert.Single(AnomalyScreening.Detect(burst, Shanghai));
         Assert.Equal(AnomalyType.Burst, signal.Type);
         Assert.Equal(12, signal.MatchingCount);
         Assert.Equal(6000, signal.ScoreBasisPoints);
-        Assert.Empty(Screening.Detect(spread, Shanghai));
+        Assert.Empty(AnomalyScreening.Detect(spread, Shanghai));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class ScreeningTests
     {
         var day = new[] { At(1, Day, buyer: "b"), At(2, Day.AddHours(1), buyer: "b"), At(3, Day.AddHours(2), buyer: "b"), At(4, Day.AddHours(3), merchant: "m2", buyer: "c"), At(5, Day.AddHours(4), merchant: "m2", buyer: "c"), At(6, Day.AddHours(5), merchant: "m2", buyer: "c") };
 
-        var signals = Screening.Detect(day, Shanghai);
+        var signals = AnomalyScreening.Detect(day, Shanghai);
 
         Assert.Equal(["m1", "m2"], signals.Select(s => s.MerchantId));
         Assert.All(signals, s => Assert.Equal(10000, s.ScoreBasisPoints));

@@ -75,7 +75,7 @@ public sealed record ScreeningSettings
 /// spend, the same buyer again and again, redemptions at odd hours, and bursts from one till. Each detector scores
 /// 0..10000 basis points; the signals are sorted highest score first, then by merchant.
 /// </summary>
-public static class Screening
+public static class AnomalyScreening
 {
     public static IReadOnlyList<SignalDraft> Detect(IReadOnlyList<ScreenedRedemption> day, TimeZoneInfo zone, ScreeningSettings? settings = null)
     {
