@@ -116,11 +116,6 @@ public static class Eligibility
                 break;
         }
 
-        if (!campaign.Running || (campaign.PeriodEnd is { } end && now >= end))
-        {
-            reasons.Add(RefusalReason.CampaignNotRunning);
-        }
-
         if (voucher.Status is WalletVoucherStatus.Unused or WalletVoucherStatus.Locked)
         {
             switch (VoucherValidity.Check(voucher.Validity, voucher.UsageHours, voucher.Zone, now))
@@ -137,6 +132,12 @@ public static class Eligibility
                     usableFrom = NextUsable(voucher, now);
                     break;
             }
+        }
+
+        // After the voucher's own time rules: a voucher past its validity says so even once the campaign has ended.
+        if (!campaign.Running || (campaign.PeriodEnd is { } end && now >= end))
+        {
+            reasons.Add(RefusalReason.CampaignNotRunning);
         }
 
         switch (merchant.Standing)

@@ -63,8 +63,8 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
     }
 
     /// <summary>
-    /// Opens (or joins, for a concurrent retry with the same key) the attempt row that lets recovery finish or undo the
-    /// attempt if this copy dies between lock and consume. Returns the attempt's redemption id and voucher.
+    /// Opens (or joins, for a retry with the same key, renewing its lease) the attempt row that lets recovery finish or
+    /// undo the attempt if this copy dies between lock and consume. Returns the attempt's redemption id and voucher.
     /// </summary>
     public async Task<(string RedemptionId, string VoucherId)> BeginAttemptAsync(
         string key, string redemptionId, string voucherId, string merchantId, string tradeName, DateTimeOffset leaseUntil, DateTimeOffset now, CancellationToken cancellationToken)
@@ -73,7 +73,7 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
             """
             INSERT INTO redemption_attempts (idempotency_key, redemption_id, voucher_id, merchant_id, merchant_trade_name, lease_until, created_at)
             VALUES (@key, @redemption, @voucher, @merchant, @trade, @lease, @now)
-            ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+            ON CONFLICT (idempotency_key) DO UPDATE SET lease_until = GREATEST(redemption_attempts.lease_until, EXCLUDED.lease_until)
             RETURNING redemption_id, voucher_id
             """);
         command.Parameters.AddWithValue("key", key);

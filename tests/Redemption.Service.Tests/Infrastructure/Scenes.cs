@@ -113,6 +113,19 @@ public static class Scenes
         ChannelTransactionId = transaction ?? "txn-" + Guid.NewGuid().ToString("N")[..12],
     };
 
+    /// <summary>A channel redeeming a voucher the person names, with every order detail.</summary>
+    public static RedeemRequest Named(Shop shop, PersonIdentity person, string voucherId, long orderCents, string category, long itemCents = 0, string invoice = "") => new()
+    {
+        IdempotencyKey = Guid.NewGuid().ToString(),
+        Actor = Channel(),
+        MerchantId = shop.MerchantId,
+        Order = new OrderDetails { OrderAmountCents = orderCents, QualifyingItemAmountCents = itemCents, CategoryId = category, InvoiceNumber = invoice },
+        VoucherId = voucherId,
+        Person = person,
+        AcquiringChannelId = "unionpay",
+        ChannelTransactionId = "txn-" + Guid.NewGuid().ToString("N")[..12],
+    };
+
     public static async Task<RedeemOutcome> RedeemAsync(RedemptionWorld world, RedeemRequest request) =>
         await world.Redemption.Redemptions.RedeemAsync(request, deadline: RedemptionWorld.Deadline);
 
