@@ -21,7 +21,6 @@ using Vouchers.Redemption.V1;
 using CampaignServiceHost = campaigntests::Campaign.Service.Tests.CampaignServiceHost;
 using ClaimDbContext = claim::Claim.Service.Data.ClaimDbContext;
 using InProcessClaimService = claimtests::Claim.Service.Tests.Infrastructure.InProcessClaimService;
-using ManualClock = campaigntests::Campaign.Service.Tests.ManualClock;
 using RedisServer = claimtests::Claim.Service.Tests.Infrastructure.RedisServer;
 
 namespace Redemption.Service.Tests.Infrastructure;
@@ -43,7 +42,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
     private WebApplication _claimApp = null!;
     private GrpcChannel _claimChannel = null!;
 
-    public ManualClock Clock { get; } = new(DateTimeOffset.UnixEpoch);
+    public TestClock Clock { get; } = new(DateTimeOffset.UnixEpoch);
 
     public RedisServer Redis { get; private set; } = null!;
 
