@@ -43,11 +43,12 @@ public sealed class CampaignServiceHost : IAsyncDisposable
         _app = app;
         Channel = channel;
         Clock = clock;
-        Campaigns = new CampaignService.CampaignServiceClient(channel);
-        Categories = new CategoryService.CategoryServiceClient(channel);
-        Audit = new AuditService.AuditServiceClient(channel);
-        Merchants = new MerchantService.MerchantServiceClient(channel);
-        Snapshots = new CampaignSnapshotService.CampaignSnapshotServiceClient(channel);
+        var calls = channel.WithActorTokens();
+        Campaigns = new CampaignService.CampaignServiceClient(calls);
+        Categories = new CategoryService.CategoryServiceClient(calls);
+        Audit = new AuditService.AuditServiceClient(calls);
+        Merchants = new MerchantService.MerchantServiceClient(calls);
+        Snapshots = new CampaignSnapshotService.CampaignSnapshotServiceClient(calls);
     }
 
     public GrpcChannel Channel { get; }
