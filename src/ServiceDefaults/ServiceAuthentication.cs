@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
+using Grpc.Core;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
@@ -150,23 +151,35 @@ public sealed class ServiceTokens(
         }
 
         var authority = settings.Authority
-            ?? throw new InvalidOperationException("Authentication:Authority is not configured: no token server to ask for this service's token.");
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "Authentication:Authority is not configured: no token server to ask for this service's token"));
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
             ["client_id"] = clientId,
             ["client_secret"] = settings.ClientSecret ?? string.Empty,
         });
-        using var response = await httpClients.CreateClient(HttpClientName)
-            .PostAsync(new Uri(authority, TokenPath), form, cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClients.CreateClient(HttpClientName)
+                .PostAsync(new Uri(authority, TokenPath), form, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            // The caller's call fails as if the peer were down: callers already retry UNAVAILABLE.
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the token server at {authority} cannot be reached", ex));
+        }
+
+        using var answered = response;
         if (!response.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException(
-                $"The token server refused the client-credentials grant for '{clientId}' ({(int)response.StatusCode}): check Authentication:ClientId and ClientSecret.");
+            throw new RpcException(new Status(
+                StatusCode.Unauthenticated,
+                $"the token server refused the client-credentials grant for '{clientId}' ({(int)response.StatusCode}): check Authentication:ClientId and ClientSecret"));
         }
 
         var body = await response.Content.ReadFromJsonAsync<TokenResponse>(cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("The token server answered without a body.");
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, "the token server answered without a body"));
         return (body.AccessToken, TimeSpan.FromSeconds(body.ExpiresIn));
     }
 
