@@ -70,7 +70,8 @@ public sealed class CampaignServiceHost : IAsyncDisposable
 
     public CampaignSnapshotService.CampaignSnapshotServiceClient Snapshots { get; }
 
-    public static async Task<CampaignServiceHost> StartAsync(string connectionString, ManualClock clock)
+    /// <param name="settings">Configuration over the defaults, e.g. a token authority instead of the test key (gateway tests).</param>
+    public static async Task<CampaignServiceHost> StartAsync(string connectionString, ManualClock clock, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -84,6 +85,7 @@ public sealed class CampaignServiceHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out var grpcAddress));
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.AddCampaignServices();
         var app = builder.Build();
