@@ -43,11 +43,17 @@ public static class GatewayServiceExtensions
     public static WebApplication MapGatewayServices(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseExceptionHandler();
+        // A request Kestrel refuses while the body is read (too large, malformed) keeps its 4xx, as a problem document.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages(WriteStatusProblemAsync);
+        // Authentication first so that the limiter knows the channel; the limiter before authorization so that a flood
+        // of bad tokens is limited too.
         app.UseAuthentication();
-        app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapSignIn();
         app.MapReverseProxy();

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using ServiceDefaults;
 using TestSupport;
 using CampaignClock = Campaign.Service.Tests.ManualClock;
+using ManualClock = Claim.Service.Tests.Infrastructure.ManualClock;
 
 namespace Gateway.Tests;
 
@@ -144,6 +145,7 @@ public sealed class GatewayWorld : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _claim.InitializeAsync();
+        await _claim.ResetAsync(TestCampaigns.Opens.AddMinutes(1));
         _campaignDatabase = await SharedPostgres.CreateDatabaseAsync("gateway_campaign");
         var gateway = new Uri($"http://127.0.0.1:{FreePorts.Next()}/");
         _campaign = await CampaignServiceHost.StartAsync(
@@ -152,7 +154,7 @@ public sealed class GatewayWorld : IAsyncLifetime
             GatewayHost.ServiceSettings(gateway, ResourceNames.Campaign));
         var claimSettings = GatewayHost.ServiceSettings(gateway, ResourceNames.Claim);
         claimSettings["services:campaign:grpc:0"] = _campaign.Address;
-        (_claimApp, var claimAddress) = await InProcessClaimService.StartAsync(_claim, TimeProvider.System, "gateway-tests-identity-secret-0123", claimSettings);
+        (_claimApp, var claimAddress) = await InProcessClaimService.StartAsync(_claim, new ManualClock(TestCampaigns.Opens.AddMinutes(1)), "gateway-tests-identity-secret-0123", claimSettings);
         Gateway = await GatewayHost.StartAsync(gateway, new Dictionary<string, string?>
         {
             ["services:campaign:grpc:0"] = _campaign.Address,

@@ -36,9 +36,11 @@ public static class TokenServerSetup
         var signingKey = TokenKeys.LoadOrCreate(settings.KeyDirectory, "token-signing");
         var encryptionKey = TokenKeys.LoadOrCreate(settings.KeyDirectory, "token-encryption");
 
+        var storeName = "token-store-" + Guid.NewGuid().ToString("N");
         builder.Services.AddDbContext<TokenStoreContext>(options =>
         {
-            options.UseInMemoryDatabase("token-store");
+            // One store per gateway instance (EF Core shares in-memory databases of one name across the process).
+            options.UseInMemoryDatabase(storeName);
             options.UseOpenIddict();
         });
         builder.Services.AddOpenIddict()
