@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -53,13 +54,20 @@ public static class ServiceAuthentication
     public static IServiceCollection AddServiceAuthentication(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<ServiceAuthenticationOptions>().Bind(configuration.GetSection(ServiceAuthenticationOptions.SectionName));
+        services.AddServiceTokens();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<ServiceAuthenticationOptions>>((jwt, settings) => ConfigureBearer(jwt, settings.Value));
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build());
-        services.AddSingleton<ServiceTokens>();
+        return services;
+    }
+
+    /// <summary>The tokens this service presents to its peers (<see cref="ServiceTokens"/>), from the <c>Authentication</c> section.</summary>
+    public static IServiceCollection AddServiceTokens(this IServiceCollection services)
+    {
+        services.AddOptions<ServiceAuthenticationOptions>().BindConfiguration(ServiceAuthenticationOptions.SectionName);
+        services.TryAddSingleton<ServiceTokens>();
         services.AddHttpClient(ServiceTokens.HttpClientName);
         return services;
     }
@@ -93,12 +101,13 @@ public static class ServiceAuthentication
 
 /// <summary>
 /// The access token a service presents to its peers: role system, from the token server's client-credentials
-/// grant (cached until shortly before it expires), or signed with the shared key where one is configured.
+/// grant (cached until shortly before it expires), or signed with the shared key where one is configured; none
+/// when neither is configured (the peers then answer only what is open to anyone: health, reflection).
 /// </summary>
 public sealed class ServiceTokens(
     IOptions<ServiceAuthenticationOptions> options,
     IHttpClientFactory httpClients,
-    IHostEnvironment environment) : IDisposable
+    IHostEnvironment? environment = null) : IDisposable
 {
     // Token lifetimes are checked against the wall clock by every peer, whatever business clock the service runs on
     // (the injected TimeProvider is that one: tests move it by years).
@@ -113,8 +122,13 @@ public sealed class ServiceTokens(
     private readonly SemaphoreSlim _renewal = new(1, 1);
     private (string Token, DateTimeOffset RenewAt)? _current;
 
-    public async ValueTask<string> GetAsync(CancellationToken cancellationToken)
+    public async ValueTask<string?> GetAsync(CancellationToken cancellationToken)
     {
+        if (options.Value.SigningKey is not { Length: > 0 } && options.Value.Authority is null)
+        {
+            return null;
+        }
+
         if (_current is { } current && WallClock.GetUtcNow() < current.RenewAt)
         {
             return current.Token;
@@ -143,7 +157,7 @@ public sealed class ServiceTokens(
     private async Task<(string Token, TimeSpan Lifetime)> RequestAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var clientId = settings.ClientId ?? environment.ApplicationName;
+        var clientId = settings.ClientId ?? environment?.ApplicationName ?? "service";
         if (settings.SharedKey() is { } key)
         {
             var actor = new Actor { ActorId = clientId, Role = ActorRole.System, DisplayName = clientId };

@@ -46,6 +46,7 @@ public static class ServiceDiscovery
         ArgumentException.ThrowIfNullOrWhiteSpace(service);
         ArgumentNullException.ThrowIfNull(idempotentMethods);
         services.AddOptions<GrpcClientPolicy>();
+        services.AddServiceTokens();
         return services
             .AddGrpcClient<TClient>(options => options.Address = DiscoveryAddress(service))
             .ConfigureChannel(channel =>
@@ -55,7 +56,12 @@ public static class ServiceDiscovery
                 channel.UnsafeUseInsecureChannelCallCredentials = true;
             })
             .AddCallCredentials(async (context, metadata, provider) =>
-                metadata.Add("Authorization", "Bearer " + await provider.GetRequiredService<ServiceTokens>().GetAsync(context.CancellationToken).ConfigureAwait(false)))
+            {
+                if (await provider.GetRequiredService<ServiceTokens>().GetAsync(context.CancellationToken).ConfigureAwait(false) is { } token)
+                {
+                    metadata.Add("Authorization", "Bearer " + token);
+                }
+            })
             .AddInterceptor(provider => new DefaultDeadlineInterceptor(provider.GetRequiredService<IOptions<GrpcClientPolicy>>().Value));
     }
 
