@@ -54,7 +54,7 @@ var settlement = builder.AddProject<Projects.Settlement_Service>(ResourceNames.S
     .WaitFor(settlementDb)
     .WithServiceHealthCheck();
 
-builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
+var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithEndpoint(EndpointNames.Http, endpoint => endpoint.Port = builder.Configuration.GetValue("GatewayPort", 8080))
     .WithExternalHttpEndpoints()
     .WithReference(campaign)
@@ -67,8 +67,10 @@ builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WaitFor(settlement)
     .WithServiceHealthCheck();
 
+var accounts = builder.AddLocalAccounts(gateway, [campaign, claim, redemption, settlement]);
+
 builder.EnableReflectionForLocalRuns();
-builder.AddResourcesFile();
+builder.AddResourcesFile(accounts);
 builder.AddReadyBanner();
 FixedPorts.EnsureFree(builder);
 
