@@ -151,6 +151,7 @@ public sealed partial class SettlementRuns(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
         await db.Redemptions.Where(r => lost.Select(l => l.RedemptionId).Contains(r.RedemptionId))
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.ClawedBack, true), cancellationToken);
 
