@@ -58,8 +58,19 @@ public static class SnapshotFacts
 {
     public static TimeZoneInfo Zone(CampaignSnapshot snapshot) => TimeZones.Resolve(snapshot.Campaign.Settings.TimeZone);
 
-    public static IReadOnlyList<Weighted> FundingWeights(CampaignSnapshot snapshot) =>
-        snapshot.Campaign.Settings.FundingSources.Select(f => new Weighted(f.FundingSourceId, f.AmountCents)).ToList();
+    /// <summary>
+    /// The sources the government's share is paid from, weighted by their amounts. Where tiers carry merchant
+    /// co-funding (张店 15 %), the budget lists the merchants' own part as a source too; the source whose amount is
+    /// exactly the plan's co-funded value is that part, and it pays no subsidy.
+    /// </summary>
+    public static IReadOnlyList<Weighted> FundingWeights(CampaignSnapshot snapshot)
+    {
+        var sources = snapshot.Campaign.Settings.FundingSources.Select(f => new Weighted(f.FundingSourceId, f.AmountCents)).ToList();
+        var cofunding = snapshot.Campaign.Tiers.ToDictionary(t => t.TierId, t => t.MerchantCofundingCents, StringComparer.Ordinal);
+        var planned = (snapshot.Campaign.AllocationPlan?.Cells ?? []).Sum(c => c.Quantity * cofunding.GetValueOrDefault(c.TierId));
+        var merchants = planned > 0 ? sources.FirstOrDefault(s => s.Weight == planned) : null;
+        return merchants is null || sources.Count == 1 ? sources : sources.Where(s => !ReferenceEquals(s, merchants)).ToList();
+    }
 
     public static DateTimeOffset Start(CampaignSnapshot snapshot) => snapshot.Campaign.PeriodStartUtc.ToDateTimeOffset();
 

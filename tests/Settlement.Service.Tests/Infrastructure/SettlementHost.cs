@@ -66,7 +66,7 @@ public sealed class SettlementHost : IAsyncDisposable
             ["Settlement:Scheduler:Enabled"] = "false",
             ["Settlement:Reports:IdentitySecret"] = Seeds.IdentitySecret,
         };
-        if (feeds is not null)
+        if (feeds is not null && settings?.ContainsKey("services:redemption:grpc:0") != true)
         {
             configuration["services:redemption:grpc:0"] = feeds;
             configuration["services:claim:grpc:0"] = feeds;
