@@ -72,6 +72,7 @@ public static class SettlementServiceExtensions
         app.MapGrpcService<Grpc.SettlementGrpcService>();
         app.MapGrpcService<Grpc.ReconciliationGrpcService>();
         app.MapGrpcService<Grpc.ReportGrpcService>();
+        AuditExportEndpoint.Map(app);
         return app;
     }
 }
