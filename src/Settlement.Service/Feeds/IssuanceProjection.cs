@@ -19,43 +19,22 @@ public sealed class IssuanceProjection(IDbContextFactory<SettlementDbContext> co
 
     public async Task<int> ApplyAsync(IReadOnlyList<IssuanceEvent> events, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0)
+        var applied = await FeedCursors.ProjectAsync(contexts, Feed, events, e => e.Sequence, e => e.Cursor, async (db, transaction, fresh) =>
         {
-            return 0;
-        }
-
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var stored = await FeedCursors.LockAsync(db, Feed, cancellationToken);
-        var fresh = events.Where(e => e.Sequence > stored).ToList();
-        if (fresh.Count == 0)
-        {
-            return 0;
-        }
-
-        FeedCursors.RequireContiguous(Feed, stored, fresh.Select(e => e.Sequence));
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var batch = new NpgsqlBatch(connection, (NpgsqlTransaction)transaction.GetDbTransaction());
-        foreach (var change in fresh)
-        {
-            var command = Command(change);
-            if (command is not null)
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await using var batch = new NpgsqlBatch(connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+            foreach (var command in fresh.Select(Command).OfType<NpgsqlBatchCommand>())
             {
                 batch.BatchCommands.Add(command);
             }
-        }
 
-        if (batch.BatchCommands.Count > 0)
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var last = fresh[^1];
-        await FeedCursors.AdvanceAsync(db, Feed, last.Cursor, last.Sequence, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        metrics.Projected(Feed, fresh.Count);
-        return fresh.Count;
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }, cancellationToken);
+        metrics.Projected(Feed, applied);
+        return applied;
     }
 
     private static NpgsqlBatchCommand? Command(IssuanceEvent change)

@@ -21,34 +21,17 @@ public sealed class RedemptionProjection(IDbContextFactory<SettlementDbContext> 
 
     public async Task<int> ApplyAsync(IReadOnlyList<RedemptionEvent> events, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0)
+        var applied = await FeedCursors.ProjectAsync(contexts, Feed, events, e => e.Sequence, e => e.Cursor, (db, transaction, fresh) =>
         {
-            return 0;
-        }
-
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var stored = await FeedCursors.LockAsync(db, Feed, cancellationToken);
-        var fresh = events.Where(e => e.Sequence > stored).ToList();
-        if (fresh.Count == 0)
-        {
-            return 0;
-        }
-
-        FeedCursors.RequireContiguous(Feed, stored, fresh.Select(e => e.Sequence));
-
-        // Last event per redemption wins within the batch; the row keeps the newest version across batches.
-        var latest = fresh.Where(e => e.Redemption is not null)
-            .GroupBy(e => e.Redemption.RedemptionId, StringComparer.Ordinal)
-            .Select(g => g.MaxBy(e => e.Sequence)!)
-            .ToList();
-        await UpsertAsync(db, transaction, latest, cancellationToken);
-        var last = fresh[^1];
-        await FeedCursors.AdvanceAsync(db, Feed, last.Cursor, last.Sequence, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        metrics.Projected(Feed, fresh.Count);
-        return fresh.Count;
+            // Last event per redemption wins within the batch; the row keeps the newest version across batches.
+            var latest = fresh.Where(e => e.Redemption is not null)
+                .GroupBy(e => e.Redemption.RedemptionId, StringComparer.Ordinal)
+                .Select(g => g.MaxBy(e => e.Sequence)!)
+                .ToList();
+            return UpsertAsync(db, transaction, latest, cancellationToken);
+        }, cancellationToken);
+        metrics.Projected(Feed, applied);
+        return applied;
     }
 
     private static async Task UpsertAsync(SettlementDbContext db, IDbContextTransaction transaction, List<RedemptionEvent> events, CancellationToken cancellationToken)
@@ -112,6 +95,42 @@ public sealed class RedemptionProjection(IDbContextFactory<SettlementDbContext> 
 /// <summary>The feed cursor rows, read and written inside the projecting transaction.</summary>
 internal static class FeedCursors
 {
+    /// <summary>
+    /// One projecting transaction: locks the feed's cursor, keeps the events after it (refusing a gap), lets
+    /// <paramref name="write"/> store their rows, moves the cursor to the last of them and commits. Returns how many
+    /// events were new.
+    /// </summary>
+    public static async Task<int> ProjectAsync<TEvent>(
+        IDbContextFactory<SettlementDbContext> contexts,
+        string feed,
+        IReadOnlyList<TEvent> events,
+        Func<TEvent, long> sequenceOf,
+        Func<TEvent, string> cursorOf,
+        Func<SettlementDbContext, IDbContextTransaction, IReadOnlyList<TEvent>, Task> write,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var stored = await LockAsync(db, feed, cancellationToken);
+        var fresh = events.Where(e => sequenceOf(e) > stored).ToList();
+        if (fresh.Count == 0)
+        {
+            return 0;
+        }
+
+        RequireContiguous(feed, stored, fresh.Select(sequenceOf));
+        await write(db, transaction, fresh);
+        await AdvanceAsync(db, feed, cursorOf(fresh[^1]), sequenceOf(fresh[^1]), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return fresh.Count;
+    }
+
     /// <summary>Locks the feed's cursor row (creating it at 0) and returns the stored sequence.</summary>
     public static async Task<long> LockAsync(SettlementDbContext db, string feed, CancellationToken cancellationToken)
     {

@@ -12,20 +12,6 @@ using Vouchers.Settlement.V1;
 
 namespace Settlement.Service.Tests.Infrastructure;
 
-/// <summary>A clock the tests set; timers still run in real time, the service only reads "now" from it.</summary>
-public sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private long _ticks = start.UtcTicks;
-
-    public DateTimeOffset Now
-    {
-        get => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-        set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
-    }
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}
-
 /// <summary>One copy of the Settlement service as Program.cs builds it, on Kestrel h2c, against a given database and feeds.</summary>
 public sealed class SettlementHost : IAsyncDisposable
 {

@@ -1,4 +1,7 @@
+extern alias campaigntests;
+
 using TestSupport;
+using ManualClock = campaigntests::Campaign.Service.Tests.ManualClock;
 
 namespace Settlement.Service.Tests.Infrastructure;
 
