@@ -52,13 +52,18 @@ public sealed class Reports(IDbContextFactory<SettlementDbContext> contexts, Cam
         var tallies = await vouchers.GroupBy(v => new { v.TierId, v.CategoryId, v.Status })
             .Select(g => new { g.Key.TierId, g.Key.CategoryId, g.Key.Status, Count = g.LongCount(), Face = g.Sum(v => v.FaceValueCents) })
             .ToListAsync(cancellationToken);
-        var spend = await vouchers.Join(
-                db.Redemptions.Where(r => (r.Status == Completed || r.Status == Refunded) && r.SubsidyExclusion == 0),
-                v => v.VoucherId,
-                r => r.VoucherId,
-                (v, r) => new { v.TierId, v.CategoryId, r.OrderAmountCents })
-            .GroupBy(x => new { x.TierId, x.CategoryId })
-            .Select(g => new { g.Key.TierId, g.Key.CategoryId, Spend = g.Sum(x => x.OrderAmountCents) })
+        // Spend from the redemptions alone, no join: a voucher drawn from a category's stock can only be spent in that
+        // category, so the order's category is the stock category where the plan splits stock by category, and the
+        // lines carry no category where it does not.
+        var byCategory = plan.Cells.Any(c => c.CategoryId.Length > 0);
+        var used = db.Redemptions.Where(r => r.CampaignId == snapshot.CampaignId && (r.Status == Completed || r.Status == Refunded) && r.SubsidyExclusion == 0);
+        if (!string.IsNullOrEmpty(request.RoundId))
+        {
+            used = used.Where(r => r.RoundId == request.RoundId);
+        }
+
+        var spend = await used.GroupBy(r => new { r.TierId, CategoryId = byCategory ? r.CategoryId : string.Empty })
+            .Select(g => new { g.Key.TierId, g.Key.CategoryId, Spend = g.Sum(r => r.OrderAmountCents) })
             .ToListAsync(cancellationToken);
         var tiers = snapshot.Campaign.Tiers.ToDictionary(t => t.TierId, StringComparer.Ordinal);
         var keys = plan.Cells.Select(c => (c.TierId, c.CategoryId)).Concat(tallies.Select(t => (t.TierId, t.CategoryId))).Distinct()
