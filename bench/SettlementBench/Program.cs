@@ -149,8 +149,9 @@ await using (var vouchers = data.CreateCommand(
     await vouchers.ExecuteNonQueryAsync();
 }
 
-await using (var analyze = data.CreateCommand("ANALYZE"))
+await using (var analyze = data.CreateCommand("VACUUM ANALYZE"))
 {
+    analyze.CommandTimeout = 600;
     await analyze.ExecuteNonQueryAsync();
 }
 

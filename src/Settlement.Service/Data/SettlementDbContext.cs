@@ -52,12 +52,16 @@ public sealed class SettlementDbContext(DbContextOptions<SettlementDbContext> op
             b.HasIndex(r => new { r.CampaignId, r.AcquiringChannelId, r.ChannelTransactionId });
             // Claw-backs look for paid redemptions revoked since.
             b.HasIndex(r => new { r.CampaignId, r.SettledRunId }).HasFilter("settled_earning AND NOT clawed_back");
+            // The tier × category report sums spend per tier and category from this narrow index alone (index-only scan).
+            b.HasIndex(r => new { r.CampaignId, r.TierId, r.CategoryId }).IncludeProperties(r => new { r.Status, r.SubsidyExclusion, r.RoundId, r.OrderAmountCents });
         });
         modelBuilder.Entity<VoucherRow>(b =>
         {
             b.ToTable("vouchers");
             b.HasKey(v => v.VoucherId);
             b.HasIndex(v => new { v.CampaignId, v.ClaimedAt, v.VoucherId });
+            // The tier × category report tallies vouchers from this narrow index alone (index-only scan).
+            b.HasIndex(v => new { v.CampaignId, v.TierId, v.CategoryId, v.Status }).IncludeProperties(v => new { v.RoundId, v.FaceValueCents });
         });
         modelBuilder.Entity<SettlementRunRecord>(b =>
         {

@@ -475,6 +475,11 @@ namespace Settlement.Service.Data.Migrations
                     b.HasIndex("CampaignId", "RedeemedAt", "RedemptionId")
                         .HasDatabaseName("ix_redemptions_campaign_id_redeemed_at_redemption_id");
 
+                    b.HasIndex("CampaignId", "TierId", "CategoryId")
+                        .HasDatabaseName("ix_redemptions_campaign_id_tier_id_category_id");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CampaignId", "TierId", "CategoryId"), new[] { "Status", "SubsidyExclusion", "RoundId", "OrderAmountCents" });
+
                     b.ToTable("redemptions", (string)null);
                 });
 
@@ -795,6 +800,11 @@ namespace Settlement.Service.Data.Migrations
 
                     b.HasIndex("CampaignId", "ClaimedAt", "VoucherId")
                         .HasDatabaseName("ix_vouchers_campaign_id_claimed_at_voucher_id");
+
+                    b.HasIndex("CampaignId", "TierId", "CategoryId", "Status")
+                        .HasDatabaseName("ix_vouchers_campaign_id_tier_id_category_id_status");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CampaignId", "TierId", "CategoryId", "Status"), new[] { "RoundId", "FaceValueCents" });
 
                     b.ToTable("vouchers", (string)null);
                 });

@@ -56,6 +56,8 @@ CREATE INDEX ix_redemptions_campaign_id_redeemed_at_redemption_id ON public.rede
 
 CREATE INDEX ix_redemptions_campaign_id_settled_run_id ON public.redemptions USING btree (campaign_id, settled_run_id) WHERE (settled_earning AND (NOT clawed_back));
 
+CREATE INDEX ix_redemptions_campaign_id_tier_id_category_id ON public.redemptions USING btree (campaign_id, tier_id, category_id) INCLUDE (status, subsidy_exclusion, round_id, order_amount_cents);
+
 CREATE INDEX ix_settlement_runs_campaign_id_created_at ON public.settlement_runs USING btree (campaign_id, created_at);
 
 CREATE INDEX ix_statements_campaign_id_merchant_id_payout_status ON public.statements USING btree (campaign_id, merchant_id, payout_status);
@@ -63,6 +65,8 @@ CREATE INDEX ix_statements_campaign_id_merchant_id_payout_status ON public.state
 CREATE INDEX ix_statements_payout_batch_id ON public.statements USING btree (payout_batch_id);
 
 CREATE INDEX ix_vouchers_campaign_id_claimed_at_voucher_id ON public.vouchers USING btree (campaign_id, claimed_at, voucher_id);
+
+CREATE INDEX ix_vouchers_campaign_id_tier_id_category_id_status ON public.vouchers USING btree (campaign_id, tier_id, category_id, status) INCLUDE (round_id, face_value_cents);
 
 CREATE TABLE public."__EFMigrationsHistory" (
     "MigrationId" character varying(150) NOT NULL,
