@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Settlement.Service.Application;
 using Settlement.Service.Tests.Infrastructure;
+using TestSupport;
 using Vouchers.Campaign.V1;
 using Vouchers.Settlement.V1;
 using static Settlement.Service.Tests.Infrastructure.Seeds;
@@ -36,7 +37,7 @@ public class ExportFileTests
     {
         var addresses = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var http = new HttpClient { BaseAddress = new Uri(addresses.Single(a => !a.Contains(host.Channel.Target, StringComparison.Ordinal))) };
-        http.DefaultRequestHeaders.Add(AuditExportEndpoint.ActorHeader, Convert.ToBase64String(Auditor.ToByteArray()));
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.For(Auditor));
         return http;
     }
 
@@ -85,16 +86,18 @@ public class ExportFileTests
     }
 
     [Fact]
-    public async Task The_file_export_refuses_a_missing_actor_a_finance_actor_and_an_unknown_format()
+    public async Task The_file_export_refuses_a_caller_without_a_token_a_finance_actor_and_an_unknown_format_as_problem_details()
     {
         await using var world = await WorldAsync();
         using var http = Http(world.Host);
         using var anonymous = new HttpClient { BaseAddress = http.BaseAddress };
         using var finance = new HttpClient { BaseAddress = http.BaseAddress };
-        finance.DefaultRequestHeaders.Add(AuditExportEndpoint.ActorHeader, Convert.ToBase64String(Finance.ToByteArray()));
+        finance.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.For(Finance));
 
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await anonymous.GetAsync("/audit-exports/s5-zhangdian/redemptions.csv")).StatusCode);
-        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await finance.GetAsync("/audit-exports/s5-zhangdian/redemptions.csv")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/audit-exports/s5-zhangdian/redemptions.csv")).StatusCode);
+        var refused = await finance.GetAsync("/audit-exports/s5-zhangdian/redemptions.csv");
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.GetAsync("/audit-exports/s5-zhangdian/redemptions.pdf")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.GetAsync("/audit-exports/s5-zhangdian/everything.csv")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/audit-exports/nope/redemptions.csv")).StatusCode);

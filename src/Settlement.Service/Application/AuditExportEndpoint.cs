@@ -1,6 +1,4 @@
-using Google.Protobuf;
 using ServiceDefaults;
-using Vouchers.Common.V1;
 using Vouchers.Settlement.V1;
 using VoucherRules;
 
@@ -8,15 +6,13 @@ namespace Settlement.Service.Application;
 
 /// <summary>
 /// GET /audit-exports/{campaignId}/{dataset}.{csv|xlsx}?from=…&amp;to=… on the service's HTTP endpoint: the audit export
-/// as a file, for auditors' tools that want a download rather than a gRPC stream. The actor travels as the
-/// base64 of a voucher.v1.Actor in the x-actor header (set by the gateway, like the gRPC requests' actor field).
+/// as a file, for auditors' tools that want a download rather than a gRPC stream. The actor is the caller's
+/// validated token, as for every gRPC call; refusals are problem details (RFC 9457).
 /// The row count and checksum are in the XLSX's manifest sheet and, for both formats, in the response trailers
 /// where the protocol carries them (HTTP/2).
 /// </summary>
 public static class AuditExportEndpoint
 {
-    public const string ActorHeader = "x-actor";
-
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/audit-exports/{campaignId}/{file}", async (string campaignId, string file, HttpContext context, AuditExport export) =>
@@ -27,7 +23,7 @@ public static class AuditExportEndpoint
             {
                 var request = new ExportAuditDataRequest
                 {
-                    Actor = ReadActor(context.Request.Headers[ActorHeader].ToString()),
+                    Actor = TokenClaims.ToActor(context.User),
                     CampaignId = campaignId,
                     Dataset = Enum.TryParse<ExportDataset>(name.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var dataset) ? dataset : ExportDataset.Unspecified,
                     Window = Requests.ToWindow(
@@ -65,32 +61,15 @@ public static class AuditExportEndpoint
             }
             catch (DomainException ex) when (!context.Response.HasStarted)
             {
-                context.Response.StatusCode = ex.Kind switch
+                var status = ex.Kind switch
                 {
                     DomainErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
                     DomainErrorKind.NotFound => StatusCodes.Status404NotFound,
                     _ => StatusCodes.Status400BadRequest,
                 };
-                await context.Response.WriteAsync(ex.Message, context.RequestAborted);
+                await Results.Problem(detail: ex.Message, statusCode: status).ExecuteAsync(context);
             }
         });
-    }
-
-    private static Actor? ReadActor(string header)
-    {
-        if (string.IsNullOrEmpty(header))
-        {
-            return null;
-        }
-
-        try
-        {
-            return Actor.Parser.ParseFrom(Convert.FromBase64String(header));
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException)
-        {
-            throw new InvalidArgumentException("x-actor", "base64 of a voucher.v1.Actor");
-        }
     }
 
     private static DateTimeOffset ParseInstant(string? text, DateTimeOffset fallback) =>

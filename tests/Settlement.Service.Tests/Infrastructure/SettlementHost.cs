@@ -21,9 +21,10 @@ public sealed class SettlementHost : IAsyncDisposable
     {
         _app = app;
         Channel = channel;
-        Settlement = new SettlementService.SettlementServiceClient(channel);
-        Reconciliation = new ReconciliationService.ReconciliationServiceClient(channel);
-        Reports = new ReportService.ReportServiceClient(channel);
+        var calls = channel.WithActorTokens();
+        Settlement = new SettlementService.SettlementServiceClient(calls);
+        Reconciliation = new ReconciliationService.ReconciliationServiceClient(calls);
+        Reports = new ReportService.ReportServiceClient(calls);
     }
 
     public GrpcChannel Channel { get; }
