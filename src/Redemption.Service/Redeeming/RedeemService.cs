@@ -84,7 +84,9 @@ public sealed partial class RedeemService(
         Actors.RequireRedeemer(request.Actor, request.MerchantId);
         var key = request.IdempotencyKey;
         var fingerprint = Fingerprint(request);
-        if (await store.FindAnswerAsync(key, cancellationToken) is { } earlier)
+        var transactionKey = TransactionKey(request);
+        var (earlier, transactionTaken) = await store.PrecheckAsync(key, request.MerchantId, transactionKey, cancellationToken);
+        if (earlier is not null)
         {
             return Replay(earlier, fingerprint);
         }
@@ -92,8 +94,7 @@ public sealed partial class RedeemService(
         RequireKnownMerchant(request.MerchantId);
         var now = time.GetUtcNow();
         var order = VoucherReading.Order(request.Order);
-        var transactionKey = TransactionKey(request);
-        if (await store.TransactionTakenAsync(request.MerchantId, transactionKey, cancellationToken))
+        if (transactionTaken)
         {
             return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(RefusalReason.TransactionAlreadyHasVoucher), cancellationToken);
         }
