@@ -106,6 +106,15 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         return (reader.GetString(0), reader.GetString(1));
     }
 
+    /// <summary>Whether an attempt with this key holds a live lease (a concurrent retry of the same request is under way).</summary>
+    public async Task<bool> AttemptInFlightAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM redemption_attempts WHERE idempotency_key = @key AND lease_until > @now)");
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("now", now.UtcDateTime);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken) ?? false);
+    }
+
     public async Task EndAttemptAsync(string key, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("DELETE FROM redemption_attempts WHERE idempotency_key = @key");
