@@ -109,7 +109,7 @@ public sealed class GatewaySecurityTests(GatewayWorld world) : IClassFixture<Gat
     }
 
     [Fact]
-    public async Task An_expired_token_is_unauthenticated_and_401_on_http()
+    public async Task An_expired_foreign_token_is_unauthenticated_and_401_problem_details_on_http()
     {
         // Signed with the test key, which the gateway does not trust either: expired and foreign at once. The services'
         // own expiry check (the same JwtBearer settings) is covered by Campaign's CallerTokenTests.
@@ -155,9 +155,30 @@ public sealed class GatewaySecurityTests(GatewayWorld world) : IClassFixture<Gat
     }
 }
 
-/// <summary>The rate limits of a gateway with tiny limits (no services behind it: refusals happen before the proxy).</summary>
-public sealed class RateLimitTests
+/// <summary>Gateways with tiny limits or short-lived tokens (no services behind them: refusals happen before the proxy).</summary>
+public sealed class StandaloneGatewayTests
 {
+    [Fact]
+    public async Task A_token_from_the_token_endpoint_is_unauthenticated_once_it_has_expired()
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePorts.Next()}/");
+        await using var gateway = await GatewayHost.StartAsync(address, new Dictionary<string, string?>
+        {
+            ["TokenServer:AccessTokenLifetime"] = "00:00:02",
+            ["Authentication:ClockSkew"] = "00:00:00",
+        });
+        var token = await gateway.TokenAsync("operator-cli");
+        var merchants = new MerchantService.MerchantServiceClient(gateway.Channel);
+
+        // While valid the gateway lets it through to a backend that is not there (UNAVAILABLE or INTERNAL from the proxy).
+        var fresh = await Assert.ThrowsAsync<RpcException>(() => merchants.ListMerchantsAsync(new ListMerchantsRequest(), TestTokens.Bearer(token)).ResponseAsync);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var expired = await Assert.ThrowsAsync<RpcException>(() => merchants.ListMerchantsAsync(new ListMerchantsRequest(), TestTokens.Bearer(token)).ResponseAsync);
+
+        Assert.NotEqual(StatusCode.Unauthenticated, fresh.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, expired.StatusCode);
+    }
+
     [Fact]
     public async Task Past_the_limit_http_gets_429_with_retry_after_and_grpc_gets_resource_exhausted()
     {
