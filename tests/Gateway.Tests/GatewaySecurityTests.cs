@@ -148,7 +148,11 @@ public sealed class GatewaySecurityTests(GatewayWorld world) : IClassFixture<Gat
         using var body = new ByteArrayContent(new byte[ServiceDefaultsExtensions.MaxReceiveMessageSize + 1024]);
         body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
 
-        using var response = await world.Gateway.Http.PostAsync("connect/token", body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "connect/token") { Content = body };
+        // The client waits for the server's verdict before sending the body, as a well-behaved uploader does; without it
+        // the gateway's early 413 and close race the upload.
+        request.Headers.ExpectContinue = true;
+        using var response = await world.Gateway.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -190,21 +194,26 @@ public sealed class StandaloneGatewayTests
         });
         var claims = new ClaimService.ClaimServiceClient(gateway.Channel);
 
-        var statuses = new List<HttpStatusCode>();
-        HttpResponseMessage? refused = null;
-        for (var i = 0; i < 8; i++)
+        // Bursts, so that a slow machine cannot spread them over the limit's one-second refill.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => gateway.Http.GetAsync("/")));
+        var grpc = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
         {
-            var response = await gateway.Http.GetAsync("/");
-            statuses.Add(response.StatusCode);
-            refused ??= response.StatusCode == HttpStatusCode.TooManyRequests ? response : null;
-        }
+            try
+            {
+                await claims.ListVouchersAsync(new ListVouchersRequest());
+                return StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                return ex.StatusCode;
+            }
+        }));
 
-        var grpc = await Assert.ThrowsAsync<RpcException>(() => claims.ListVouchersAsync(new ListVouchersRequest()).ResponseAsync);
-
-        Assert.Contains(HttpStatusCode.OK, statuses);
+        var refused = responses.FirstOrDefault(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
         Assert.NotNull(refused);
         Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "Retry-After");
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(StatusCode.ResourceExhausted, grpc.StatusCode);
+        Assert.Contains(StatusCode.ResourceExhausted, grpc);
     }
 }
