@@ -37,14 +37,15 @@ wait_port() {
 "${bench[@]}" server --port "$upstream" >"$workdir/upstream.log" 2>&1 & pids+=($!)
 
 secret=bench-client-secret
-( cd src/Gateway/bin/Release/net10.0 && \
+# env, not shell assignments: the route's key holds dots (the proto package), which shell variable names cannot.
+( cd src/Gateway/bin/Release/net10.0 && exec env \
   ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
   Kestrel__Endpoints__http__Url="http://127.0.0.1:$gateway" \
   TokenServer__Issuer="http://127.0.0.1:$gateway/" \
   TokenServer__Clients__0__ClientId=bench TokenServer__Clients__0__ClientSecret=$secret TokenServer__Clients__0__Role=system \
-  Gateway__Routes__bench.echo.v1=echo services__echo__grpc__0="http://127.0.0.1:$upstream" \
+  "Gateway__Routes__bench.echo.v1=echo" services__echo__grpc__0="http://127.0.0.1:$upstream" \
   Gateway__RateLimits__PerClientIp=100000000 Gateway__RateLimits__PerChannel=100000000 \
-  exec dotnet Gateway.dll ) >"$workdir/gateway.log" 2>&1 & pids+=($!)
+  dotnet Gateway.dll ) >"$workdir/gateway.log" 2>&1 & pids+=($!)
 
 cat >"$workdir/haproxy.cfg" <<CFG
 global
