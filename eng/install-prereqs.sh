@@ -14,6 +14,7 @@ want redis-cli redis-tools
 want protoc protobuf-compiler
 want grpc_python_plugin protobuf-compiler-grpc
 want h2load nghttp2-client
+want haproxy haproxy
 want /usr/bin/chromium chromium
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || need+=(python3-protobuf)
