@@ -87,6 +87,7 @@ public sealed partial class RedeemService(
         var key = request.IdempotencyKey;
         var fingerprint = Fingerprint(request);
         var transactionKey = TransactionKey(request);
+        await using var keyHold = await store.HoldKeyAsync(key, cancellationToken);
         var (earlier, transactionTaken) = await store.PrecheckAsync(key, request.MerchantId, transactionKey, cancellationToken);
         if (earlier is not null)
         {

@@ -329,4 +329,44 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         feed.Announce();
         return changed;
     }
+
+    /// <summary>
+    /// Holds a session advisory lock on the request key until disposed. Concurrent copies of one request (a channel
+    /// retrying on a timeout) then run one after another and each later copy finds the first's stored answer, instead
+    /// of judging the voucher while its sibling holds it and answering with a refusal of its own.
+    /// </summary>
+    public async Task<IAsyncDisposable> HoldKeyAsync(string key, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@key, 0))", connection);
+            command.Parameters.AddWithValue("key", key);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return new KeyHold(connection, key);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class KeyHold(NpgsqlConnection connection, string key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            // Closing the connection resets the session and so frees the lock too; unlocking first frees it at once.
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", connection);
+                command.Parameters.AddWithValue("key", key);
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
 }
