@@ -64,6 +64,19 @@ builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WaitFor(settlement)
     .WithServiceHealthCheck();
 
+// The bureau's dashboard and the merchant portal call the services server-side. Until the gateway's OpenID
+// Connect issuer is part of the model, local runs sign in with the development accounts page.
+builder.AddProject<Projects.BackOffice>(ResourceNames.BackOffice)
+    .WithExternalHttpEndpoints()
+    .WithReference(campaign)
+    .WithReference(claim)
+    .WithReference(redemption)
+    .WithReference(settlement)
+    .WithEnvironment("BackOffice__SignIn__Mode", "DevelopmentAccounts")
+    .WaitFor(campaign)
+    .WaitFor(claim)
+    .WithServiceHealthCheck();
+
 builder.EnableReflectionForLocalRuns();
 builder.AddResourcesFile();
 builder.AddReadyBanner();
