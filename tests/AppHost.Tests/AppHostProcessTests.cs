@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ServiceDefaults;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace AppHost.Tests;

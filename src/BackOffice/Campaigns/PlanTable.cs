@@ -109,6 +109,12 @@ public sealed class PlanTable
             if (row < Tiers.Count)
             {
                 var tier = Tiers[row].TierId;
+                if (ParseYuan(cells[0]) is { } face && face != Tiers[row].FaceValueCents)
+                {
+                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"line {row + 1}: face value {cells[0]} is not the tier {Tiers[row].Name}; lines must follow the tiers from the smallest face value"));
+                    continue;
+                }
+
                 for (var column = 0; column < Categories.Count; column++)
                 {
                     this[PlanPosition.Quantity(tier, Categories[column])] = cell(column + 1);
@@ -228,7 +234,7 @@ public sealed class PlanTable
             return null;
         }
 
-        if (!long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var yuan) || yuan > long.MaxValue / 100)
+        if (!long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var yuan))
         {
             return null;
         }
@@ -239,7 +245,8 @@ public sealed class PlanTable
             return null;
         }
 
-        return (yuan * 100) + fraction;
+        // An amount beyond int64 cents is not an amount anyone meant.
+        return yuan > (long.MaxValue - fraction) / 100 ? null : (yuan * 100) + fraction;
     }
 
     /// <summary>Cents as yuan for an input box: "70000", "12.50".</summary>

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Globalization;
+using Campaign.Service.Tests;
+using Microsoft.Playwright;
+using Vouchers.Campaign.V1;
+using Vouchers.Claim.V1;
+using Xunit.Abstractions;
+
+namespace BackOffice.Tests;
+
+/// <summary>Every page as each role sees it, in Chromium, against the seeded app; one screenshot per page.</summary>
+[Collection(BackOfficeCollection.Name)]
+public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
+{
+    private static readonly TimeSpan LiveChartLimit = TimeSpan.FromSeconds(2);
+
+    private Task<IPage> OperatorAsync(string returnUrl = "/") => app.SignInAsync("operator", "op-zhang", "张科长", returnUrl: returnUrl);
+
+    private static async Task<long> ValueAsync(IPage page, string cell, string figure) =>
+        long.Parse(await page.Locator($"[data-testid=matrix] td[data-cell='{cell}'] [data-figure={figure}]").GetAttributeAsync("data-value") ?? "-1", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task The_operator_sees_the_campaigns_and_S2s_page_with_its_budget_plan_matrix_and_seven_rounds()
+    {
+        var page = await OperatorAsync("/campaigns");
+        var row = page.Locator("[data-testid=campaigns] tr[data-campaign='qianan-2022']");
+        await Assertions.Expect(row).ToContainTextAsync("¥1,570,000.00");
+        await Assertions.Expect(row).ToContainTextAsync("乾安县2022年消费券");
+        await BackOfficeApp.ScreenshotAsync(page, "operator-campaigns");
+
+        await row.Locator("a").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=budget-total]")).ToHaveTextAsync("¥1,570,000.00");
+        Assert.Equal(20_450, await ValueAsync(page, "*|*", "total"));
+        Assert.Equal(Seeds.Yuan(1_570_000), await ValueAsync(page, "*|*", "value"));
+        Assert.Equal(4000, await ValueAsync(page, "t-50|lodging", "total"));
+        Assert.Equal(Seeds.Yuan(200_000), await ValueAsync(page, "t-50|lodging", "value"));
+        Assert.Equal(Seeds.Yuan(600_000), await ValueAsync(page, "*|fuel", "value"));
+        Assert.Equal(9800, await ValueAsync(page, "t-50|*", "total"));
+        Assert.Equal(7, await page.Locator("[data-testid=rounds] tr[data-round]").CountAsync());
+        await Assertions.Expect(page.Locator("[data-testid=rounds] tr[data-round='round-1']")).ToContainTextAsync("¥1,570,000.00");
+        await Assertions.Expect(page.Locator("[data-testid=matrix] thead")).ToContainTextAsync("住宿");
+        await BackOfficeApp.ScreenshotAsync(page, "operator-campaign-s2");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_printed_S2_table_is_refused_with_its_nine_differences_marked_before_anything_is_saved()
+    {
+        var page = await OperatorAsync($"/campaigns/{app.S2Draft.CampaignId}/plan");
+        await page.Locator("[data-testid=paste]").FillAsync(PlanTableTests.S2PrintedTable);
+        await page.Locator("[data-testid=paste-apply]").ClickAsync();
+        await Assertions.Expect(page.Locator("input[data-position='Tier|t-50||Count']")).ToHaveValueAsync("10800");
+        await page.Locator("[data-testid=check]").ClickAsync();
+
+        var result = page.Locator("[data-testid=check-result]");
+        await Assertions.Expect(result).ToHaveAttributeAsync("data-discrepancies", "9");
+        await Assertions.Expect(result).ToContainTextAsync("9");
+        await Assertions.Expect(page.Locator("[data-testid=discrepancies] tr[data-discrepancy]")).ToHaveCountAsync(9);
+        // Each wrong printed figure is marked where it sits: four tier rows × count and amount, and the grand count.
+        await Assertions.Expect(page.Locator("input[data-flagged=true]")).ToHaveCountAsync(9);
+        foreach (var tier in new[] { "t-50", "t-100", "t-200", "t-500" })
+        {
+            await Assertions.Expect(page.Locator($"input[data-position='Tier|{tier}||Count']")).ToHaveAttributeAsync("data-flagged", "true");
+            await Assertions.Expect(page.Locator($"input[data-position='Tier|{tier}||Cents']")).ToHaveAttributeAsync("data-flagged", "true");
+        }
+
+        await Assertions.Expect(page.Locator("input[data-position='Grand|||Count']")).ToHaveAttributeAsync("data-flagged", "true");
+        await Assertions.Expect(page.Locator("[data-testid=save]")).ToBeDisabledAsync();
+        await BackOfficeApp.ScreenshotAsync(page, "operator-plan-s2-printed-refused");
+        var untouched = await app.Campaigns.GetCampaignAsync(new GetCampaignRequest { CampaignId = app.S2Draft.CampaignId });
+        Assert.Empty(untouched.AllocationPlan?.Cells ?? []);
+        Assert.Equal(app.S2Draft.Version, untouched.Version);
+
+        // With the document's subtotals corrected the check balances and the plan is saved.
+        await page.Locator("[data-testid=paste]").FillAsync(PlanTableTests.S2CorrectedTable);
+        await page.Locator("[data-testid=paste-apply]").ClickAsync();
+        await page.Locator("[data-testid=check]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=check-result]")).ToHaveAttributeAsync("data-discrepancies", "0");
+        await page.Locator("[data-testid=save]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=saved]")).ToBeVisibleAsync();
+        await BackOfficeApp.ScreenshotAsync(page, "operator-plan-s2-corrected-saved");
+        var saved = await app.Campaigns.GetCampaignAsync(new GetCampaignRequest { CampaignId = app.S2Draft.CampaignId });
+        Assert.Equal(Seeds.S2Plan(asPrinted: false).Cells, saved.AllocationPlan.Cells);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_live_chart_shows_each_claim_within_two_seconds_and_the_matrix_equals_Claims_pool_report()
+    {
+        var wait = app.RoundOneOpens - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
+        if (wait > TimeSpan.Zero)
+        {
+            output.WriteLine($"waiting {wait.TotalSeconds:F0} s for round 1 to open");
+            await Task.Delay(wait);
+        }
+
+        var page = await OperatorAsync($"/campaigns/{app.S2.CampaignId}");
+        var chart = page.Locator("[data-testid=claims-chart]");
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-live", "true");
+        var shown = long.Parse(await chart.GetAttributeAsync("data-total") ?? "0", CultureInfo.InvariantCulture);
+
+        string[] categories = ["lodging", "fuel", "catering", "produce", "books"];
+        var latencies = new List<TimeSpan>();
+        for (var i = 0; i < 5; i++)
+        {
+            var (voucher, refusal) = await DrawUntilOpenAsync(categories[i], $"acct-live-{i}");
+            Assert.True(voucher is not null, $"draw refused: {refusal}");
+            var clock = Stopwatch.StartNew();
+            shown++;
+            while (long.Parse(await chart.GetAttributeAsync("data-total") ?? "0", CultureInfo.InvariantCulture) < shown && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(25);
+            }
+
+            latencies.Add(clock.Elapsed);
+        }
+
+        output.WriteLine("claim → chart: " + string.Join(", ", latencies.Select(l => $"{l.TotalMilliseconds:F0} ms")));
+        Assert.All(latencies, latency => Assert.True(latency <= LiveChartLimit, $"a claim took {latency.TotalMilliseconds:F0} ms to show"));
+        await BackOfficeApp.ScreenshotAsync(page, "operator-campaign-s2-live-chart");
+
+        // After a reload the matrix's claimed figures are Claim's pool report, cell by cell and to the cent.
+        await page.ReloadAsync();
+        var pool = await app.ClaimAdmin.GetPoolReportAsync(new GetPoolReportRequest { Actor = Seeds.Operator, CampaignId = app.S2.CampaignId });
+        Assert.Equal(shown, pool.Lines.Sum(l => l.Issued.Count));
+        await Assertions.Expect(page.Locator("[data-testid=matrix] td[data-cell='*|*'] [data-figure=claimed]")).ToHaveAttributeAsync("data-value", shown.ToString(CultureInfo.InvariantCulture));
+        foreach (var cell in pool.Lines.GroupBy(l => (l.TierId, l.CategoryId)))
+        {
+            Assert.Equal(cell.Sum(l => l.Issued.Count), await ValueAsync(page, $"{cell.Key.TierId}|{cell.Key.CategoryId}", "claimed"));
+            Assert.Equal(cell.Sum(l => l.Used.Count), await ValueAsync(page, $"{cell.Key.TierId}|{cell.Key.CategoryId}", "used"));
+        }
+
+        await page.Context.CloseAsync();
+    }
+
+    private async Task<(Voucher? Voucher, ClaimRefusalReason Refusal)> DrawUntilOpenAsync(string category, string account)
+    {
+        // The services' clocks and this one may differ by a moment at the opening minute.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var outcome = await app.DrawAsync(category, account);
+            if (outcome.Voucher is not null || outcome.Refusal != ClaimRefusalReason.NotStarted || DateTime.UtcNow > deadline)
+            {
+                return outcome;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task The_operator_approves_a_merchant_and_hands_out_a_code_the_merchant_binds_a_cashier_with()
+    {
+        var page = await OperatorAsync("/merchants");
+        var pending = page.Locator($"[data-testid=merchants] tr[data-merchant='{app.MerchantA.MerchantId}']");
+        await Assertions.Expect(pending).ToContainTextAsync("待审核");
+        await BackOfficeApp.ScreenshotAsync(page, "operator-merchants-awaiting-approval");
+        await pending.Locator("[data-action=approve]").ClickAsync();
+        await Assertions.Expect(pending).ToHaveCountAsync(0);
+
+        await page.Locator($"[data-filter={MerchantStatus.Approved}]").ClickAsync();
+        var approved = page.Locator($"[data-testid=merchants] tr[data-merchant='{app.MerchantA.MerchantId}']");
+        await Assertions.Expect(approved).ToContainTextAsync("已通过");
+        await approved.Locator("[data-action=codes]").ClickAsync();
+        var code = page.Locator("[data-testid=binding-codes] code.binding-code").First;
+        await Assertions.Expect(code).ToBeVisibleAsync();
+        var bindingCode = (await code.TextContentAsync())!.Trim();
+        await BackOfficeApp.ScreenshotAsync(page, "operator-merchants-approved-binding-codes");
+        await page.Context.CloseAsync();
+
+        var merchant = await app.SignInAsync("merchant", "owner-701", "李经理", app.MerchantA.MerchantId);
+        await Assertions.Expect(merchant).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/merchant/{app.MerchantA.MerchantId}$"));
+        await Assertions.Expect(merchant.Locator("[data-testid=merchant-name]")).ToHaveTextAsync("乾安县宾馆");
+        await Assertions.Expect(merchant.Locator("[data-testid=merchant-status]")).ToHaveTextAsync("已通过");
+        await merchant.Locator("[data-testid=bind-code] input").FillAsync(bindingCode);
+        await merchant.Locator("[data-testid=bind-account] input").FillAsync("cashier-701-1");
+        await merchant.Locator("[data-testid=bind-name] input").FillAsync("收银员小王");
+        await merchant.Locator("[data-testid=bind-phone] input").FillAsync("13700000001");
+        await merchant.Locator("[data-testid=bind-submit]").ClickAsync();
+        await Assertions.Expect(merchant.Locator("[data-testid=staff] tr[data-staff='cashier-701-1']")).ToContainTextAsync("收银员小王");
+        await BackOfficeApp.ScreenshotAsync(merchant, "merchant-portal-cashier-bound");
+        await merchant.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_merchant_cannot_open_another_merchants_page_nor_the_bureaus_pages()
+    {
+        var page = await app.SignInAsync("merchant", "owner-702", "赵站长", app.MerchantB.MerchantId);
+        await Assertions.Expect(page.Locator("[data-testid=merchant-name]")).ToHaveTextAsync("乾安县加油站");
+
+        await page.GotoAsync($"/merchant/{app.MerchantA.MerchantId}");
+        await Assertions.Expect(page.Locator("[data-testid=forbidden]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=merchant-name]")).ToHaveCountAsync(0);
+        Assert.DoesNotContain("乾安县宾馆", await page.ContentAsync(), StringComparison.Ordinal);
+        await BackOfficeApp.ScreenshotAsync(page, "merchant-other-merchant-refused");
+
+        await page.GotoAsync($"/campaigns/{app.S2.CampaignId}");
+        await Assertions.Expect(page.Locator("[data-testid=forbidden]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=matrix]")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_auditor_reads_the_campaign_and_the_audit_log_without_any_action_to_change_them()
+    {
+        var page = await app.SignInAsync("auditor", "audit-li", "审计局", returnUrl: $"/campaigns/{app.S2.CampaignId}");
+        Assert.Equal(20_450, await ValueAsync(page, "*|*", "total"));
+        await Assertions.Expect(page.Locator("[data-testid=edit-plan]")).ToHaveCountAsync(0);
+        await BackOfficeApp.ScreenshotAsync(page, "auditor-campaign-s2");
+
+        await page.GotoAsync("/audit");
+        await Assertions.Expect(page.Locator("[data-testid=audit] tr[data-action=PublishCampaign]").First).ToContainTextAsync("张科长");
+        await Assertions.Expect(page.Locator("[data-testid=audit] tr[data-action=SetAllocationPlan]").First).ToBeVisibleAsync();
+        await BackOfficeApp.ScreenshotAsync(page, "auditor-audit-log");
+
+        await page.GotoAsync("/merchants");
+        await Assertions.Expect(page.Locator("[data-testid=merchants]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-action=approve]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=reason]")).ToHaveCountAsync(0);
+        await BackOfficeApp.ScreenshotAsync(page, "auditor-merchants-read-only");
+
+        await page.GotoAsync($"/campaigns/{app.S2Draft.CampaignId}/plan");
+        await Assertions.Expect(page.Locator("[data-testid=forbidden]")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Finance_sees_the_campaign_plan_and_is_told_claim_figures_are_not_theirs_to_read()
+    {
+        var page = await app.SignInAsync("finance", "fin-wang", "财政局王科长", returnUrl: "/campaigns");
+        await Assertions.Expect(page.Locator("[data-testid=campaigns] tr[data-campaign='qianan-2022']")).ToBeVisibleAsync();
+        await page.GotoAsync($"/campaigns/{app.S2.CampaignId}");
+        Assert.Equal(20_450, await ValueAsync(page, "*|*", "total"));
+        Assert.Equal(Seeds.Yuan(1_570_000), await ValueAsync(page, "*|*", "value"));
+        await BackOfficeApp.ScreenshotAsync(page, "finance-campaign-s2");
+        await page.GotoAsync("/audit");
+        await Assertions.Expect(page.Locator("[data-testid=forbidden]")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_pages_are_Chinese_by_default_and_switch_to_English()
+    {
+        var page = await OperatorAsync("/campaigns");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("活动列表");
+        await page.Locator("[data-testid=language-switch]").ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Campaigns");
+        await page.GotoAsync($"/campaigns/{app.S2.CampaignId}");
+        await Assertions.Expect(page.Locator("[data-testid=matrix] thead")).ToContainTextAsync("Lodging");
+        await Assertions.Expect(page.Locator("[data-testid=budget-total]")).ToHaveTextAsync("¥1,570,000.00");
+        await BackOfficeApp.ScreenshotAsync(page, "operator-campaign-s2-english");
+        await page.Context.CloseAsync();
+    }
+}
