@@ -15,6 +15,8 @@ want protoc protobuf-compiler
 want grpc_python_plugin protobuf-compiler-grpc
 want h2load nghttp2-client
 want /usr/bin/chromium chromium
+# Chinese glyphs for the back office's pages in Chromium (screenshots, layout): the smallest CJK font package.
+want /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc fonts-wqy-zenhei
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || need+=(python3-protobuf)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

@@ -65,15 +65,21 @@ builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithServiceHealthCheck();
 
 // The bureau's dashboard and the merchant portal call the services server-side. Until the gateway's OpenID
-// Connect issuer is part of the model, local runs sign in with the development accounts page.
-builder.AddProject<Projects.BackOffice>(ResourceNames.BackOffice)
+// Connect issuer is part of the model, local runs sign in with the development accounts page, which the back
+// office accepts only in its Development environment (a published model gets neither line).
+var backOffice = builder.AddProject<Projects.BackOffice>(ResourceNames.BackOffice)
     .WithExternalHttpEndpoints()
     .WithReference(campaign)
     .WithReference(claim)
-    .WithEnvironment("BackOffice__SignIn__Mode", "DevelopmentAccounts")
     .WaitFor(campaign)
     .WaitFor(claim)
     .WithServiceHealthCheck();
+if (builder.ExecutionContext.IsRunMode)
+{
+    backOffice
+        .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+        .WithEnvironment("BackOffice__SignIn__Mode", "DevelopmentAccounts");
+}
 
 builder.EnableReflectionForLocalRuns();
 builder.AddResourcesFile();
