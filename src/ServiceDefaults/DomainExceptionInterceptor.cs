@@ -16,6 +16,12 @@ namespace ServiceDefaults;
 /// </summary>
 public sealed class DomainExceptionInterceptor : Interceptor
 {
+    /// <summary>Longest status detail sent, in characters; longer messages end in "…".</summary>
+    public const int MaxMessageLength = 2_000;
+
+    private const int MaxViolations = 50;
+    private const int MaxViolationLength = 300;
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request,
         ServerCallContext context,
@@ -24,6 +30,7 @@ public sealed class DomainExceptionInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(continuation);
         try
         {
+            RequestShape.ThrowIfMalformed(request);
             return await continuation(request, context).ConfigureAwait(false);
         }
         catch (DomainException ex)
@@ -41,6 +48,7 @@ public sealed class DomainExceptionInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(continuation);
         try
         {
+            RequestShape.ThrowIfMalformed(request);
             await continuation(request, responseStream, context).ConfigureAwait(false);
         }
         catch (DomainException ex)
@@ -57,7 +65,7 @@ public sealed class DomainExceptionInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(continuation);
         try
         {
-            return await continuation(requestStream, context).ConfigureAwait(false);
+            return await continuation(new CheckedStreamReader<TRequest>(requestStream), context).ConfigureAwait(false);
         }
         catch (DomainException ex)
         {
@@ -74,7 +82,7 @@ public sealed class DomainExceptionInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(continuation);
         try
         {
-            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+            await continuation(new CheckedStreamReader<TRequest>(requestStream), responseStream, context).ConfigureAwait(false);
         }
         catch (DomainException ex)
         {
@@ -95,19 +103,27 @@ public sealed class DomainExceptionInterceptor : Interceptor
         _ => StatusCode.Unknown,
     };
 
-    /// <summary>The status a domain exception answers with: same code for every service, message unchanged.</summary>
+    /// <summary>
+    /// The status a domain exception answers with: same code for every service, message unchanged up to
+    /// <see cref="MaxMessageLength"/> characters. Messages quote what the caller sent, and status and details travel
+    /// in HTTP/2 trailers: unbounded, a 20,000-character id would make the answer too large for the client to read.
+    /// </summary>
     public static RpcException ToRpcException(DomainException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var status = new Google.Rpc.Status
         {
             Code = (int)ToStatusCode(exception.Kind),
-            Message = exception.Message,
+            Message = Shorten(exception.Message, MaxMessageLength),
         };
         if (exception.Violations.Count > 0)
         {
             var badRequest = new BadRequest();
-            badRequest.FieldViolations.AddRange(exception.Violations.Select(v => new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description }));
+            badRequest.FieldViolations.AddRange(exception.Violations.Take(MaxViolations).Select(v => new BadRequest.Types.FieldViolation
+            {
+                Field = Shorten(v.Field, MaxViolationLength),
+                Description = Shorten(v.Description, MaxViolationLength),
+            }));
             status.Details.Add(Any.Pack(badRequest));
         }
 
@@ -115,5 +131,24 @@ public sealed class DomainExceptionInterceptor : Interceptor
         // (server logs, in-process callers) and never goes over the wire.
         var trailers = new Metadata { { "grpc-status-details-bin", status.ToByteArray() } };
         return new RpcException(new Grpc.Core.Status((StatusCode)status.Code, status.Message, exception.InnerException), trailers);
+    }
+
+    private static string Shorten(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length - 1), "…");
+
+    /// <summary>Checks each message of a client stream as it arrives, as a unary request is checked.</summary>
+    private sealed class CheckedStreamReader<T>(IAsyncStreamReader<T> inner) : IAsyncStreamReader<T>
+    {
+        public T Current => inner.Current;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (!await inner.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            RequestShape.ThrowIfMalformed(inner.Current);
+            return true;
+        }
     }
 }

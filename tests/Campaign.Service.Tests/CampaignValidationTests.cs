@@ -16,35 +16,75 @@ public class CampaignValidationTests(CampaignServiceFixture fixture) : IClassFix
         return ex;
     }
 
-    [Fact]
-    public async Task Campaign_calls_name_every_bad_field_and_refuse_stale_versions()
+    private async Task<CampaignDetails> CreateDraftAsync(string code)
     {
         Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
-        var campaigns = Host.Campaigns;
+        return await Host.Campaigns.CreateCampaignAsync(new CreateCampaignRequest { RequestId = $"create-{code}", Actor = Seeds.Operator, Settings = Seeds.S1Settings(code) });
+    }
+
+    private async Task<CampaignDetails> CreateDraftWithTierAsync(string code)
+    {
+        var draft = await CreateDraftAsync(code);
+        return await Host.Campaigns.CreateTierAsync(new CreateTierRequest { CampaignId = draft.CampaignId, ExpectedVersion = draft.Version, Actor = Seeds.Operator, Tier = Seeds.Tier("t-10", 30, 10) });
+    }
+
+    private async Task<CampaignDetails> CreatePlannedDraftAsync(string code)
+    {
+        var withTier = await CreateDraftWithTierAsync(code);
+        var planned = await Host.Campaigns.SetAllocationPlanAsync(new SetAllocationPlanRequest { CampaignId = withTier.CampaignId, ExpectedVersion = withTier.Version, Actor = Seeds.Operator, Plan = Seeds.Matrix(Seeds.Cell("t-10", 100)) });
+        return planned.Campaign;
+    }
+
+    [Fact]
+    public async Task Creating_a_campaign_with_bad_settings_names_every_bad_field_in_the_message_and_the_bad_request_details()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
         var bad = Seeds.S1Settings("Bad Code!");
         bad.TimeZone = "Mars/Olympus";
         bad.BudgetCents = -1;
-        var invalid = await Refused(StatusCode.InvalidArgument, () => campaigns.CreateCampaignAsync(new CreateCampaignRequest { RequestId = "r-bad", Actor = Seeds.Operator, Settings = bad }).ResponseAsync);
+        var invalid = await Refused(StatusCode.InvalidArgument, () => Host.Campaigns.CreateCampaignAsync(new CreateCampaignRequest { RequestId = "r-bad", Actor = Seeds.Operator, Settings = bad }).ResponseAsync);
         Assert.Contains("settings.code", invalid.Status.Detail);
         Assert.Contains("settings.time_zone: 'Mars/Olympus' is not a known IANA time zone", invalid.Status.Detail);
         Assert.Contains("settings.budget_cents: must be positive", invalid.Status.Detail);
         var violations = invalid.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>();
         Assert.NotNull(violations);
         Assert.Contains(violations.FieldViolations, v => v.Field == "settings.time_zone" && v.Description == "'Mars/Olympus' is not a known IANA time zone");
-        await Refused(StatusCode.PermissionDenied, () => campaigns.CreateCampaignAsync(new CreateCampaignRequest { RequestId = "r", Actor = Seeds.Auditor, Settings = Seeds.S1Settings("x-1") }).ResponseAsync);
+    }
 
+    [Fact]
+    public async Task Only_an_operator_creates_a_campaign()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        await Refused(StatusCode.PermissionDenied, () => Host.Campaigns.CreateCampaignAsync(new CreateCampaignRequest { RequestId = "r", Actor = Seeds.Auditor, Settings = Seeds.S1Settings("x-1") }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Create_is_idempotent_on_its_request_id_and_refuses_a_reused_id_or_a_taken_code()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        var campaigns = Host.Campaigns;
         var request = new CreateCampaignRequest { RequestId = "create-once", Actor = Seeds.Operator, Settings = Seeds.S1Settings("huating-validation") };
         var created = await campaigns.CreateCampaignAsync(request);
         Assert.Equal(created.CampaignId, (await campaigns.CreateCampaignAsync(request)).CampaignId);
         await Refused(StatusCode.AlreadyExists, () => campaigns.CreateCampaignAsync(new CreateCampaignRequest { RequestId = "create-once", Actor = Seeds.Operator, Settings = Seeds.S1Settings("other-code") }).ResponseAsync);
         await Refused(StatusCode.AlreadyExists, () => campaigns.CreateCampaignAsync(new CreateCampaignRequest { RequestId = "create-twice", Actor = Seeds.Operator, Settings = Seeds.S1Settings("huating-validation") }).ResponseAsync);
-        await Refused(StatusCode.NotFound, () => campaigns.GetCampaignAsync(new GetCampaignRequest { CampaignId = "cmp-missing" }).ResponseAsync);
-        await Refused(StatusCode.InvalidArgument, () => campaigns.GetCampaignAsync(new GetCampaignRequest()).ResponseAsync);
+    }
 
+    [Fact]
+    public async Task Getting_a_campaign_needs_an_id_that_exists()
+    {
+        await Refused(StatusCode.NotFound, () => Host.Campaigns.GetCampaignAsync(new GetCampaignRequest { CampaignId = "cmp-missing" }).ResponseAsync);
+        await Refused(StatusCode.InvalidArgument, () => Host.Campaigns.GetCampaignAsync(new GetCampaignRequest()).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Tier_edits_check_the_minimum_spend_the_categories_the_expected_version_and_the_tier_id()
+    {
+        var campaigns = Host.Campaigns;
+        var created = await CreateDraftAsync("validation-tiers");
         var id = created.CampaignId;
         var version = created.Version;
-        var belowFace = Seeds.Tier("t-50", 40, 50);
-        var tierProblem = await Refused(StatusCode.InvalidArgument, () => campaigns.CreateTierAsync(new CreateTierRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Operator, Tier = belowFace }).ResponseAsync);
+        var tierProblem = await Refused(StatusCode.InvalidArgument, () => campaigns.CreateTierAsync(new CreateTierRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Operator, Tier = Seeds.Tier("t-50", 40, 50) }).ResponseAsync);
         Assert.Contains("is below the face value", tierProblem.Status.Detail);
         var unknownCategory = await Refused(StatusCode.InvalidArgument, () => campaigns.CreateTierAsync(new CreateTierRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Operator, Tier = Seeds.Tier("t-10", 30, 10, ["fuel"]) }).ResponseAsync);
         Assert.Contains("'fuel' is not one of the campaign's categories", unknownCategory.Status.Detail);
@@ -55,19 +95,33 @@ public class CampaignValidationTests(CampaignServiceFixture fixture) : IClassFix
         await Refused(StatusCode.NotFound, () => campaigns.UpdateTierAsync(new UpdateTierRequest { CampaignId = id, ExpectedVersion = withTier.Version, Actor = Seeds.Operator, Tier = Seeds.Tier("t-99", 300, 99) }).ResponseAsync);
         var updatedTier = await campaigns.UpdateTierAsync(new UpdateTierRequest { CampaignId = id, ExpectedVersion = withTier.Version, Actor = Seeds.Operator, Tier = Seeds.Tier("t-10", 40, 10) });
         Assert.Equal(Seeds.Yuan(40), updatedTier.Tiers.Single().MinimumSpend.FixedCents);
+    }
 
+    [Fact]
+    public async Task An_allocation_plan_names_bad_cells_reports_budget_discrepancies_and_keeps_its_tiers_from_deletion()
+    {
+        var campaigns = Host.Campaigns;
+        var withTier = await CreateDraftWithTierAsync("validation-plan");
+        var id = withTier.CampaignId;
         var negative = Seeds.Matrix(Seeds.Cell("t-10", -5), Seeds.Cell("t-10", 3));
-        var planProblem = await Refused(StatusCode.InvalidArgument, () => campaigns.SetAllocationPlanAsync(new SetAllocationPlanRequest { CampaignId = id, ExpectedVersion = updatedTier.Version, Actor = Seeds.Operator, Plan = negative }).ResponseAsync);
+        var planProblem = await Refused(StatusCode.InvalidArgument, () => campaigns.SetAllocationPlanAsync(new SetAllocationPlanRequest { CampaignId = id, ExpectedVersion = withTier.Version, Actor = Seeds.Operator, Plan = negative }).ResponseAsync);
         Assert.Contains("plan.cells[0].quantity: must be positive", planProblem.Status.Detail);
         Assert.Contains("appears more than once", planProblem.Status.Detail);
-        var planned = await campaigns.SetAllocationPlanAsync(new SetAllocationPlanRequest { CampaignId = id, ExpectedVersion = updatedTier.Version, Actor = Seeds.Operator, Plan = Seeds.Matrix(Seeds.Cell("t-10", 100), Seeds.Cell("t-ghost", 1)) });
+        var planned = await campaigns.SetAllocationPlanAsync(new SetAllocationPlanRequest { CampaignId = id, ExpectedVersion = withTier.Version, Actor = Seeds.Operator, Plan = Seeds.Matrix(Seeds.Cell("t-10", 100), Seeds.Cell("t-ghost", 1)) });
         Assert.Contains(planned.BudgetCheck.Discrepancies, d => d.Item == BudgetCheckItem.UnknownReference && d.Cell.TierId == "t-ghost");
         Assert.Contains(planned.BudgetCheck.Discrepancies, d => d.Item == BudgetCheckItem.PlanTotal && d.Expected == Seeds.Yuan(400_000) && d.Computed == Seeds.Yuan(1_000));
         await Refused(StatusCode.FailedPrecondition, () => campaigns.DeleteTierAsync(new DeleteTierRequest { CampaignId = id, ExpectedVersion = planned.Campaign.Version, Actor = Seeds.Operator, TierId = "t-10" }).ResponseAsync);
         await Refused(StatusCode.NotFound, () => campaigns.DeleteTierAsync(new DeleteTierRequest { CampaignId = id, ExpectedVersion = planned.Campaign.Version, Actor = Seeds.Operator, TierId = "t-none" }).ResponseAsync);
         await Refused(StatusCode.InvalidArgument, () => campaigns.CheckBudgetAsync(new CheckBudgetRequest { CampaignId = id, CandidatePlan = negative }).ResponseAsync);
+    }
 
-        var v = planned.Campaign.Version;
+    [Fact]
+    public async Task Scheduling_a_round_checks_its_windows_validity_categories_overlap_and_that_it_lies_ahead()
+    {
+        var campaigns = Host.Campaigns;
+        var planned = await CreatePlannedDraftAsync("validation-rounds");
+        var id = planned.CampaignId;
+        var v = planned.Version;
         var unordered = Seeds.Round("r-1", "第一批", Seeds.At(2023, 3, 10, 10), Seeds.At(2023, 3, 5, 10), Seeds.DaysFromClaim(0), Seeds.Matrix(Seeds.Cell("t-10", 10, "fuel")));
         var roundProblem = await Refused(StatusCode.InvalidArgument, () => campaigns.ScheduleRoundAsync(new ScheduleRoundRequest { CampaignId = id, ExpectedVersion = v, Actor = Seeds.Operator, Round = unordered }).ResponseAsync);
         Assert.Contains("round.validity.days_from_claim.days: must be at least 1", roundProblem.Status.Detail);
@@ -80,7 +134,15 @@ public class CampaignValidationTests(CampaignServiceFixture fixture) : IClassFix
         await Refused(StatusCode.AlreadyExists, () => campaigns.ScheduleRoundAsync(new ScheduleRoundRequest { CampaignId = id, ExpectedVersion = first.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-1", "again", Seeds.At(2023, 3, 20, 10), null, Seeds.DaysFromClaim(7), new AllocationMatrix()) }).ResponseAsync);
         Host.Clock.Now = Seeds.Beijing(2023, 3, 13);
         await Refused(StatusCode.FailedPrecondition, () => campaigns.ScheduleRoundAsync(new ScheduleRoundRequest { CampaignId = id, ExpectedVersion = first.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-past", "过去", Seeds.At(2023, 3, 12, 10), Seeds.At(2023, 3, 12, 20), Seeds.DaysFromClaim(7), new AllocationMatrix()) }).ResponseAsync);
-        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+    }
+
+    [Fact]
+    public async Task Updating_cancelling_and_resizing_rounds_check_the_round_its_version_and_the_actor()
+    {
+        var campaigns = Host.Campaigns;
+        var planned = await CreatePlannedDraftAsync("validation-round-edits");
+        var id = planned.CampaignId;
+        var first = await campaigns.ScheduleRoundAsync(new ScheduleRoundRequest { CampaignId = id, ExpectedVersion = planned.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-1", "第一批", Seeds.At(2023, 3, 1, 10), Seeds.At(2023, 3, 10, 24), Seeds.DaysFromClaim(7), Seeds.Matrix(Seeds.Cell("t-10", 10))) });
         var second = await campaigns.ScheduleRoundAsync(new ScheduleRoundRequest { CampaignId = id, ExpectedVersion = first.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-2", "第二批", Seeds.At(2023, 3, 20, 10), null, Seeds.DaysFromClaim(7), new AllocationMatrix()) });
         var movedRound = Seeds.Round("r-2", "第二批", Seeds.At(2023, 3, 21, 10), null, Seeds.DaysFromClaim(5), new AllocationMatrix());
         await Refused(StatusCode.NotFound, () => campaigns.UpdateRoundAsync(new UpdateRoundRequest { CampaignId = id, ExpectedVersion = second.Version, Actor = Seeds.Operator, Round = Seeds.Round("r-9", "无", Seeds.At(2023, 3, 21, 10), null, Seeds.DaysFromClaim(5), new AllocationMatrix()) }).ResponseAsync);
@@ -96,28 +158,46 @@ public class CampaignValidationTests(CampaignServiceFixture fixture) : IClassFix
         await Refused(StatusCode.NotFound, () => campaigns.CancelRoundAsync(new CancelRoundRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Operator, RoundId = "r-9" }).ResponseAsync);
         await Refused(StatusCode.InvalidArgument, () => campaigns.ResizeRoundAsync(new ResizeRoundRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Operator, RoundId = "r-1", BasedOnRoundId = "r-1", Allocation = new AllocationMatrix() }).ResponseAsync);
         await Refused(StatusCode.InvalidArgument, () => campaigns.ProposeRoundResizeAsync(new ProposeRoundResizeRequest { CampaignId = id, RoundId = "r-1", BasedOnRoundId = "r-1", AvailableValueByCategory = { new CategoryAmount { CategoryId = "fuel", AmountCents = -1 } } }).ResponseAsync);
+    }
 
+    [Fact]
+    public async Task Claim_rules_need_a_limit_the_channel_account_key_and_simple_fence_polygons()
+    {
+        var created = await CreateDraftAsync("validation-rules");
         var noLimit = new ClaimRules { Mode = ClaimMode.FirstComeFirstServed };
         noLimit.PersonKeys.Add(IdentityKeyKind.Phone);
         var bowtie = new GeoPolygon { Vertices = { new GeoPoint { Latitude = 0, Longitude = 0 }, new GeoPoint { Latitude = 1, Longitude = 1 }, new GeoPoint { Latitude = 0, Longitude = 1 }, new GeoPoint { Latitude = 1, Longitude = 0 } } };
         noLimit.GeoFence = new GeoFence { Polygons = { bowtie, new GeoPolygon { Vertices = { new GeoPoint { Latitude = 1, Longitude = 1 } } } } };
-        var rulesProblem = await Refused(StatusCode.InvalidArgument, () => campaigns.SetClaimRulesAsync(new SetClaimRulesRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Operator, Rules = noLimit }).ResponseAsync);
+        var rulesProblem = await Refused(StatusCode.InvalidArgument, () => Host.Campaigns.SetClaimRulesAsync(new SetClaimRulesRequest { CampaignId = created.CampaignId, ExpectedVersion = created.Version, Actor = Seeds.Operator, Rules = noLimit }).ResponseAsync);
         Assert.Contains("rules.limits: at least one claim limit is required", rulesProblem.Status.Detail);
         Assert.Contains("must include IDENTITY_KEY_KIND_CHANNEL_ACCOUNT", rulesProblem.Status.Detail);
         Assert.Contains("polygon 1: edges", rulesProblem.Status.Detail);
         Assert.Contains("polygon 2: needs at least 3 distinct vertices", rulesProblem.Status.Detail);
+    }
 
-        var notReady = await Refused(StatusCode.FailedPrecondition, () => campaigns.PublishCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Operator }).ResponseAsync);
+    [Fact]
+    public async Task A_draft_campaign_names_what_it_lacks_and_refuses_every_transition_but_publish()
+    {
+        var campaigns = Host.Campaigns;
+        var draft = await CreateDraftAsync("validation-lifecycle");
+        var id = draft.CampaignId;
+        var version = draft.Version;
+        var notReady = await Refused(StatusCode.FailedPrecondition, () => campaigns.PublishCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Operator }).ResponseAsync);
         Assert.Contains("no claim rules", notReady.Status.Detail);
-        Assert.Contains("cannot pause a campaign that is DRAFT", (await Refused(StatusCode.FailedPrecondition, () => campaigns.PauseCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Operator, Reason = "x" }).ResponseAsync)).Status.Detail);
-        await Refused(StatusCode.FailedPrecondition, () => campaigns.ResumeCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Operator }).ResponseAsync);
-        await Refused(StatusCode.InvalidArgument, () => campaigns.EndCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Operator }).ResponseAsync);
-        await Refused(StatusCode.PermissionDenied, () => campaigns.MarkCampaignSettledAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Auditor }).ResponseAsync);
-        await Refused(StatusCode.FailedPrecondition, () => campaigns.CloseCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = cancelled.Version, Actor = Seeds.Operator }).ResponseAsync);
+        Assert.Contains("cannot pause a campaign that is DRAFT", (await Refused(StatusCode.FailedPrecondition, () => campaigns.PauseCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Operator, Reason = "x" }).ResponseAsync)).Status.Detail);
+        await Refused(StatusCode.FailedPrecondition, () => campaigns.ResumeCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Operator }).ResponseAsync);
+        await Refused(StatusCode.InvalidArgument, () => campaigns.EndCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Operator }).ResponseAsync);
+        await Refused(StatusCode.PermissionDenied, () => campaigns.MarkCampaignSettledAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Auditor }).ResponseAsync);
+        await Refused(StatusCode.FailedPrecondition, () => campaigns.CloseCampaignAsync(new CampaignTransitionRequest { CampaignId = id, ExpectedVersion = version, Actor = Seeds.Operator }).ResponseAsync);
+    }
 
-        var page = await campaigns.ListCampaignsAsync(new ListCampaignsRequest { Text = "validation", States = { CampaignState.Draft } });
-        Assert.Equal(id, page.Campaigns.Single().CampaignId);
-        await Refused(StatusCode.InvalidArgument, () => campaigns.ListCampaignsAsync(new ListCampaignsRequest { Page = new PageRequest { PageSize = -1 } }).ResponseAsync);
+    [Fact]
+    public async Task Listing_campaigns_filters_by_text_and_state_and_refuses_a_negative_page_size()
+    {
+        var draft = await CreateDraftAsync("listing-probe");
+        var page = await Host.Campaigns.ListCampaignsAsync(new ListCampaignsRequest { Text = "listing-probe", States = { CampaignState.Draft } });
+        Assert.Equal(draft.CampaignId, page.Campaigns.Single().CampaignId);
+        await Refused(StatusCode.InvalidArgument, () => Host.Campaigns.ListCampaignsAsync(new ListCampaignsRequest { Page = new PageRequest { PageSize = -1 } }).ResponseAsync);
     }
 
     [Fact]

@@ -56,12 +56,9 @@ public class MerchantTests(CampaignServiceFixture fixture) : IClassFixture<Campa
     }
 
     [Fact]
-    public async Task Onboarding_from_registration_to_enrolment_reaches_the_snapshot_and_suspension_reaches_it_too()
+    public async Task Registration_is_idempotent_masks_the_payout_account_and_refuses_a_second_merchant_with_the_same_credit_code()
     {
         Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
-        var s1 = await Seeds.ConfigureS1Async(Host.Campaigns, "huating-merchants");
-        await s1.PublishAsync();
-
         var registered = await Host.Merchants.RegisterMerchantAsync(new RegisterMerchantRequest { RequestId = "reg-1", Actor = Seeds.Operator, RegistrationChannel = RegistrationChannel.OnSite, Profile = Profile(1, "supermarket", "catering") });
         Assert.Equal(MerchantStatus.PendingPledge, registered.Status);
         Assert.Equal("6222********2222", registered.Profile.PayoutAccount.AccountNumber);
@@ -70,7 +67,13 @@ public class MerchantTests(CampaignServiceFixture fixture) : IClassFixture<Campa
         var duplicate = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.RegisterMerchantAsync(new RegisterMerchantRequest { RequestId = "reg-1b", Actor = Seeds.Operator, RegistrationChannel = RegistrationChannel.OnSite, Profile = Profile(1, "supermarket") }).ResponseAsync);
         Assert.Equal(StatusCode.AlreadyExists, duplicate.StatusCode);
         Assert.Contains(registered.MerchantId, duplicate.Status.Detail);
+    }
 
+    [Fact]
+    public async Task A_merchant_is_approved_only_after_signing_the_pledge_at_its_expected_version()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        var registered = await Host.Merchants.RegisterMerchantAsync(new RegisterMerchantRequest { RequestId = "reg-11", Actor = Seeds.Operator, RegistrationChannel = RegistrationChannel.OnSite, Profile = Profile(11, "supermarket") });
         var early = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.ApproveMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = registered.MerchantId, ExpectedVersion = registered.Version }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, early.StatusCode);
         Assert.Contains("PENDING_PLEDGE", early.Status.Detail);
@@ -84,30 +87,45 @@ public class MerchantTests(CampaignServiceFixture fixture) : IClassFixture<Campa
         Assert.Equal(Host.Clock.Now, signed.Pledge.SignedAt.ToDateTimeOffset());
         var approved = await Host.Merchants.ApproveMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = signed.MerchantId, ExpectedVersion = signed.Version });
         Assert.Equal(MerchantStatus.Approved, approved.Status);
+    }
 
+    [Fact]
+    public async Task A_staff_binding_code_binds_one_account_once_and_expires()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        var approved = await ApprovedMerchantAsync(12, "supermarket");
+        var codes = await Host.Merchants.IssueStaffBindingCodesAsync(new IssueStaffBindingCodesRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId, Count = 2, ValidFor = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) });
+        Assert.Equal(2, codes.Codes.Count);
+        Assert.NotEqual(codes.Codes[0].Code, codes.Codes[1].Code);
+        var staff = await Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-12-1", BindingCode = codes.Codes[0].Code, AccountId = "cashier-12-01", Name = "李收银", Phone = "13900001111" });
+        Assert.Equal("139****1111", staff.Phone);
+        var retried = await Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-12-1", BindingCode = codes.Codes[0].Code, AccountId = "cashier-12-01", Name = "李收银", Phone = "13900001111" });
+        Assert.Equal(staff.StaffId, retried.StaffId);
+        var spent = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-12-2", BindingCode = codes.Codes[0].Code, AccountId = "cashier-12-02", Name = "赵" }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, spent.StatusCode);
+        var taken = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-12-3", BindingCode = codes.Codes[1].Code, AccountId = "cashier-12-01", Name = "李" }).ResponseAsync);
+        Assert.Equal(StatusCode.AlreadyExists, taken.StatusCode);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-12-4", BindingCode = "NOTACODE0000", AccountId = "cashier-12-09", Name = "某" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        Host.Clock.Now = Host.Clock.Now.AddDays(2);
+        var expired = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-12-5", BindingCode = codes.Codes[1].Code, AccountId = "cashier-12-05", Name = "钱" }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, expired.StatusCode);
+        Assert.Contains("expired", expired.Status.Detail);
+    }
+
+    [Fact]
+    public async Task An_enrolled_merchant_reaches_the_snapshot_and_a_suspension_takes_it_off_the_published_list_until_reinstated()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        var s1 = await Seeds.ConfigureS1Async(Host.Campaigns, "huating-merchants");
+        await s1.PublishAsync();
+        var approved = await ApprovedMerchantAsync(13, "supermarket", "catering");
         var wrongCategory = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.EnrollMerchantAsync(new EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = s1.Id, MerchantId = approved.MerchantId, CategoryIds = { "fuel" } }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, wrongCategory.StatusCode);
         var enrolment = await Host.Merchants.EnrollMerchantAsync(new EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = s1.Id, MerchantId = approved.MerchantId, CategoryIds = { "supermarket" } });
         Assert.True(enrolment.Enrolled);
-
-        var codes = await Host.Merchants.IssueStaffBindingCodesAsync(new IssueStaffBindingCodesRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId, Count = 2, ValidFor = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) });
-        Assert.Equal(2, codes.Codes.Count);
-        Assert.NotEqual(codes.Codes[0].Code, codes.Codes[1].Code);
-        var staff = await Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-1", BindingCode = codes.Codes[0].Code, AccountId = "cashier-01", Name = "李收银", Phone = "13900001111" });
-        Assert.Equal("139****1111", staff.Phone);
-        var retried = await Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-1", BindingCode = codes.Codes[0].Code, AccountId = "cashier-01", Name = "李收银", Phone = "13900001111" });
-        Assert.Equal(staff.StaffId, retried.StaffId);
-        var spent = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-2", BindingCode = codes.Codes[0].Code, AccountId = "cashier-02", Name = "赵" }).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, spent.StatusCode);
-        var taken = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-3", BindingCode = codes.Codes[1].Code, AccountId = "cashier-01", Name = "李" }).ResponseAsync);
-        Assert.Equal(StatusCode.AlreadyExists, taken.StatusCode);
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-4", BindingCode = "NOTACODE0000", AccountId = "cashier-09", Name = "某" }).ResponseAsync);
-        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
-        Host.Clock.Now = Host.Clock.Now.AddDays(2);
-        var expired = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-5", BindingCode = codes.Codes[1].Code, AccountId = "cashier-05", Name = "钱" }).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, expired.StatusCode);
-        Assert.Contains("expired", expired.Status.Detail);
-        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        var codes = await Host.Merchants.IssueStaffBindingCodesAsync(new IssueStaffBindingCodesRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId, Count = 1, ValidFor = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) });
+        var staff = await Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-13-1", BindingCode = codes.Codes[0].Code, AccountId = "cashier-13-01", Name = "李收银" });
 
         var snapshot = await Host.Snapshots.GetCampaignSnapshotAsync(new GetCampaignSnapshotRequest { CampaignId = s1.Id });
         var listed = Assert.Single(snapshot.Merchants);
@@ -130,17 +148,41 @@ public class MerchantTests(CampaignServiceFixture fixture) : IClassFixture<Campa
 
         var reinstated = await Host.Merchants.ReinstateMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = suspended.MerchantId, ExpectedVersion = suspended.Version, Reason = "核查无误" });
         Assert.Equal(MerchantStatus.Approved, reinstated.Status);
-        var unbound = await Host.Merchants.UnbindStaffAsync(new UnbindStaffRequest { Actor = Seeds.Operator, MerchantId = reinstated.MerchantId, StaffId = staff.StaffId, Reason = "离职" });
+        Assert.Equal(MerchantStatus.Approved, (await Host.Snapshots.GetCampaignSnapshotAsync(new GetCampaignSnapshotRequest { CampaignId = s1.Id })).Merchants.Single().Status);
+    }
+
+    [Fact]
+    public async Task Unbinding_staff_and_withdrawing_from_a_campaign_reach_the_lists_and_the_snapshot()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        var s1 = await Seeds.ConfigureS1Async(Host.Campaigns, "huating-withdrawal");
+        await s1.PublishAsync();
+        var approved = await ApprovedMerchantAsync(14, "supermarket");
+        await Host.Merchants.EnrollMerchantAsync(new EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = s1.Id, MerchantId = approved.MerchantId, CategoryIds = { "supermarket" } });
+        var codes = await Host.Merchants.IssueStaffBindingCodesAsync(new IssueStaffBindingCodesRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId, Count = 1, ValidFor = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) });
+        var staff = await Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-14-1", BindingCode = codes.Codes[0].Code, AccountId = "cashier-14-01", Name = "李收银" });
+
+        var unbound = await Host.Merchants.UnbindStaffAsync(new UnbindStaffRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId, StaffId = staff.StaffId, Reason = "离职" });
         Assert.False(unbound.Active);
-        Assert.Equal(StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.UnbindStaffAsync(new UnbindStaffRequest { Actor = Seeds.Operator, MerchantId = reinstated.MerchantId, StaffId = staff.StaffId }).ResponseAsync)).StatusCode);
-        var allStaff = await Host.Merchants.ListStaffAsync(new ListStaffRequest { Actor = Seeds.Operator, MerchantId = reinstated.MerchantId, IncludeInactive = true });
+        Assert.Equal(StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.UnbindStaffAsync(new UnbindStaffRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId, StaffId = staff.StaffId }).ResponseAsync)).StatusCode);
+        var allStaff = await Host.Merchants.ListStaffAsync(new ListStaffRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId, IncludeInactive = true });
         Assert.Single(allStaff.Staff);
-        Assert.Empty((await Host.Merchants.ListStaffAsync(new ListStaffRequest { Actor = Seeds.Operator, MerchantId = reinstated.MerchantId })).Staff);
-        var withdrawn = await Host.Merchants.WithdrawMerchantAsync(new WithdrawMerchantRequest { Actor = Seeds.Operator, CampaignId = s1.Id, MerchantId = reinstated.MerchantId, Reason = "退出活动" });
+        Assert.Empty((await Host.Merchants.ListStaffAsync(new ListStaffRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId })).Staff);
+        Assert.Empty((await Host.Snapshots.GetCampaignSnapshotAsync(new GetCampaignSnapshotRequest { CampaignId = s1.Id })).Merchants.Single().ActiveStaffIds);
+
+        var withdrawn = await Host.Merchants.WithdrawMerchantAsync(new WithdrawMerchantRequest { Actor = Seeds.Operator, CampaignId = s1.Id, MerchantId = approved.MerchantId, Reason = "退出活动" });
         Assert.False(withdrawn.Enrolled);
         Assert.Empty((await Host.Snapshots.GetCampaignSnapshotAsync(new GetCampaignSnapshotRequest { CampaignId = s1.Id })).Merchants);
+    }
 
-        // The auditor reads who did what, with before and after; a merchant may not.
+    [Fact]
+    public async Task The_auditor_reads_every_merchant_change_with_before_and_after_and_no_raw_phone_and_a_merchant_may_not()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        var approved = await ApprovedMerchantAsync(15, "supermarket");
+        var suspended = await Host.Merchants.SuspendMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = approved.MerchantId, ExpectedVersion = approved.Version, Reason = "虚假交易" });
+        await Host.Merchants.ReinstateMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = suspended.MerchantId, ExpectedVersion = suspended.Version, Reason = "核查无误" });
+
         var audit = await Host.Audit.ListAuditEntriesAsync(new ListAuditEntriesRequest { Actor = Seeds.Auditor, MerchantId = approved.MerchantId, Subjects = { AuditSubject.Merchant } });
         Assert.Equal(["RegisterMerchant", "SignIntegrityPledge", "ApproveMerchant", "SuspendMerchant", "ReinstateMerchant"], audit.Entries.Select(e => e.Action));
         var suspension = audit.Entries.Single(e => e.Action == "SuspendMerchant");
