@@ -25,6 +25,8 @@ public sealed class BackOfficeApp : IAsyncLifetime
     private readonly TemporaryStateDirectory state = new();
     private DistributedApplication? app;
     private GrpcChannel? campaignChannel;
+
+    public GrpcChannel CampaignChannel => campaignChannel!;
     private GrpcChannel? claimChannel;
     private IPlaywright? playwright;
 

@@ -242,6 +242,41 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_operator_creates_a_campaign_and_sees_Campaigns_budget_check_of_it_at_once()
+    {
+        var page = await OperatorAsync("/campaigns/new");
+        async Task FillAsync(string field, string value) =>
+            await page.Locator($"input[data-testid={field}], textarea[data-testid={field}], [data-testid={field}] input, [data-testid={field}] textarea").First.FillAsync(value);
+        await FillAsync("code", "huating-2023-web");
+        await FillAsync("name", "华亭市2023年消费券");
+        await FillAsync("theme", "助商惠民·乐购平凉");
+        await FillAsync("organizer", "华亭市商务局");
+        await FillAsync("region-name", "华亭市");
+        await FillAsync("region-code", "620823");
+        await FillAsync("period-start", "2023-03-01 00:00");
+        await FillAsync("period-end", "2023-03-31 24:00");
+        await FillAsync("budget", "400,000");
+        await FillAsync("funding", "pingliang-city | 平凉市财政 | 200,000\nhuating-county | 华亭市财政 | 200,000");
+        await FillAsync("channels", "unionpay | 云闪付 | 300,000\nbestpay | 翼支付 | 100,000");
+        await FillAsync("categories", "catering\nsupermarket\ndepartment_store");
+        await page.Locator("[data-testid=save-campaign]").ClickAsync();
+
+        await Assertions.Expect(page.Locator("[data-testid=campaign-saved]")).ToBeVisibleAsync();
+        // No tier and no plan yet: the check says the plan does not reach the budget.
+        await Assertions.Expect(page.Locator("[data-testid=header-check] tr[data-discrepancy=PlanTotal]")).ToBeVisibleAsync();
+        await BackOfficeApp.ScreenshotAsync(page, "operator-campaign-created");
+        var listed = await app.Campaigns.ListCampaignsAsync(new ListCampaignsRequest { Text = "huating-2023-web" });
+        var created = Assert.Single(listed.Campaigns);
+        Assert.Equal(Seeds.Yuan(400_000), created.BudgetCents);
+        var details = await app.Campaigns.GetCampaignAsync(new GetCampaignRequest { CampaignId = created.CampaignId });
+        Assert.Equal(Seeds.Yuan(300_000), details.Settings.ChannelAllocations[0].AmountCents);
+        // The change is the signed-in operator's: the audit log names the account the page signed in with.
+        var audit = await new AuditService.AuditServiceClient(app.CampaignChannel).ListAuditEntriesAsync(new ListAuditEntriesRequest { Actor = Seeds.Auditor, CampaignId = created.CampaignId });
+        Assert.Equal(("CreateCampaign", "op-zhang", "张科长"), (audit.Entries[0].Action, audit.Entries[0].Actor.ActorId, audit.Entries[0].Actor.DisplayName));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_pages_are_Chinese_by_default_and_switch_to_English()
     {
         var page = await OperatorAsync("/campaigns");
