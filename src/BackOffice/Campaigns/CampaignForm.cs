@@ -79,30 +79,11 @@ public sealed class CampaignForm
         settings.BudgetCents = PlanTable.ParseYuan(Budget) ?? Problem(problems, nameof(Budget));
 
         settings.FundingSources.Clear();
-        foreach (var (cells, line) in Lines(FundingSources))
-        {
-            var amount = cells.Length == 3 ? PlanTable.ParseYuan(cells[2]) : null;
-            if (amount is null || cells[0].Length == 0)
-            {
-                problems.Add($"{nameof(FundingSources)}:{line}");
-                continue;
-            }
-
-            settings.FundingSources.Add(new FundingSource { FundingSourceId = cells[0], Name = cells[1], AmountCents = amount.Value });
-        }
-
+        settings.FundingSources.AddRange(NamedAmounts(FundingSources, nameof(FundingSources), problems)
+            .Select(f => new FundingSource { FundingSourceId = f.Id, Name = f.Name, AmountCents = f.Cents }));
         settings.ChannelAllocations.Clear();
-        foreach (var (cells, line) in Lines(Channels))
-        {
-            var amount = cells.Length == 3 ? PlanTable.ParseYuan(cells[2]) : null;
-            if (amount is null || cells[0].Length == 0)
-            {
-                problems.Add($"{nameof(Channels)}:{line}");
-                continue;
-            }
-
-            settings.ChannelAllocations.Add(new ChannelAllocation { Channel = new ChannelRef { ChannelId = cells[0], DisplayName = cells[1] }, AmountCents = amount.Value });
-        }
+        settings.ChannelAllocations.AddRange(NamedAmounts(Channels, nameof(Channels), problems)
+            .Select(c => new ChannelAllocation { Channel = new ChannelRef { ChannelId = c.Id, DisplayName = c.Name }, AmountCents = c.Cents }));
 
         settings.Categories.Clear();
         foreach (var (cells, line) in Lines(Categories))
@@ -118,6 +99,25 @@ public sealed class CampaignForm
         }
 
         return problems.Count == 0 ? (settings, problems) : (null, problems);
+    }
+
+    /// <summary>"id | name | yuan" lines; each unreadable one is named "field:line".</summary>
+    private static List<(string Id, string Name, long Cents)> NamedAmounts(string text, string field, List<string> problems)
+    {
+        var amounts = new List<(string, string, long)>();
+        foreach (var (cells, line) in Lines(text))
+        {
+            if (cells.Length == 3 && cells[0].Length > 0 && PlanTable.ParseYuan(cells[2]) is { } cents)
+            {
+                amounts.Add((cells[0], cells[1], cents));
+            }
+            else
+            {
+                problems.Add($"{field}:{line}");
+            }
+        }
+
+        return amounts;
     }
 
     private static long Problem(List<string> problems, string field)
