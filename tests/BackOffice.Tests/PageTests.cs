@@ -39,6 +39,8 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
         Assert.Equal(7, await page.Locator("[data-testid=rounds] tr[data-round]").CountAsync());
         await Assertions.Expect(page.Locator("[data-testid=rounds] tr[data-round='round-1']")).ToContainTextAsync("¥1,570,000.00");
         await Assertions.Expect(page.Locator("[data-testid=matrix] thead")).ToContainTextAsync("住宿");
+        await Assertions.Expect(page.Locator("[data-testid=lifecycle] [data-action=Pause]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=lifecycle] [data-action=Publish]")).ToHaveCountAsync(0);
         await BackOfficeApp.ScreenshotAsync(page, "operator-campaign-s2");
         await page.Context.CloseAsync();
     }
@@ -209,6 +211,8 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
         var page = await app.SignInAsync("auditor", "audit-li", "审计局", returnUrl: $"/campaigns/{app.S2.CampaignId}");
         Assert.Equal(20_450, await ValueAsync(page, "*|*", "total"));
         await Assertions.Expect(page.Locator("[data-testid=edit-plan]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=edit-campaign]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=lifecycle]")).ToHaveCountAsync(0);
         await BackOfficeApp.ScreenshotAsync(page, "auditor-campaign-s2");
 
         await page.GotoAsync("/audit");
