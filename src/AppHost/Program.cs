@@ -40,7 +40,10 @@ var redemption = builder.AddProject<Projects.Redemption_Service>(ResourceNames.R
     .WithReference(redemptionDb)
     .WithReference(claim)
     .WithReference(campaign)
+    .WithEnvironment("Redemption__IdentitySecret", claimIdentitySecret)
     .WaitFor(redemptionDb)
+    .WaitFor(claim)
+    .WaitFor(campaign)
     .WithServiceHealthCheck();
 
 var settlement = builder.AddProject<Projects.Settlement_Service>(ResourceNames.Settlement)

@@ -1,5 +1,9 @@
+using Redemption.Service.Campaigns;
 using Redemption.Service.Data;
+using Redemption.Service.Peers;
 using ServiceDefaults;
+using Vouchers.Campaign.V1;
+using Vouchers.Claim.V1;
 
 namespace Redemption.Service;
 
@@ -11,13 +15,56 @@ public static class RedemptionServiceExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
         builder.AddServiceDatabase<RedemptionDbContext>(ResourceNames.RedemptionDb);
+        builder.Services.AddOptions<RedemptionOptions>().Bind(builder.Configuration.GetSection(RedemptionOptions.SectionName))
+            .Validate(o => o.AttemptLease < o.LockTtl, "Redemption:AttemptLease must be shorter than Redemption:LockTtl, so recovery consumes while the lock holds")
+            .ValidateOnStart();
+
+        if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Campaign) is not null)
+        {
+            builder.Services.AddServiceGrpcClient<CampaignSnapshotService.CampaignSnapshotServiceClient>(
+                ResourceNames.Campaign, CampaignSnapshotService.Descriptor.FindMethodByName("GetCampaignSnapshot"));
+        }
+
+        if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Claim) is not null)
+        {
+            // Every usage call is idempotent on the id it carries (lock id, redemption id, reversal id), so all may be retried.
+            builder.Services.AddServiceGrpcClient<VoucherUsageService.VoucherUsageServiceClient>(
+                ResourceNames.Claim, [.. VoucherUsageService.Descriptor.Methods]);
+            builder.Services.AddServiceGrpcClient<ClaimService.ClaimServiceClient>(
+                ResourceNames.Claim, ClaimService.Descriptor.FindMethodByName("GetVoucher"));
+        }
+
+        builder.Services.AddRedemptionCore();
+        builder.Services.AddHostedService<SnapshotFollower>();
+        builder.Services.AddHostedService<Redeeming.RecoveryWorker>();
+        builder.Services.AddHostedService<Screening.ScreeningScheduler>();
         return builder;
+    }
+
+    /// <summary>The application services, without hosting concerns.</summary>
+    public static IServiceCollection AddRedemptionCore(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.AddSingleton<RedemptionMetrics>();
+        services.AddSingleton<CampaignRules>();
+        services.AddSingleton<ClaimGateway>();
+        services.AddSingleton<Storage.FeedStore>();
+        services.AddSingleton<Storage.RedemptionStore>();
+        services.AddSingleton<Redeeming.RedeemService>();
+        services.AddSingleton<Records.ReversalService>();
+        services.AddSingleton<Records.QueryService>();
+        services.AddSingleton<Screening.ScreeningService>();
+        services.AddSingleton<Feed.FeedService>();
+        return services;
     }
 
     public static WebApplication MapRedemptionServices(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapDefaultEndpoints();
+        app.MapGrpcService<Grpc.RedemptionGrpcService>();
+        app.MapGrpcService<Grpc.RedemptionAdminGrpcService>();
+        app.MapGrpcService<Grpc.RedemptionFeedGrpcService>();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using Grpc.Reflection.V1;
 using ServiceDefaults;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
+using Vouchers.Redemption.V1;
 
 namespace AppHost.Tests;
 
@@ -14,8 +15,8 @@ internal static class GrpcProbes
     private static readonly string[] Common = [Health.Descriptor.FullName, ServerReflection.Descriptor.FullName];
 
     /// <summary>
-    /// The gRPC services each resource must list, spelled by the protos. Redemption and Settlement map
-    /// no domain service yet, so only the ones every service gets from ServiceDefaults are required of them.
+    /// The gRPC services each resource must list, spelled by the protos. Settlement maps no domain
+    /// service yet, so only the ones every service gets from ServiceDefaults are required of it.
     /// </summary>
     public static IReadOnlyDictionary<string, string[]> ExpectedServices { get; } = new Dictionary<string, string[]>
     {
@@ -36,7 +37,13 @@ internal static class GrpcProbes
             VoucherUsageService.Descriptor.FullName,
             ClaimAdminService.Descriptor.FullName,
         ],
-        [ResourceNames.Redemption] = Common,
+        [ResourceNames.Redemption] =
+        [
+            .. Common,
+            RedemptionService.Descriptor.FullName,
+            RedemptionAdminService.Descriptor.FullName,
+            RedemptionFeedService.Descriptor.FullName,
+        ],
         [ResourceNames.Settlement] = Common,
     };
 

@@ -14,15 +14,22 @@ namespace Claim.Service.Tests.Infrastructure;
 /// </summary>
 public static class InProcessClaimService
 {
-    public static async Task<(WebApplication App, string Address)> StartAsync(
+    public static Task<(WebApplication App, string Address)> StartAsync(
         ClaimFixture fixture, TimeProvider clock, string identitySecret, IReadOnlyDictionary<string, string?>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(fixture);
+        return StartAsync(fixture.Database.ConnectionString, fixture.Redis.EndPoint, clock, identitySecret, settings);
+    }
+
+    /// <summary>The same host against any claimdb and Redis (Redemption's tests run the real Claim this way).</summary>
+    public static async Task<(WebApplication App, string Address)> StartAsync(
+        string claimDbConnectionString, string redisEndPoint, TimeProvider clock, string identitySecret, IReadOnlyDictionary<string, string?>? settings = null)
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         var configuration = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:claimdb"] = fixture.Database.ConnectionString,
-            ["ConnectionStrings:redis"] = fixture.Redis.EndPoint,
+            ["ConnectionStrings:claimdb"] = claimDbConnectionString,
+            ["ConnectionStrings:redis"] = redisEndPoint,
             ["Claim:IdentitySecret"] = identitySecret,
             ["Claim:PersisterIdleDelay"] = "00:00:00.020",
         };

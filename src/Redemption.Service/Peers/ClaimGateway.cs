@@ -1,0 +1,111 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using UnavailableException = VoucherRules.UnavailableException;
+
+namespace Redemption.Service.Peers;
+
+/// <summary>What a voucher lookup found: the vouchers, or why there is none.</summary>
+public sealed record VoucherLookup(IReadOnlyList<Voucher> Vouchers, Domain.RefusalReason Missing);
+
+/// <summary>
+/// The Claim service as Redemption uses it (claim.v1 VoucherUsageService and the wallet's GetVoucher). A Claim that
+/// cannot be reached (UNAVAILABLE, deadline exceeded) becomes the domain's UNAVAILABLE, which the till may retry with
+/// the same key; Claim's own refusals are turned into redemption refusals here.
+/// </summary>
+public sealed class ClaimGateway(IServiceProvider services)
+{
+    private const string Unreachable = "券服务暂时无法连接，请稍后用同一请求号重试 (the Claim service cannot be reached; retry with the same idempotency key)";
+
+    private VoucherUsageService.VoucherUsageServiceClient Usage =>
+        services.GetService<VoucherUsageService.VoucherUsageServiceClient>() ?? throw new UnavailableException(Unreachable);
+
+    private ClaimService.ClaimServiceClient Wallet =>
+        services.GetService<ClaimService.ClaimServiceClient>() ?? throw new UnavailableException(Unreachable);
+
+    public async Task<VoucherLookup> ResolveCodeAsync(string token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new([await Usage.ResolvePresentationCodeAsync(new ResolvePresentationCodeRequest { Token = token }, cancellationToken: cancellationToken)], Domain.RefusalReason.None);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            return new([], Domain.RefusalReason.VoucherNotFound);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        {
+            return new([], Domain.RefusalReason.CodeExpired);
+        }
+        catch (RpcException ex) when (IsUnreachable(ex))
+        {
+            throw new UnavailableException(Unreachable, ex);
+        }
+    }
+
+    public async Task<VoucherLookup> GetHeldAsync(PersonIdentity person, string voucherId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new([await Wallet.GetVoucherAsync(new GetVoucherRequest { Person = person, VoucherId = voucherId }, cancellationToken: cancellationToken)], Domain.RefusalReason.None);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)
+        {
+            return new([], Domain.RefusalReason.VoucherNotFound);
+        }
+        catch (RpcException ex) when (IsUnreachable(ex))
+        {
+            throw new UnavailableException(Unreachable, ex);
+        }
+    }
+
+    public async Task<VoucherLookup> ListUsableAsync(PersonIdentity person, string campaignId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await Usage.ListUsableVouchersAsync(
+                new ListUsableVouchersRequest { Person = person, CampaignId = campaignId, At = Timestamp.FromDateTimeOffset(at) }, cancellationToken: cancellationToken);
+            return new(response.Vouchers, response.Vouchers.Count == 0 ? Domain.RefusalReason.NoQualifyingVoucher : Domain.RefusalReason.None);
+        }
+        catch (RpcException ex) when (IsUnreachable(ex))
+        {
+            throw new UnavailableException(Unreachable, ex);
+        }
+    }
+
+    public async Task<LockVoucherResponse> LockAsync(string voucherId, string lockId, string merchantId, PersonIdentity? person, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var request = new LockVoucherRequest { VoucherId = voucherId, LockId = lockId, MerchantId = merchantId, Ttl = Duration.FromTimeSpan(ttl) };
+        if (person is not null)
+        {
+            request.Person = person;
+        }
+
+        return await Call(() => Usage.LockVoucherAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+    }
+
+    public Task<Voucher> ConsumeAsync(ConsumeVoucherRequest request, CancellationToken cancellationToken) =>
+        Call(() => Usage.ConsumeVoucherAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+
+    public Task<Voucher> ReleaseAsync(string voucherId, string lockId, CancellationToken cancellationToken) =>
+        Call(() => Usage.ReleaseVoucherAsync(new ReleaseVoucherRequest { VoucherId = voucherId, LockId = lockId }, cancellationToken: cancellationToken).ResponseAsync);
+
+    public Task<Voucher> ReinstateAsync(ReinstateVoucherRequest request, CancellationToken cancellationToken) =>
+        Call(() => Usage.ReinstateVoucherAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+
+    public static bool IsUnreachable(RpcException exception) =>
+        exception?.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled;
+
+    private static async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException ex) when (IsUnreachable(ex))
+        {
+            throw new UnavailableException(Unreachable, ex);
+        }
+    }
+}

@@ -1,0 +1,431 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using Redemption.Service.Access;
+using Redemption.Service.Campaigns;
+using Redemption.Service.Domain;
+using Redemption.Service.Peers;
+using Redemption.Service.Storage;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using Vouchers.Redemption.V1;
+using AlreadyExistsException = VoucherRules.AlreadyExistsException;
+using FieldProblems = VoucherRules.FieldProblems;
+using NotFoundException = VoucherRules.NotFoundException;
+using UnavailableException = VoucherRules.UnavailableException;
+
+namespace Redemption.Service.Redeeming;
+
+/// <summary>One voucher judged for the order, with the campaign and merchant it was judged against.</summary>
+internal sealed record Judged(Voucher Voucher, Candidate Candidate, CampaignView? Campaign, CampaignMerchant? Merchant);
+
+/// <summary>
+/// QuoteRedemption and Redeem. Redeem: check the request → answer a known key from its stored answer → find and judge
+/// the voucher → open the attempt → lock in Claim → record (redemption, the key's answer and the feed event in one
+/// transaction) → consume in Claim → end the attempt. A failure before the record leaves the lock to be released;
+/// after it, recovery consumes. Either way the voucher is never locked for ever and never consumed twice.
+/// </summary>
+public sealed partial class RedeemService(
+    ClaimGateway claim,
+    CampaignRules campaigns,
+    RedemptionStore store,
+    IOptions<RedemptionOptions> options,
+    TimeProvider time,
+    RedemptionMetrics metrics,
+    ILogger<RedeemService> logger)
+{
+    public async Task<QuoteRedemptionResponse> QuoteAsync(QuoteRedemptionRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var problems = new FieldProblems();
+        problems.Require(request.MerchantId, "merchant_id", "请填写商户 (merchant_id is required)");
+        ValidateOrder(request.Order, problems);
+        ValidateSource(request.VoucherSourceCase == QuoteRedemptionRequest.VoucherSourceOneofCase.PresentationToken ? Source.Token
+            : request.VoucherSourceCase == QuoteRedemptionRequest.VoucherSourceOneofCase.VoucherId ? Source.Voucher
+            : request.VoucherSourceCase == QuoteRedemptionRequest.VoucherSourceOneofCase.AutoPick ? Source.Auto : Source.None,
+            request.PresentationToken, request.VoucherId, request.Person, problems);
+        problems.ThrowIfAny();
+        Actors.RequireRedeemer(request.Actor, request.MerchantId);
+        RequireKnownMerchant(request.MerchantId);
+
+        var now = time.GetUtcNow();
+        var order = VoucherReading.Order(request.Order);
+        var (_, ranked) = await FindAndJudgeAsync(
+            request.VoucherSourceCase switch
+            {
+                QuoteRedemptionRequest.VoucherSourceOneofCase.PresentationToken => claim.ResolveCodeAsync(request.PresentationToken, cancellationToken),
+                QuoteRedemptionRequest.VoucherSourceOneofCase.VoucherId => claim.GetHeldAsync(request.Person, request.VoucherId, cancellationToken),
+                _ => claim.ListUsableAsync(request.Person, request.AutoPick.CampaignId, now, cancellationToken),
+            },
+            request.MerchantId, order, staffId: null, now);
+        var response = new QuoteRedemptionResponse();
+        foreach (var judged in ranked)
+        {
+            response.Candidates.Add(Option(judged, order));
+        }
+
+        if (ranked.Count > 0 && ranked[0].Candidate.Verdict.Qualifies)
+        {
+            response.Best = response.Candidates[0];
+            if (ranked[0].Campaign is { } campaign && !campaign.Terms.RefuseMissingDetails)
+            {
+                response.MissingDetails.Add(Subsidy.MissingDetails(campaign.Terms.RequiredDetails, order).Select(d => (Vouchers.Campaign.V1.RedemptionDetail)(int)d));
+            }
+        }
+
+        return response;
+    }
+
+    public async Task<RedeemOutcome> RedeemAsync(RedeemRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        Actors.RequireRedeemer(request.Actor, request.MerchantId);
+        var key = request.IdempotencyKey;
+        var fingerprint = Fingerprint(request);
+        if (await store.FindAnswerAsync(key, cancellationToken) is { } earlier)
+        {
+            return Replay(earlier, fingerprint);
+        }
+
+        RequireKnownMerchant(request.MerchantId);
+        var now = time.GetUtcNow();
+        var order = VoucherReading.Order(request.Order);
+        var transactionKey = TransactionKey(request);
+        if (await store.TransactionTakenAsync(request.MerchantId, transactionKey, cancellationToken))
+        {
+            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(RefusalReason.TransactionAlreadyHasVoucher), cancellationToken);
+        }
+
+        var (lookup, ranked) = await FindAndJudgeAsync(
+            request.VoucherSourceCase switch
+            {
+                RedeemRequest.VoucherSourceOneofCase.PresentationToken => claim.ResolveCodeAsync(request.PresentationToken, cancellationToken),
+                RedeemRequest.VoucherSourceOneofCase.VoucherId => claim.GetHeldAsync(request.Person, request.VoucherId, cancellationToken),
+                _ => claim.ListUsableAsync(request.Person, request.AutoPick.CampaignId, now, cancellationToken),
+            },
+            request.MerchantId, order, request.StaffId, now);
+        if (ranked.Count == 0)
+        {
+            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(lookup.Missing == RefusalReason.None ? RefusalReason.NoQualifyingVoucher : lookup.Missing), cancellationToken);
+        }
+
+        var chosen = ranked[0];
+        if (!chosen.Candidate.Verdict.Qualifies)
+        {
+            var reason = request.VoucherSourceCase == RedeemRequest.VoucherSourceOneofCase.AutoPick ? RefusalReason.NoQualifyingVoucher : chosen.Candidate.Verdict.First;
+            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(reason, chosen.Voucher.VoucherId, chosen.Candidate.Verdict), cancellationToken);
+        }
+
+        return await LockRecordConsumeAsync(request, fingerprint, chosen, order, transactionKey, now, cancellationToken);
+    }
+
+    /// <summary>Lock → record; the consume follows unless <paramref name="stopAfterRecord"/> (tests stop there to play a crash).</summary>
+    internal async Task<RedeemOutcome> LockRecordConsumeAsync(
+        RedeemRequest request, string fingerprint, Judged chosen, OrderInput order, string transactionKey, DateTimeOffset now, CancellationToken cancellationToken, bool stopAfterRecord = false)
+    {
+        var settings = options.Value;
+        var key = request.IdempotencyKey;
+        var campaign = chosen.Campaign!;
+        var merchant = chosen.Merchant!;
+        var (redemptionId, attemptVoucher) = await store.BeginAttemptAsync(
+            key, "rdm-" + Guid.NewGuid().ToString("N"), chosen.Voucher.VoucherId, request.MerchantId, merchant.TradeName, now + settings.AttemptLease, now, cancellationToken);
+        if (!string.Equals(attemptVoucher, chosen.Voucher.VoucherId, StringComparison.Ordinal))
+        {
+            throw new UnavailableException("同一请求号的另一次尝试正在处理中，请稍后用同一请求号重试 (another attempt with this key is in progress; retry with the same key)");
+        }
+
+        // A presentation code proves possession; a named or auto-picked voucher must belong to the presenting person.
+        var presenter = request.VoucherSourceCase == RedeemRequest.VoucherSourceOneofCase.PresentationToken ? null : request.Person;
+        var locked = await claim.LockAsync(chosen.Voucher.VoucherId, key, request.MerchantId, presenter, settings.LockTtl, cancellationToken);
+        if (locked.ResultCase != LockVoucherResponse.ResultOneofCase.Lock)
+        {
+            // The attempt row stays: recovery releases (a no-op without a lock) and removes it once its lease ends, so a
+            // concurrent retry of this key that did take the lock keeps its row.
+            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(VoucherReading.FromLock(locked.Unavailable.Reason), chosen.Voucher.VoucherId), cancellationToken);
+        }
+
+        var record = Record(request, redemptionId, locked.Lock.Voucher, campaign, merchant, order, now);
+        var outcome = new RedeemOutcome { Redemption = record };
+        var columns = new RedemptionColumns(
+            transactionKey,
+            VoucherReading.BuyerHash(chosen.Voucher, IdentityKeyKind.ChannelAccount),
+            VoucherReading.BuyerHash(chosen.Voucher, IdentityKeyKind.Phone),
+            chosen.Candidate.Verdict.RequiredAmountCents);
+        RecordResult result;
+        StoredAnswer? stored;
+        try
+        {
+            (result, stored) = await store.RecordAsync(key, fingerprint, outcome, columns, now, cancellationToken);
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            await ReleaseQuietlyAsync(chosen.Voucher.VoucherId, key);
+            throw new UnavailableException("核销记录暂时无法保存，请用同一请求号重试 (the redemption could not be stored; retry with the same key)", ex);
+        }
+
+        switch (result)
+        {
+            case RecordResult.KeyTaken:
+                return Replay(stored!, fingerprint);
+            case RecordResult.LeaseLost:
+                throw new UnavailableException("核销处理超时，请用同一请求号重试 (the attempt took too long and was undone; retry with the same key)");
+            case RecordResult.TransactionTaken or RecordResult.VoucherTaken:
+                await ReleaseQuietlyAsync(chosen.Voucher.VoucherId, key);
+                await store.EndAttemptAsync(key, cancellationToken);
+                return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(
+                    result == RecordResult.TransactionTaken ? RefusalReason.TransactionAlreadyHasVoucher : RefusalReason.VoucherUsed, chosen.Voucher.VoucherId), cancellationToken);
+        }
+
+        metrics.Redeemed(record.FaceValueCents, record.OrderAmountCents);
+        if (stopAfterRecord)
+        {
+            return outcome;
+        }
+
+        try
+        {
+            await claim.ConsumeAsync(Consume(record, key, merchant.TradeName), cancellationToken);
+            await store.EndAttemptAsync(key, cancellationToken);
+        }
+        catch (Exception ex) when (ex is UnavailableException or global::Grpc.Core.RpcException or Npgsql.NpgsqlException)
+        {
+            // Recorded: the answer stands. The attempt row stays, and recovery consumes once its lease ends.
+            LogConsumeDeferred(logger, ex, record.RedemptionId);
+        }
+
+        return outcome;
+    }
+
+    internal static ConsumeVoucherRequest Consume(RedemptionRecord record, string lockId, string tradeName) => new()
+    {
+        VoucherId = record.VoucherId,
+        LockId = lockId,
+        RedemptionId = record.RedemptionId,
+        MerchantId = record.MerchantId,
+        MerchantTradeName = tradeName,
+        UsedAt = record.RedeemedAt,
+    };
+
+    internal static string Fingerprint(IMessage request) => Convert.ToHexString(SHA256.HashData(request.ToByteArray()));
+
+    internal static string TransactionKey(RedeemRequest request) =>
+        request.ChannelTransactionId.Length > 0
+            ? $"channel:{request.AcquiringChannelId}:{request.ChannelTransactionId}"
+            : "till:" + request.Order.MerchantOrderNumber;
+
+    internal async Task<(VoucherLookup Lookup, IReadOnlyList<Judged> Ranked)> FindAndJudgeAsync(
+        Task<VoucherLookup> find, string merchantId, OrderInput order, string? staffId, DateTimeOffset now)
+    {
+        var lookup = await find;
+        var judged = new List<Judged>();
+        foreach (var voucher in lookup.Vouchers)
+        {
+            var facts = VoucherReading.Facts(voucher);
+            var campaign = campaigns.Find(voucher.CampaignId);
+            if (campaign is null)
+            {
+                judged.Add(new Judged(voucher, new Candidate(facts, new Verdict([RefusalReason.CampaignUnknown], 0, null)), null, null));
+                continue;
+            }
+
+            var merchant = campaign.MerchantOrAbsent(merchantId);
+            var verdict = Eligibility.Check(facts, campaign.Terms, merchant.Terms, order, staffId, now);
+            judged.Add(new Judged(voucher, new Candidate(facts, verdict), campaign, merchant));
+        }
+
+        var ranked = Domain.AutoPick.Rank(judged.Select(j => j.Candidate));
+        var byCandidate = judged.ToDictionary(j => j.Candidate);
+        return (lookup, ranked.Select(c => byCandidate[c]).ToList());
+    }
+
+    private static RedemptionRecord Record(RedeemRequest request, string redemptionId, Voucher voucher, CampaignView campaign, CampaignMerchant merchant, OrderInput order, DateTimeOffset now)
+    {
+        var missing = Subsidy.MissingDetails(campaign.Terms.RequiredDetails, order);
+        var record = new RedemptionRecord
+        {
+            RedemptionId = redemptionId,
+            IdempotencyKey = request.IdempotencyKey,
+            VoucherId = voucher.VoucherId,
+            CampaignId = voucher.CampaignId,
+            RoundId = voucher.RoundId,
+            TierId = voucher.TierId,
+            IssuingChannelId = voucher.ChannelId,
+            MerchantId = request.MerchantId,
+            MerchantTradeName = merchant.TradeName,
+            StaffId = request.StaffId,
+            AcquiringChannelId = request.AcquiringChannelId,
+            ChannelTransactionId = request.ChannelTransactionId,
+            MerchantOrderNumber = request.Order.MerchantOrderNumber,
+            FaceValueCents = voucher.FaceValueCents,
+            OrderAmountCents = order.OrderAmountCents,
+            QualifyingItemAmountCents = order.QualifyingItemAmountCents,
+            PaidCents = Math.Max(0, order.OrderAmountCents - voucher.FaceValueCents),
+            CategoryId = order.CategoryId,
+            Note = order.Note,
+            InvoiceNumber = order.InvoiceNumber,
+            MerchantCofundingCents = voucher.MerchantCofundingCents,
+            GovernmentShareCents = Subsidy.GovernmentShareCents(voucher.FaceValueCents, voucher.MerchantCofundingCents),
+            Status = RedemptionStatus.Completed,
+            SubsidyExclusion = (Vouchers.Redemption.V1.SubsidyExclusion)(int)Subsidy.ExclusionAtRedemption(missing),
+            RedeemedAt = Timestamp.FromDateTimeOffset(now),
+            Version = 1,
+        };
+        record.BuyerKeys.Add(voucher.HolderKeys);
+        record.MissingDetails.Add(missing.Select(d => (Vouchers.Campaign.V1.RedemptionDetail)(int)d));
+        return record;
+    }
+
+    private static VoucherOption Option(Judged judged, OrderInput order)
+    {
+        var option = new VoucherOption
+        {
+            Voucher = judged.Voucher,
+            Qualifies = judged.Candidate.Verdict.Qualifies,
+            PaidCents = Math.Max(0, order.OrderAmountCents - judged.Voucher.FaceValueCents),
+        };
+        option.Reasons.Add(judged.Candidate.Verdict.Reasons.Select(VoucherReading.ToProto));
+        return option;
+    }
+
+    private RedeemOutcome Replay(StoredAnswer earlier, string fingerprint)
+    {
+        if (!string.Equals(earlier.Fingerprint, fingerprint, StringComparison.Ordinal))
+        {
+            throw new AlreadyExistsException("该请求号已用于另一笔不同的核销 (idempotency_key was already used for a different request)");
+        }
+
+        metrics.Replayed();
+        var replay = earlier.Outcome.Clone();
+        replay.Replayed = true;
+        return replay;
+    }
+
+    private async Task<RedeemOutcome> RefuseAsync(string key, string fingerprint, RedemptionRefusal refusal, CancellationToken cancellationToken)
+    {
+        var outcome = new RedeemOutcome { Refusal = refusal };
+        var stands = await store.StoreAnswerAsync(key, fingerprint, outcome, time.GetUtcNow(), cancellationToken);
+        if (!ReferenceEquals(stands.Outcome, outcome))
+        {
+            return Replay(stands, fingerprint);
+        }
+
+        metrics.Refused(refusal.Reason.ToString());
+        return outcome;
+    }
+
+    private async Task ReleaseQuietlyAsync(string voucherId, string lockId)
+    {
+        try
+        {
+            await claim.ReleaseAsync(voucherId, lockId, CancellationToken.None);
+        }
+        catch (UnavailableException ex)
+        {
+            // The attempt row stays; recovery releases once Claim answers again.
+            LogReleaseDeferred(logger, ex, voucherId);
+        }
+    }
+
+    private void RequireKnownMerchant(string merchantId)
+    {
+        if (!campaigns.KnowsMerchant(merchantId))
+        {
+            throw new NotFoundException($"商户 {merchantId} 不存在或未参加任何活动 (merchant '{merchantId}' is unknown)");
+        }
+    }
+
+    private enum Source
+    {
+        None,
+        Token,
+        Voucher,
+        Auto,
+    }
+
+    private static void Validate(RedeemRequest request)
+    {
+        var problems = new FieldProblems();
+        problems.Require(request.IdempotencyKey, "idempotency_key", "请填写请求号 (idempotency_key is required)");
+        problems.Require(request.MerchantId, "merchant_id", "请填写商户 (merchant_id is required)");
+        if (!Actors.IsChannel(request.Actor))
+        {
+            problems.Require(request.StaffId, "staff_id", "请填写收银员 (staff_id is required at a till)");
+        }
+
+        ValidateOrder(request.Order, problems);
+        if (request.Order is not null && request.Order.MerchantOrderNumber.Length == 0 && request.ChannelTransactionId.Length == 0)
+        {
+            problems.Add("order.merchant_order_number", "请填写商户交易单号或渠道交易号 (order.merchant_order_number or channel_transaction_id is required: one voucher per transaction)");
+        }
+
+        if (request.ChannelTransactionId.Length > 0 && request.AcquiringChannelId.Length == 0)
+        {
+            problems.Add("acquiring_channel_id", "渠道交易号须注明收单渠道 (acquiring_channel_id is required with channel_transaction_id)");
+        }
+
+        ValidateSource(request.VoucherSourceCase switch
+        {
+            RedeemRequest.VoucherSourceOneofCase.PresentationToken => Source.Token,
+            RedeemRequest.VoucherSourceOneofCase.VoucherId => Source.Voucher,
+            RedeemRequest.VoucherSourceOneofCase.AutoPick => Source.Auto,
+            _ => Source.None,
+        }, request.PresentationToken, request.VoucherId, request.Person, problems);
+        problems.ThrowIfAny();
+    }
+
+    private static void ValidateOrder(OrderDetails? order, FieldProblems problems)
+    {
+        if (order is null)
+        {
+            problems.Add("order", "请填写订单信息 (order is required)");
+            return;
+        }
+
+        if (order.OrderAmountCents < 0)
+        {
+            problems.Add("order.order_amount_cents", "订单金额不能为负数 (order amount cannot be negative)");
+        }
+
+        if (order.QualifyingItemAmountCents < 0)
+        {
+            problems.Add("order.qualifying_item_amount_cents", "单品金额不能为负数 (item amount cannot be negative)");
+        }
+        else if (order.OrderAmountCents >= 0 && order.QualifyingItemAmountCents > order.OrderAmountCents)
+        {
+            problems.Add("order.qualifying_item_amount_cents", "单品金额不能超过订单金额 (the item cannot cost more than the whole order)");
+        }
+    }
+
+    private static void ValidateSource(Source source, string token, string voucherId, PersonIdentity? person, FieldProblems problems)
+    {
+        switch (source)
+        {
+            case Source.None:
+                problems.Add("voucher_source", "请扫描付款码或指定消费券 (presentation_token, voucher_id or auto_pick is required)");
+                break;
+            case Source.Token:
+                problems.Require(token, "presentation_token", "付款码为空 (presentation_token is empty)");
+                break;
+            case Source.Voucher or Source.Auto:
+                if (source == Source.Voucher)
+                {
+                    problems.Require(voucherId, "voucher_id", "请指定消费券 (voucher_id is empty)");
+                }
+
+                if (person is null || string.IsNullOrWhiteSpace(person.ChannelId) || string.IsNullOrWhiteSpace(person.ChannelAccountId))
+                {
+                    problems.Add("person", "须提供出示人身份 (person with channel_id and channel_account_id is required for voucher_id and auto_pick)");
+                }
+
+                break;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redemption {RedemptionId} is recorded but Claim did not confirm the consume; recovery will finish it")]
+    private static partial void LogConsumeDeferred(ILogger logger, Exception exception, string redemptionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The lock on voucher {VoucherId} could not be released now; recovery will release it")]
+    private static partial void LogReleaseDeferred(ILogger logger, Exception exception, string voucherId);
+}

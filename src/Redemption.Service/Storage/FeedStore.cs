@@ -1,0 +1,92 @@
+using Google.Protobuf.WellKnownTypes;
+using Npgsql;
+using Vouchers.Redemption.V1;
+
+namespace Redemption.Service.Storage;
+
+/// <summary>
+/// The redemption feed table. Sequence numbers come from the single row of feed_counter, incremented inside the same
+/// transaction as the change it announces. The row lock taken by that UPDATE is held until commit, so a second
+/// writer gets its number only after the first committed (or rolled back, which returns the number): numbers are
+/// handed out in commit order and without gaps, and a reader that sees sequence n has every event below n. A database
+/// sequence would be cheaper but hands out numbers at call time, so a slow transaction could commit n after a reader
+/// passed n + 1, and a rollback would leave a hole. The price is that feed writes are serialised for the rest of
+/// their transaction, which is why callers append the event as the last statement before committing.
+/// </summary>
+public sealed class FeedStore(NpgsqlDataSource dataSource)
+{
+    private const string CursorPrefix = "rf1.";
+
+    /// <summary>Wakes following streams in this process after a commit; other copies' events arrive by polling.</summary>
+    public event Action? Appended;
+
+    public static string Cursor(long sequence) => CursorPrefix + sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The sequence a cursor stands for; 0 for an empty cursor; null when it is not one of ours.</summary>
+    public static long? ReadCursor(string cursor)
+    {
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return 0;
+        }
+
+        return cursor.StartsWith(CursorPrefix, StringComparison.Ordinal)
+            && long.TryParse(cursor.AsSpan(CursorPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence)
+            && sequence > 0
+                ? sequence
+                : null;
+    }
+
+    /// <summary>Appends one event in the caller's transaction; call it last, just before committing.</summary>
+    public static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RedemptionEventKind kind, RedemptionRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        long sequence;
+        await using (var next = new NpgsqlCommand("UPDATE feed_counter SET last_sequence = last_sequence + 1 WHERE id = 1 RETURNING last_sequence", connection, transaction))
+        {
+            sequence = (long)(await next.ExecuteScalarAsync(cancellationToken) ?? throw new InvalidOperationException("feed_counter has no row"));
+        }
+
+        var feedEvent = new RedemptionEvent { Sequence = sequence, OccurredAt = Timestamp.FromDateTimeOffset(now), Kind = kind, Redemption = record };
+        await using var insert = new NpgsqlCommand("INSERT INTO redemption_events (sequence, campaign_id, occurred_at, event) VALUES (@sequence, @campaign, @at, @event)", connection, transaction);
+        insert.Parameters.AddWithValue("sequence", sequence);
+        insert.Parameters.AddWithValue("campaign", record.CampaignId);
+        insert.Parameters.AddWithValue("at", now.UtcDateTime);
+        insert.Parameters.AddWithValue("event", Google.Protobuf.MessageExtensions.ToByteArray(feedEvent));
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        return sequence;
+    }
+
+    /// <summary>Tells following streams that events were committed.</summary>
+    public void Announce() => Appended?.Invoke();
+
+    public async Task<long> LastSequenceAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT last_sequence FROM feed_counter WHERE id = 1");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> events after <paramref name="afterSequence"/>, in order, optionally of one campaign.</summary>
+    public async Task<List<RedemptionEvent>> ReadAsync(long afterSequence, string campaignId, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT event FROM redemption_events
+            WHERE sequence > @after AND (@campaign = '' OR campaign_id = @campaign)
+            ORDER BY sequence LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("after", afterSequence);
+        command.Parameters.AddWithValue("campaign", campaignId);
+        command.Parameters.AddWithValue("limit", limit);
+        var events = new List<RedemptionEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var feedEvent = RedemptionEvent.Parser.ParseFrom((byte[])reader[0]);
+            feedEvent.Cursor = Cursor(feedEvent.Sequence);
+            events.Add(feedEvent);
+        }
+
+        return events;
+    }
+}

@@ -1,0 +1,320 @@
+using Google.Protobuf;
+using Npgsql;
+using Vouchers.Redemption.V1;
+
+namespace Redemption.Service.Storage;
+
+/// <summary>How recording a redemption ended.</summary>
+public enum RecordResult
+{
+    Recorded,
+    /// <summary>Another call with the same key recorded its answer first; <see cref="StoredAnswer"/> holds it.</summary>
+    KeyTaken,
+    /// <summary>The transaction already carries a live redemption.</summary>
+    TransactionTaken,
+    /// <summary>The voucher already has a live redemption.</summary>
+    VoucherTaken,
+    /// <summary>The attempt's lease ran out (or recovery took it over): nothing was recorded.</summary>
+    LeaseLost,
+}
+
+/// <summary>An idempotency key's stored answer and the fingerprint of the request that earned it.</summary>
+public sealed record StoredAnswer(string Fingerprint, RedeemOutcome Outcome);
+
+/// <summary>The columns of a redemption row besides the record itself (filters, totals, screening).</summary>
+public sealed record RedemptionColumns(string TransactionKey, string BuyerHash, string BuyerPhoneHash, long ThresholdCents);
+
+/// <summary>An attempt whose lease ran out, as recovery finds it.</summary>
+public sealed record StrandedAttempt(string IdempotencyKey, string RedemptionId, string VoucherId, string MerchantId, string MerchantTradeName, RedemptionRecord? Recorded);
+
+/// <summary>
+/// redemptiondb through Npgsql: idempotency keys, attempts (the lock → record → consume bookkeeping), redemptions and
+/// their changes, each change committed together with its feed event.
+/// </summary>
+public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
+{
+    private const string UniqueViolation = "23505";
+
+    public async Task<StoredAnswer?> FindAnswerAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT fingerprint, outcome FROM idempotency_keys WHERE idempotency_key = @key");
+        command.Parameters.AddWithValue("key", key);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new StoredAnswer(reader.GetString(0), RedeemOutcome.Parser.ParseFrom((byte[])reader[1])) : null;
+    }
+
+    /// <summary>Stores a refusal as the key's answer unless the key has one already; returns the answer that stands.</summary>
+    public async Task<StoredAnswer> StoreAnswerAsync(string key, string fingerprint, RedeemOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using (var insert = dataSource.CreateCommand(
+            "INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) VALUES (@key, @fingerprint, @outcome, @now) ON CONFLICT DO NOTHING"))
+        {
+            insert.Parameters.AddWithValue("key", key);
+            insert.Parameters.AddWithValue("fingerprint", fingerprint);
+            insert.Parameters.AddWithValue("outcome", outcome.ToByteArray());
+            insert.Parameters.AddWithValue("now", now.UtcDateTime);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                return new StoredAnswer(fingerprint, outcome);
+            }
+        }
+
+        return await FindAnswerAsync(key, cancellationToken) ?? throw new InvalidOperationException($"idempotency key '{key}' vanished");
+    }
+
+    /// <summary>
+    /// Opens (or joins, for a retry with the same key, renewing its lease) the attempt row that lets recovery finish or
+    /// undo the attempt if this copy dies between lock and consume. Returns the attempt's redemption id and voucher.
+    /// </summary>
+    public async Task<(string RedemptionId, string VoucherId)> BeginAttemptAsync(
+        string key, string redemptionId, string voucherId, string merchantId, string tradeName, DateTimeOffset leaseUntil, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO redemption_attempts (idempotency_key, redemption_id, voucher_id, merchant_id, merchant_trade_name, lease_until, created_at)
+            VALUES (@key, @redemption, @voucher, @merchant, @trade, @lease, @now)
+            ON CONFLICT (idempotency_key) DO UPDATE SET lease_until = GREATEST(redemption_attempts.lease_until, EXCLUDED.lease_until)
+            RETURNING redemption_id, voucher_id
+            """);
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("redemption", redemptionId);
+        command.Parameters.AddWithValue("voucher", voucherId);
+        command.Parameters.AddWithValue("merchant", merchantId);
+        command.Parameters.AddWithValue("trade", tradeName);
+        command.Parameters.AddWithValue("lease", leaseUntil.UtcDateTime);
+        command.Parameters.AddWithValue("now", now.UtcDateTime);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetString(0), reader.GetString(1));
+    }
+
+    public async Task EndAttemptAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM redemption_attempts WHERE idempotency_key = @key");
+        command.Parameters.AddWithValue("key", key);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Whether the merchant's transaction already carries a live redemption.</summary>
+    public async Task<bool> TransactionTakenAsync(string merchantId, string transactionKey, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM redemptions WHERE merchant_id = @merchant AND transaction_key = @transaction AND {Data.RedemptionModel.LiveFilter})");
+        command.Parameters.AddWithValue("merchant", merchantId);
+        command.Parameters.AddWithValue("transaction", transactionKey);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken) ?? false);
+    }
+
+    /// <summary>
+    /// Records the redemption, the key's answer and the feed event in one transaction, under the attempt row's lock:
+    /// recovery takes the same lock before it undoes an attempt, so an attempt is either recorded or undone, never both.
+    /// </summary>
+    public async Task<(RecordResult Result, StoredAnswer? Stored)> RecordAsync(
+        string key, string fingerprint, RedeemOutcome outcome, RedemptionColumns columns, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(columns);
+        var record = outcome.Redemption;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lease = new NpgsqlCommand("SELECT lease_until FROM redemption_attempts WHERE idempotency_key = @key FOR UPDATE", connection, transaction))
+        {
+            lease.Parameters.AddWithValue("key", key);
+            var until = await lease.ExecuteScalarAsync(cancellationToken);
+            if (until is not DateTime leaseUntil || new DateTimeOffset(DateTime.SpecifyKind(leaseUntil, DateTimeKind.Utc)) <= now)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return (RecordResult.LeaseLost, null);
+            }
+        }
+
+        await using (var answer = new NpgsqlCommand(
+            "INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) VALUES (@key, @fingerprint, @outcome, @now) ON CONFLICT DO NOTHING", connection, transaction))
+        {
+            answer.Parameters.AddWithValue("key", key);
+            answer.Parameters.AddWithValue("fingerprint", fingerprint);
+            answer.Parameters.AddWithValue("outcome", outcome.ToByteArray());
+            answer.Parameters.AddWithValue("now", now.UtcDateTime);
+            if (await answer.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return (RecordResult.KeyTaken, await FindAnswerAsync(key, cancellationToken));
+            }
+        }
+
+        try
+        {
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO redemptions (redemption_id, idempotency_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key,
+                    buyer_hash, buyer_phone_hash, status, subsidy_exclusion, face_value_cents, order_amount_cents, government_share_cents, threshold_cents,
+                    redeemed_at, version, record)
+                VALUES (@id, @key, @voucher, @campaign, @merchant, @staff, @tier, @category, @transaction,
+                    @buyer, @phone, @status, @exclusion, @face, @order, @government, @threshold, @at, @version, @record)
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("id", record.RedemptionId);
+            insert.Parameters.AddWithValue("key", key);
+            insert.Parameters.AddWithValue("voucher", record.VoucherId);
+            insert.Parameters.AddWithValue("campaign", record.CampaignId);
+            insert.Parameters.AddWithValue("merchant", record.MerchantId);
+            insert.Parameters.AddWithValue("staff", record.StaffId);
+            insert.Parameters.AddWithValue("tier", record.TierId);
+            insert.Parameters.AddWithValue("category", record.CategoryId);
+            insert.Parameters.AddWithValue("transaction", columns.TransactionKey);
+            insert.Parameters.AddWithValue("buyer", columns.BuyerHash);
+            insert.Parameters.AddWithValue("phone", columns.BuyerPhoneHash);
+            insert.Parameters.AddWithValue("status", (short)record.Status);
+            insert.Parameters.AddWithValue("exclusion", (short)record.SubsidyExclusion);
+            insert.Parameters.AddWithValue("face", record.FaceValueCents);
+            insert.Parameters.AddWithValue("order", record.OrderAmountCents);
+            insert.Parameters.AddWithValue("government", record.GovernmentShareCents);
+            insert.Parameters.AddWithValue("threshold", columns.ThresholdCents);
+            insert.Parameters.AddWithValue("at", record.RedeemedAt.ToDateTime());
+            insert.Parameters.AddWithValue("version", record.Version);
+            insert.Parameters.AddWithValue("record", record.ToByteArray());
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return (ex.ConstraintName == "ux_redemptions_transaction_live" ? RecordResult.TransactionTaken : RecordResult.VoucherTaken, null);
+        }
+
+        await FeedStore.AppendAsync(connection, transaction, RedemptionEventKind.Redeemed, record, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        feed.Announce();
+        return (RecordResult.Recorded, null);
+    }
+
+    /// <summary>Attempts whose lease ran out, oldest first.</summary>
+    public async Task<List<string>> StrandedKeysAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT idempotency_key FROM redemption_attempts WHERE lease_until <= @now ORDER BY lease_until LIMIT @limit");
+        command.Parameters.AddWithValue("now", now.UtcDateTime);
+        command.Parameters.AddWithValue("limit", limit);
+        var keys = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// Takes over a stranded attempt under its row lock. Not recorded: the row is deleted in the same transaction, so a
+    /// late record by the original copy finds no attempt and records nothing; the caller then releases the lock.
+    /// Recorded: the lease is renewed for this recovery and the caller consumes, then ends the attempt.
+    /// </summary>
+    public async Task<StrandedAttempt?> TakeOverAsync(string key, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        StrandedAttempt? attempt;
+        await using (var select = new NpgsqlCommand(
+            """
+            SELECT a.redemption_id, a.voucher_id, a.merchant_id, a.merchant_trade_name, r.record
+            FROM redemption_attempts a LEFT JOIN redemptions r ON r.idempotency_key = a.idempotency_key
+            WHERE a.idempotency_key = @key AND a.lease_until <= @now
+            FOR UPDATE OF a SKIP LOCKED
+            """, connection, transaction))
+        {
+            select.Parameters.AddWithValue("key", key);
+            select.Parameters.AddWithValue("now", now.UtcDateTime);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            attempt = await reader.ReadAsync(cancellationToken)
+                ? new StrandedAttempt(key, reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                    reader.IsDBNull(4) ? null : RedemptionRecord.Parser.ParseFrom((byte[])reader[4]))
+                : null;
+        }
+
+        if (attempt is null)
+        {
+            return null;
+        }
+
+        await using (var change = new NpgsqlCommand(
+            attempt.Recorded is null
+                ? "DELETE FROM redemption_attempts WHERE idempotency_key = @key"
+                : "UPDATE redemption_attempts SET lease_until = @lease WHERE idempotency_key = @key", connection, transaction))
+        {
+            change.Parameters.AddWithValue("key", key);
+            change.Parameters.AddWithValue("lease", leaseUntil.UtcDateTime);
+            await change.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return attempt;
+    }
+
+    public async Task<RedemptionRecord?> GetAsync(string redemptionId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT record FROM redemptions WHERE redemption_id = @id");
+        command.Parameters.AddWithValue("id", redemptionId);
+        return await command.ExecuteScalarAsync(cancellationToken) is byte[] bytes ? RedemptionRecord.Parser.ParseFrom(bytes) : null;
+    }
+
+    /// <summary>The reversal stored under an id, with its fingerprint and the redemption it reversed.</summary>
+    public async Task<(string RedemptionId, string Fingerprint)?> FindReversalAsync(string reversalId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT redemption_id, fingerprint FROM reversals WHERE reversal_id = @id");
+        command.Parameters.AddWithValue("id", reversalId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>
+    /// Changes one redemption under its row lock: <paramref name="decide"/> sees the current record and returns the new
+    /// one (null = no change); the update, <paramref name="extra"/> rows and the feed event commit together.
+    /// </summary>
+    public async Task<RedemptionRecord?> ChangeAsync(
+        string redemptionId,
+        Func<RedemptionRecord, RedemptionRecord?> decide,
+        RedemptionEventKind kind,
+        Func<NpgsqlConnection, NpgsqlTransaction, Task>? extra,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        RedemptionRecord current;
+        await using (var select = new NpgsqlCommand("SELECT record FROM redemptions WHERE redemption_id = @id FOR UPDATE", connection, transaction))
+        {
+            select.Parameters.AddWithValue("id", redemptionId);
+            if (await select.ExecuteScalarAsync(cancellationToken) is not byte[] bytes)
+            {
+                return null;
+            }
+
+            current = RedemptionRecord.Parser.ParseFrom(bytes);
+        }
+
+        var changed = decide(current);
+        if (changed is null)
+        {
+            return current;
+        }
+
+        await using (var update = new NpgsqlCommand(
+            "UPDATE redemptions SET status = @status, subsidy_exclusion = @exclusion, version = @version, record = @record WHERE redemption_id = @id", connection, transaction))
+        {
+            update.Parameters.AddWithValue("id", redemptionId);
+            update.Parameters.AddWithValue("status", (short)changed.Status);
+            update.Parameters.AddWithValue("exclusion", (short)changed.SubsidyExclusion);
+            update.Parameters.AddWithValue("version", changed.Version);
+            update.Parameters.AddWithValue("record", changed.ToByteArray());
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (extra is not null)
+        {
+            await extra(connection, transaction);
+        }
+
+        await FeedStore.AppendAsync(connection, transaction, kind, changed, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        feed.Announce();
+        return changed;
+    }
+}

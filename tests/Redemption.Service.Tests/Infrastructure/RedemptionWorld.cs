@@ -1,0 +1,239 @@
+extern alias campaigntests;
+extern alias claimtests;
+extern alias claim;
+
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Redemption.Service;
+using Redemption.Service.Campaigns;
+using Redemption.Service.Data;
+using TestSupport;
+using Vouchers.Campaign.V1;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using Vouchers.Redemption.V1;
+using CampaignServiceHost = campaigntests::Campaign.Service.Tests.CampaignServiceHost;
+using ClaimDbContext = claim::Claim.Service.Data.ClaimDbContext;
+using InProcessClaimService = claimtests::Claim.Service.Tests.Infrastructure.InProcessClaimService;
+using RedisServer = claimtests::Claim.Service.Tests.Infrastructure.RedisServer;
+
+namespace Redemption.Service.Tests.Infrastructure;
+
+/// <summary>
+/// The real Campaign, Claim and Redemption services in this process on free ports, over one redis-server and three
+/// throw-away databases, all reading one clock the tests move. Redemption learns campaigns only through Campaign's
+/// snapshot watch and touches vouchers only through Claim's gRPC API. Tests share the world and stay apart by each
+/// configuring its own campaign, merchants and people.
+/// </summary>
+public sealed class RedemptionWorld : IAsyncLifetime
+{
+    public const string IdentitySecret = "redemption-tests-identity-secret-0123";
+
+    private static int nextSeed = Random.Shared.Next(1, 100_000) * 1000;
+
+    private TestDatabase _campaignDb = null!;
+    private TestDatabase _claimDb = null!;
+    private WebApplication _claimApp = null!;
+    private GrpcChannel _claimChannel = null!;
+
+    public TestClock Clock { get; } = new(DateTimeOffset.UnixEpoch);
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public TestDatabase RedemptionDb { get; private set; } = null!;
+
+    public NpgsqlDataSource RedemptionData { get; private set; } = null!;
+
+    public CampaignServiceHost Campaign { get; private set; } = null!;
+
+    public string ClaimAddress { get; private set; } = "";
+
+    public ClaimService.ClaimServiceClient Claims { get; private set; } = null!;
+
+    public VoucherUsageService.VoucherUsageServiceClient Usage { get; private set; } = null!;
+
+    /// <summary>The Redemption service the tests talk to; replaced by <see cref="RestartRedemptionAsync"/>.</summary>
+    public RedemptionHost Redemption { get; private set; } = null!;
+
+    public static DateTime Deadline => DateTime.UtcNow.AddSeconds(30);
+
+    public static int NextSeed() => Interlocked.Increment(ref nextSeed);
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync();
+        _campaignDb = await SharedPostgres.CreateDatabaseAsync("redemption_campaign");
+        _claimDb = await SharedPostgres.CreateDatabaseAsync("redemption_claim");
+        RedemptionDb = await SharedPostgres.CreateDatabaseAsync("redemption_tests");
+        RedemptionData = NpgsqlDataSource.Create(RedemptionDb.ConnectionString);
+        await using (var claimDb = new ClaimDbContext(new DbContextOptionsBuilder<ClaimDbContext>().UseNpgsql(_claimDb.ConnectionString).Options))
+        {
+            await claimDb.Database.MigrateAsync();
+        }
+
+        await using (var redemptionDb = new RedemptionDbContext(new DbContextOptionsBuilder<RedemptionDbContext>().UseNpgsql(RedemptionDb.ConnectionString).Options))
+        {
+            await redemptionDb.Database.MigrateAsync();
+        }
+
+        Campaign = await CampaignServiceHost.StartAsync(_campaignDb.ConnectionString, Clock);
+        (_claimApp, ClaimAddress) = await InProcessClaimService.StartAsync(_claimDb.ConnectionString, Redis.EndPoint, Clock, IdentitySecret, new Dictionary<string, string?>
+        {
+            ["services:campaign:grpc:0"] = Campaign.Address,
+        });
+        _claimChannel = GrpcChannel.ForAddress(ClaimAddress);
+        Claims = new ClaimService.ClaimServiceClient(_claimChannel);
+        Usage = new VoucherUsageService.VoucherUsageServiceClient(_claimChannel);
+        Redemption = await RedemptionHost.StartAsync(this, ClaimAddress);
+    }
+
+    /// <summary>Stops the Redemption service without letting it finish anything (its attempts stay as they are) and starts a fresh copy.</summary>
+    public async Task RestartRedemptionAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        await Redemption.DisposeAsync();
+        Redemption = await RedemptionHost.StartAsync(this, ClaimAddress, settings);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Redemption.DisposeAsync();
+        _claimChannel.Dispose();
+        await _claimApp.StopAsync();
+        await _claimApp.DisposeAsync();
+        await Campaign.DisposeAsync();
+        await RedemptionData.DisposeAsync();
+        await RedemptionDb.DisposeAsync();
+        await _claimDb.DisposeAsync();
+        await _campaignDb.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+
+    /// <summary>Waits until the Redemption service holds the campaign's snapshot and <paramref name="ready"/> holds for it.</summary>
+    public Task<CampaignView> WaitForRedemptionToSeeAsync(string campaignId, Func<CampaignView, bool> ready) => Redemption.WaitForAsync(campaignId, ready);
+
+    /// <summary>Waits until claimdb holds the voucher (the persister caught up), and returns it as its holder sees it.</summary>
+    public async Task<Voucher> WaitForVoucherAsync(PersonIdentity person, string voucherId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await Claims.GetVoucherAsync(new GetVoucherRequest { Person = person, VoucherId = voucherId }, deadline: Deadline);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = RedemptionData.CreateCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedemptionCollection : ICollectionFixture<RedemptionWorld>
+{
+    public const string Name = "redemption";
+}
+
+/// <summary>One copy of the Redemption service as Program.cs builds it, on Kestrel h2c on a free port.</summary>
+public sealed class RedemptionHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RedemptionHost(WebApplication app, GrpcChannel channel)
+    {
+        _app = app;
+        Channel = channel;
+        Redemptions = new RedemptionService.RedemptionServiceClient(channel);
+        Admin = new RedemptionAdminService.RedemptionAdminServiceClient(channel);
+        Feed = new RedemptionFeedService.RedemptionFeedServiceClient(channel);
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public RedemptionService.RedemptionServiceClient Redemptions { get; }
+
+    public RedemptionAdminService.RedemptionAdminServiceClient Admin { get; }
+
+    public RedemptionFeedService.RedemptionFeedServiceClient Feed { get; }
+
+    /// <param name="claimAddress">Where Claim is, or a dead address to play Claim unreachable.</param>
+    public static async Task<RedemptionHost> StartAsync(RedemptionWorld world, string claimAddress, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        var configuration = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redemptiondb"] = world.RedemptionDb.ConnectionString,
+            ["services:campaign:grpc:0"] = world.Campaign.Address,
+            ["services:claim:grpc:0"] = claimAddress,
+            ["Redemption:IdentitySecret"] = RedemptionWorld.IdentitySecret,
+            ["Redemption:LockTtl"] = "00:00:30",
+            ["Redemption:AttemptLease"] = "00:00:05",
+            ["Redemption:RecoveryInterval"] = "00:00:00.200",
+            ["Redemption:FeedPollInterval"] = "00:00:00.100",
+        };
+        var endpoints = InProcessEndpoints.Settings(out var grpcAddress);
+        foreach (var (key, value) in endpoints.Concat(settings ?? new Dictionary<string, string?>()))
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<TimeProvider>(world.Clock);
+        builder.AddRedemptionServices();
+        var app = builder.Build();
+        app.MapRedemptionServices();
+        await app.StartAsync();
+        return new RedemptionHost(app, GrpcChannel.ForAddress(grpcAddress));
+    }
+
+    public T Get<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public async Task<CampaignView> WaitForAsync(string campaignId, Func<CampaignView, bool> ready)
+    {
+        var rules = Get<CampaignRules>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (rules.Find(campaignId) is { } view && ready(view))
+            {
+                return view;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the Redemption service never saw campaign {campaignId} as the test expects (it holds version {rules.Find(campaignId)?.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
