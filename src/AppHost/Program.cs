@@ -74,6 +74,7 @@ var backOffice = builder.AddProject<Projects.BackOffice>(ResourceNames.BackOffic
     .WithExternalHttpEndpoints()
     .WithReference(campaign)
     .WithReference(claim)
+    .WithReference(redemption)
     .WaitFor(campaign)
     .WaitFor(claim)
     .WithServiceHealthCheck();

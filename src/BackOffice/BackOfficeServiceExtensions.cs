@@ -8,6 +8,7 @@ using MudBlazor.Services;
 using ServiceDefaults;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
+using Vouchers.Redemption.V1;
 
 namespace BackOffice;
 
@@ -33,6 +34,7 @@ public static class BackOfficeServiceExtensions
         builder.Services.AddServiceGrpcClient<MerchantService.MerchantServiceClient>(ResourceNames.Campaign).AddUserToken();
         builder.Services.AddServiceGrpcClient<AuditService.AuditServiceClient>(ResourceNames.Campaign).AddUserToken();
         builder.Services.AddServiceGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(ResourceNames.Claim).AddUserToken();
+        builder.Services.AddServiceGrpcClient<RedemptionService.RedemptionServiceClient>(ResourceNames.Redemption).AddUserToken();
         // The claims chart follows the feed once for everybody, outside any user's session.
         builder.Services.AddServiceGrpcClient<IssuanceFeedService.IssuanceFeedServiceClient>(ResourceNames.Claim);
         builder.Services.AddSingleton<ClaimActivity>();

@@ -8,6 +8,7 @@ using TestSupport;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
+using Vouchers.Redemption.V1;
 
 namespace BackOffice.Tests;
 
@@ -28,6 +29,7 @@ public sealed class BackOfficeApp : IAsyncLifetime
 
     public GrpcChannel CampaignChannel => campaignChannel!;
     private GrpcChannel? claimChannel;
+    private GrpcChannel? redemptionChannel;
     private IPlaywright? playwright;
 
     public Uri BackOffice { get; private set; } = default!;
@@ -41,6 +43,8 @@ public sealed class BackOfficeApp : IAsyncLifetime
     public ClaimService.ClaimServiceClient Claims { get; private set; } = default!;
 
     public ClaimAdminService.ClaimAdminServiceClient ClaimAdmin { get; private set; } = default!;
+
+    public RedemptionService.RedemptionServiceClient Redemptions { get; private set; } = default!;
 
     /// <summary>S2 (乾安 2022) as configured for a run starting today: published, round 1 opening at <see cref="RoundOneOpens"/>.</summary>
     public CampaignDetails S2 { get; private set; } = default!;
@@ -77,10 +81,10 @@ public sealed class BackOfficeApp : IAsyncLifetime
         using var timeout = new CancellationTokenSource(StartTimeout);
         var cancellationToken = timeout.Token;
         var builder = await AppHostTesting.CreateBuilderAsync(
-            state.Path, [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.BackOffice], cancellationToken);
+            state.Path, [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Redemption, ResourceNames.BackOffice], cancellationToken);
         app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
-        await Task.WhenAll(new[] { ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.BackOffice }
+        await Task.WhenAll(new[] { ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Redemption, ResourceNames.BackOffice }
             .Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellationToken)));
 
         BackOffice = app.GetEndpoint(ResourceNames.BackOffice, EndpointNames.Http);
@@ -90,6 +94,8 @@ public sealed class BackOfficeApp : IAsyncLifetime
         Merchants = new MerchantService.MerchantServiceClient(campaignChannel);
         Claims = new ClaimService.ClaimServiceClient(claimChannel);
         ClaimAdmin = new ClaimAdminService.ClaimAdminServiceClient(claimChannel);
+        redemptionChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Redemption, EndpointNames.Grpc));
+        Redemptions = new RedemptionService.RedemptionServiceClient(redemptionChannel);
 
         (S2, RoundOneOpens) = await SeedS2TodayAsync();
         S2Draft = (await Seeds.CreateAsync(Campaigns, S2Settings("qianan-2022-printed", DateOnly.FromDateTime(RoundOneOpens.ToOffset(Beijing).Date)))).Details;
@@ -117,6 +123,7 @@ public sealed class BackOfficeApp : IAsyncLifetime
         playwright?.Dispose();
         campaignChannel?.Dispose();
         claimChannel?.Dispose();
+        redemptionChannel?.Dispose();
         if (app is not null)
         {
             await app.DisposeAsync();
@@ -148,6 +155,32 @@ public sealed class BackOfficeApp : IAsyncLifetime
 
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+
+    /// <summary>Returns once round 1 of <see cref="S2"/> has opened.</summary>
+    public async Task WaitForRoundOneAsync()
+    {
+        var wait = RoundOneOpens - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+    }
+
+    /// <summary>Draws one voucher of <paramref name="category"/>, retrying while the services' clocks have not reached the opening.</summary>
+    public async Task<(Voucher? Voucher, ClaimRefusalReason Refusal)> DrawUntilOpenAsync(string category, string account)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var outcome = await DrawAsync(category, account);
+            if (outcome.Voucher is not null || outcome.Refusal != ClaimRefusalReason.NotStarted || DateTime.UtcNow > deadline)
+            {
+                return outcome;
+            }
+
+            await Task.Delay(200);
+        }
+    }
 
     /// <summary>Draws one voucher of <paramref name="category"/> for a new person; null when refused (the refusal's reason).</summary>
     public async Task<(Voucher? Voucher, ClaimRefusalReason Refusal)> DrawAsync(string category, string account)

@@ -4,6 +4,8 @@ using Campaign.Service.Tests;
 using Microsoft.Playwright;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using Vouchers.Redemption.V1;
 using Xunit.Abstractions;
 
 namespace BackOffice.Tests;
@@ -89,13 +91,7 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
     [Fact]
     public async Task The_live_chart_shows_each_claim_within_two_seconds_and_the_matrix_equals_Claims_pool_report()
     {
-        var wait = app.RoundOneOpens - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
-        if (wait > TimeSpan.Zero)
-        {
-            output.WriteLine($"waiting {wait.TotalSeconds:F0} s for round 1 to open");
-            await Task.Delay(wait);
-        }
-
+        await app.WaitForRoundOneAsync();
         var page = await OperatorAsync($"/campaigns/{app.S2.CampaignId}");
         var chart = page.Locator("[data-testid=claims-chart]");
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-live", "true");
@@ -105,7 +101,7 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
         var latencies = new List<TimeSpan>();
         for (var i = 0; i < 5; i++)
         {
-            var (voucher, refusal) = await DrawUntilOpenAsync(categories[i], $"acct-live-{i}");
+            var (voucher, refusal) = await app.DrawUntilOpenAsync(categories[i], $"acct-live-{i}");
             Assert.True(voucher is not null, $"draw refused: {refusal}");
             var clock = Stopwatch.StartNew();
             shown++;
@@ -135,22 +131,6 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
         }
 
         await page.Context.CloseAsync();
-    }
-
-    private async Task<(Voucher? Voucher, ClaimRefusalReason Refusal)> DrawUntilOpenAsync(string category, string account)
-    {
-        // The services' clocks and this one may differ by a moment at the opening minute.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var outcome = await app.DrawAsync(category, account);
-            if (outcome.Voucher is not null || outcome.Refusal != ClaimRefusalReason.NotStarted || DateTime.UtcNow > deadline)
-            {
-                return outcome;
-            }
-
-            await Task.Delay(200);
-        }
     }
 
     [Fact]
@@ -278,6 +258,68 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
         var audit = await new AuditService.AuditServiceClient(app.CampaignChannel).ListAuditEntriesAsync(new ListAuditEntriesRequest { Actor = Seeds.Auditor, CampaignId = created.CampaignId });
         Assert.Equal(("CreateCampaign", "op-zhang", "张科长"), (audit.Entries[0].Action, audit.Entries[0].Actor.ActorId, audit.Entries[0].Actor.DisplayName));
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_redemption_shows_in_the_merchants_list_of_today_and_in_the_campaigns_leverage_to_the_cent()
+    {
+        var merchant = await app.Merchants.GetMerchantAsync(new GetMerchantRequest { Actor = Seeds.Operator, MerchantId = app.MerchantB.MerchantId });
+        merchant = await app.Merchants.ApproveMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId, ExpectedVersion = merchant.Version });
+        await app.Merchants.EnrollMerchantAsync(new EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = app.S2.CampaignId, MerchantId = merchant.MerchantId, CategoryIds = { "fuel" } });
+        await app.WaitForRoundOneAsync();
+        var (voucher, refusal) = await app.DrawUntilOpenAsync("fuel", "acct-redeem-1");
+        Assert.True(voucher is not null, $"draw refused: {refusal}");
+
+        // A channel applies the voucher to a 92# fuel order at merchant B; Redemption learns of the enrolment
+        // through Campaign's snapshot, so the first attempts may come too early.
+        var channel = new Actor { ActorId = "unionpay-gateway", Role = ActorRole.Channel, ChannelId = "unionpay" };
+        var order = (voucher.FaceValueCents * 4) + 37;
+        RedemptionRecord redemption;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var outcome = await app.Redemptions.RedeemAsync(new RedeemRequest
+            {
+                IdempotencyKey = Guid.NewGuid().ToString(),
+                Actor = channel,
+                MerchantId = merchant.MerchantId,
+                Order = new OrderDetails { OrderAmountCents = order, CategoryId = "fuel", Note = "92#" },
+                VoucherId = voucher.VoucherId,
+                Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = "acct-redeem-1" },
+                AcquiringChannelId = "unionpay",
+                ChannelTransactionId = Guid.NewGuid().ToString("N"),
+            });
+            if (outcome.Redemption is not null || DateTime.UtcNow > deadline)
+            {
+                Assert.True(outcome.Redemption is not null, $"redemption refused: {outcome.Refusal}");
+                redemption = outcome.Redemption;
+                break;
+            }
+
+            await Task.Delay(300);
+        }
+
+        var page = await app.SignInAsync("merchant", "owner-702", "赵站长", merchant.MerchantId);
+        var row = page.Locator($"[data-testid=redemptions] tr[data-redemption='{redemption.RedemptionId}']");
+        await Assertions.Expect(row).ToContainTextAsync(Formatting.Money.Yuan(order));
+        var totals = page.Locator("[data-testid=redemption-totals]");
+        await Assertions.Expect(totals.Locator("[data-total=count]")).ToHaveAttributeAsync("data-value", "1");
+        await Assertions.Expect(totals.Locator("[data-total=face]")).ToHaveAttributeAsync("data-value", voucher.FaceValueCents.ToString(CultureInfo.InvariantCulture));
+        await Assertions.Expect(totals.Locator("[data-total=spend]")).ToHaveAttributeAsync("data-value", order.ToString(CultureInfo.InvariantCulture));
+        await Assertions.Expect(totals.Locator("[data-total=leverage]")).ToHaveTextAsync(Formatting.Money.Ratio(order, voucher.FaceValueCents));
+        await BackOfficeApp.ScreenshotAsync(page, "merchant-portal-today-redemptions");
+        await page.Context.CloseAsync();
+
+        // The campaign's figures are Redemption's totals, to the cent.
+        var expected = (await app.Redemptions.ListRedemptionsAsync(new ListRedemptionsRequest { Actor = Seeds.Auditor, CampaignId = app.S2.CampaignId })).Totals;
+        var auditor = await app.SignInAsync("auditor", "audit-li", "审计局", returnUrl: $"/campaigns/{app.S2.CampaignId}");
+        var campaignTotals = auditor.Locator("[data-testid=leverage] [data-testid=redemption-totals]");
+        await Assertions.Expect(campaignTotals.Locator("[data-total=spend]")).ToHaveAttributeAsync("data-value", expected.OrderAmountCents.ToString(CultureInfo.InvariantCulture));
+        await Assertions.Expect(campaignTotals.Locator("[data-total=face]")).ToHaveAttributeAsync("data-value", expected.FaceValueCents.ToString(CultureInfo.InvariantCulture));
+        await Assertions.Expect(campaignTotals.Locator("[data-total=subsidy]")).ToHaveAttributeAsync("data-value", expected.SubsidyCents.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(1, expected.Count);
+        await BackOfficeApp.ScreenshotAsync(auditor, "auditor-campaign-s2-redemptions");
+        await auditor.Context.CloseAsync();
     }
 
     [Fact]
