@@ -54,7 +54,7 @@ var settlement = builder.AddProject<Projects.Settlement_Service>(ResourceNames.S
     .WaitFor(settlementDb)
     .WithServiceHealthCheck();
 
-builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
+var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithEndpoint(EndpointNames.Http, endpoint => endpoint.Port = builder.Configuration.GetValue("GatewayPort", 8080))
     .WithExternalHttpEndpoints()
     .WithReference(campaign)
@@ -67,8 +67,9 @@ builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WaitFor(settlement)
     .WithServiceHealthCheck();
 
-// The bureau's dashboard and the merchant portal call the services server-side. Until the gateway's OpenID
-// Connect issuer is part of the model, local runs sign in with the development accounts page, which the back
+// The bureau's dashboard and the merchant portal call the services server-side with the back office's own
+// account (role system: the services keep the signed-in person's actor it passes along). Until it signs people
+// in through the gateway's OpenID Connect server, local runs use the development accounts page, which the back
 // office accepts only in its Development environment (a published model gets neither line).
 var backOffice = builder.AddProject<Projects.BackOffice>(ResourceNames.BackOffice)
     .WithExternalHttpEndpoints()
@@ -77,6 +78,7 @@ var backOffice = builder.AddProject<Projects.BackOffice>(ResourceNames.BackOffic
     .WithReference(redemption)
     .WaitFor(campaign)
     .WaitFor(claim)
+    .WaitFor(gateway)
     .WithServiceHealthCheck();
 if (builder.ExecutionContext.IsRunMode)
 {
@@ -85,8 +87,10 @@ if (builder.ExecutionContext.IsRunMode)
         .WithEnvironment("BackOffice__SignIn__Mode", "DevelopmentAccounts");
 }
 
+var accounts = builder.AddLocalAccounts(gateway, [campaign, claim, redemption, settlement, backOffice]);
+
 builder.EnableReflectionForLocalRuns();
-builder.AddResourcesFile();
+builder.AddResourcesFile(accounts);
 builder.AddReadyBanner();
 FixedPorts.EnsureFree(builder);
 

@@ -10,21 +10,24 @@ namespace AppHost;
 /// <summary>
 /// Keeps <c>{state}/resources.json</c> current from the resource events: each resource's name, type,
 /// state, health, pid and endpoints with the ports DCP allocated, so scripts and outside test clients
-/// find a running system without reading the dashboard.
+/// find a running system without reading the dashboard; and the token server's seeded accounts (client ids and
+/// secrets per role, people's user names and passwords) so that they can get tokens the way a channel does.
 /// </summary>
 internal static class ResourcesFile
 {
     public const string FileName = "resources.json";
 
-    public static IDistributedApplicationBuilder AddResourcesFile(this IDistributedApplicationBuilder builder)
+    public static IDistributedApplicationBuilder AddResourcesFile(this IDistributedApplicationBuilder builder, LocalAccounts.SeededAccounts accounts)
     {
         var path = Path.Combine(builder.GetStateDirectory(), FileName);
-        builder.Services.AddHostedService(services => new Writer(services.GetRequiredService<ResourceNotificationService>(), path));
+        builder.Services.AddHostedService(services => new Writer(services.GetRequiredService<ResourceNotificationService>(), path, accounts));
         return builder;
     }
 
-    private sealed class Writer(ResourceNotificationService notifications, string path) : BackgroundService
+    private sealed class Writer(ResourceNotificationService notifications, string path, LocalAccounts.SeededAccounts accounts) : BackgroundService
     {
+        private TokenAccounts? _tokens;
+
         private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
         private readonly SortedDictionary<string, ResourceEntry> entries = new(StringComparer.Ordinal);
@@ -68,10 +71,34 @@ internal static class ResourcesFile
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var temporary = path + ".tmp";
-            await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(new { resources = entries.Values }, Json), cancellationToken);
+            _tokens ??= await TokenAccountsAsync(cancellationToken);
+            await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(new { resources = entries.Values, tokens = _tokens }, Json), cancellationToken);
             File.Move(temporary, path, overwrite: true);
         }
+
+        private async Task<TokenAccounts> TokenAccountsAsync(CancellationToken cancellationToken)
+        {
+            var clients = new List<ClientEntry>();
+            foreach (var (account, secret) in accounts.Clients)
+            {
+                clients.Add(new ClientEntry(account.Name, await secret.GetValueAsync(cancellationToken) ?? string.Empty, account.Role, account.MerchantId, account.ChannelId));
+            }
+
+            var people = new List<PersonEntry>();
+            foreach (var (account, password) in accounts.People)
+            {
+                people.Add(new PersonEntry(account.Name, await password.GetValueAsync(cancellationToken) ?? string.Empty, account.Role, account.MerchantId));
+            }
+
+            return new TokenAccounts("/connect/token", "/connect/authorize", LocalAccounts.WebClientId, clients, people);
+        }
     }
+
+    private sealed record TokenAccounts(string TokenPath, string AuthorizePath, string PublicClientId, IReadOnlyList<ClientEntry> Clients, IReadOnlyList<PersonEntry> People);
+
+    private sealed record ClientEntry(string ClientId, string ClientSecret, string Role, string? MerchantId, string? ChannelId);
+
+    private sealed record PersonEntry(string UserName, string Password, string Role, string? MerchantId);
 
     private sealed record ResourceEntry(string Name, string Instance, string Type, string State, string? Health, int? Pid, IReadOnlyList<EndpointEntry> Endpoints);
 

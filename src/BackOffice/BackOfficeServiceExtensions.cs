@@ -24,6 +24,9 @@ public static class BackOfficeServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
+        // The service defaults close every endpoint to callers without a service token; a web app's pages say
+        // themselves who may open them ([Authorize] with the signed-in person's roles), and its assets are public.
+        builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(null);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");

@@ -39,7 +39,9 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Telemetry (OTLP when configured), health checks (a "self" liveness check; data stores add theirs),
-    /// service discovery, the gRPC server (Health fed by the same checks, reflection). Kestrel endpoints come
+    /// service discovery, JWT bearer authentication with an authenticated caller required everywhere
+    /// (<see cref="ServiceAuthentication"/>) and the caller bound to each request (<see cref="CallerActorInterceptor"/>),
+    /// the gRPC server (Health fed by the same checks, reflection). Kestrel endpoints come
     /// from configuration: each service's appsettings names <c>grpc</c> (Protocols Http2, h2c) and
     /// <c>http</c> (Protocols Http1, health and JSON), and the app host overrides their URLs.
     /// </summary>
@@ -51,10 +53,13 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         builder.Services.AddServiceDiscoveryDefaults();
         builder.Services.TryAddTimeProvider();
+        builder.Services.AddServiceAuthentication(builder.Configuration);
         builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = MaxReceiveMessageSize;
             options.EnableDetailedErrors = false;
+            // The caller is who the token says, whatever the request body claims (runs before the service's own checks).
+            options.Interceptors.Add<CallerActorInterceptor>();
             // Domain refusals become status codes (and field violations) here, once for every service.
             options.Interceptors.Add<DomainExceptionInterceptor>();
         });
@@ -74,7 +79,7 @@ public static class ServiceDefaultsExtensions
     /// <c>/health</c> (every check) and <c>/alive</c> (liveness only) in every environment; the gRPC
     /// Health service reporting the same checks unless <see cref="GrpcHealthEnabledKey"/> is false; server
     /// reflection (v1 and v1alpha) when <see cref="ReflectionEnabledKey"/> is true, by default only in
-    /// Development.
+    /// Development. All of them answer without a token: probes and tools carry none.
     /// </summary>
     public static TApp MapDefaultEndpoints<TApp>(this TApp app)
         where TApp : IEndpointRouteBuilder
@@ -90,22 +95,22 @@ public static class ServiceDefaultsExtensions
                 [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
-        });
+        }).AllowAnonymous();
         app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(HealthTags.Live),
             ResponseWriter = WriteHealthAsync,
-        });
+        }).AllowAnonymous();
         var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
         if (configuration.GetValue(GrpcHealthEnabledKey, defaultValue: true))
         {
-            app.MapGrpcHealthChecksService();
+            app.MapGrpcHealthChecksService().AllowAnonymous();
         }
 
         var development = app.ServiceProvider.GetRequiredService<IHostEnvironment>().IsDevelopment();
         if (configuration.GetValue(ReflectionEnabledKey, defaultValue: development))
         {
-            app.MapGrpcReflectionService();
+            app.MapGrpcReflectionService().AllowAnonymous();
         }
 
         return app;

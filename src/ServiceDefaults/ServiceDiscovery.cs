@@ -31,7 +31,8 @@ public static class ServiceDiscovery
     /// <summary>
     /// A typed gRPC client (Grpc.Net.ClientFactory) for <paramref name="service"/>, addressed through service
     /// discovery as <c>http://_grpc.{service}</c> (its h2c endpoint; the scheme is plain http because the
-    /// endpoint speaks HTTP/2 without TLS), with the suite's call policy (<see cref="GrpcClientPolicy"/>):
+    /// endpoint speaks HTTP/2 without TLS), with the suite's call policy (<see cref="GrpcClientPolicy"/>) and
+    /// this service's own access token (role system, <see cref="ServiceTokens"/>) on every call:
     /// <c>builder.Services.AddServiceGrpcClient&lt;ClaimService.ClaimServiceClient&gt;("claim")</c>.
     /// </summary>
     /// <param name="idempotentMethods">
@@ -45,9 +46,22 @@ public static class ServiceDiscovery
         ArgumentException.ThrowIfNullOrWhiteSpace(service);
         ArgumentNullException.ThrowIfNull(idempotentMethods);
         services.AddOptions<GrpcClientPolicy>();
+        services.AddServiceTokens();
         return services
             .AddGrpcClient<TClient>(options => options.Address = DiscoveryAddress(service))
-            .ConfigureChannel(channel => channel.ServiceConfig = GrpcClientPolicy.RetryServiceConfig(idempotentMethods))
+            .ConfigureChannel(channel =>
+            {
+                channel.ServiceConfig = GrpcClientPolicy.RetryServiceConfig(idempotentMethods);
+                // Peers are reached over h2c inside the cluster (TLS ends at the ingress), and they require the token.
+                channel.UnsafeUseInsecureChannelCallCredentials = true;
+            })
+            .AddCallCredentials(async (context, metadata, provider) =>
+            {
+                if (await provider.GetRequiredService<ServiceTokens>().GetAsync(context.CancellationToken).ConfigureAwait(false) is { } token)
+                {
+                    metadata.Add("Authorization", "Bearer " + token);
+                }
+            })
             .AddInterceptor(provider => new DefaultDeadlineInterceptor(provider.GetRequiredService<IOptions<GrpcClientPolicy>>().Value));
     }
 

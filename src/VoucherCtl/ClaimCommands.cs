@@ -17,8 +17,9 @@ public static class ClaimCommands
         ArgumentNullException.ThrowIfNull(target);
         var report = await CallAsync(console, target, (client, deadline) => client.ReconcileCampaignAsync(
             new ReconcileCampaignRequest { Actor = target.Actor, CampaignId = target.CampaignId, Repair = repair },
-            deadline: deadline,
-            cancellationToken: cancellationToken).ResponseAsync);
+            target.Headers,
+            deadline,
+            cancellationToken).ResponseAsync);
         if (report.Value is not { } found)
         {
             return report.ExitCode;
@@ -34,8 +35,9 @@ public static class ClaimCommands
         ArgumentNullException.ThrowIfNull(target);
         var status = await CallAsync(console, target, (client, deadline) => client.GetStockStatusAsync(
             new GetStockStatusRequest { Actor = target.Actor, CampaignId = target.CampaignId, RoundId = roundId ?? string.Empty },
-            deadline: deadline,
-            cancellationToken: cancellationToken).ResponseAsync);
+            target.Headers,
+            deadline,
+            cancellationToken).ResponseAsync);
         if (status.Value is not { } found)
         {
             return status.ExitCode;

@@ -10,6 +10,9 @@ public static class VoucherCtlApp
     /// <summary>Where the Claim service is found when <c>--address</c> is not given (the variable the app host sets for its services).</summary>
     public const string ClaimAddressVariable = "services__claim__grpc__0";
 
+    /// <summary>Where the operator's access token is found when <c>--token</c> is not given (README: getting a token).</summary>
+    public const string TokenVariable = "VOUCHER_ACCESS_TOKEN";
+
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -48,8 +51,13 @@ public static class VoucherCtlApp
         var campaign = new Option<string>("--campaign") { Description = "The campaign id", Required = true };
         var actor = new Option<string>("--actor")
         {
-            Description = "Operator id recorded as the actor of the call",
-            DefaultValueFactory = _ => Environment.UserName,
+            Description = "Operator id recorded as the actor of the call; it must be the token's own (default: the token's subject)",
+            DefaultValueFactory = _ => string.Empty,
+        };
+        var accessToken = new Option<string>("--token")
+        {
+            Description = $"An operator's (or auditor's, for reading) access token from the gateway's token endpoint (default: ${TokenVariable})",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(TokenVariable) ?? string.Empty,
         };
         var timeout = new Option<int>("--timeout")
         {
@@ -61,21 +69,21 @@ public static class VoucherCtlApp
 
         var reconcile = new Command("reconcile", "Compare Redis counters, the issued stream and claimdb for one campaign; exit 1 when they differ")
         {
-            address, campaign, repair, actor, timeout,
+            address, campaign, repair, actor, accessToken, timeout,
         };
         reconcile.SetAction((parse, token) => ClaimCommands.ReconcileAsync(
             console,
-            new ClaimTarget(parse.GetValue(address)!, parse.GetValue(campaign)!, parse.GetValue(actor)!, parse.GetValue(timeout)),
+            new ClaimTarget(parse.GetValue(address)!, parse.GetValue(campaign)!, parse.GetValue(actor)!, parse.GetValue(accessToken)!, parse.GetValue(timeout)),
             parse.GetValue(repair),
             token));
 
         var stock = new Command("stock", "Stock per allocation cell (total, claimed, remaining, returned) and issuance per channel")
         {
-            address, campaign, round, actor, timeout,
+            address, campaign, round, actor, accessToken, timeout,
         };
         stock.SetAction((parse, token) => ClaimCommands.StockAsync(
             console,
-            new ClaimTarget(parse.GetValue(address)!, parse.GetValue(campaign)!, parse.GetValue(actor)!, parse.GetValue(timeout)),
+            new ClaimTarget(parse.GetValue(address)!, parse.GetValue(campaign)!, parse.GetValue(actor)!, parse.GetValue(accessToken)!, parse.GetValue(timeout)),
             parse.GetValue(round) ?? string.Empty,
             token));
 
@@ -85,18 +93,22 @@ public static class VoucherCtlApp
 }
 
 /// <summary>Where a claim command goes and as whom.</summary>
-public sealed record ClaimTarget(string Address, string CampaignId, string ActorId, int TimeoutSeconds)
+public sealed record ClaimTarget(string Address, string CampaignId, string ActorId, string AccessToken, int TimeoutSeconds)
 {
     public DateTime Deadline => DateTime.UtcNow.AddSeconds(Math.Max(1, TimeoutSeconds));
 
-    public Vouchers.Common.V1.Actor Actor => new() { ActorId = ActorId, Role = Vouchers.Common.V1.ActorRole.Operator, DisplayName = ActorId };
+    /// <summary>The actor the request names: none (the service takes the token's) unless --actor said one.</summary>
+    public Vouchers.Common.V1.Actor? Actor =>
+        string.IsNullOrWhiteSpace(ActorId) ? null : new() { ActorId = ActorId, Role = Vouchers.Common.V1.ActorRole.Operator, DisplayName = ActorId };
+
+    public Metadata Headers => new() { { "Authorization", "Bearer " + AccessToken } };
 
     /// <summary>The reason the target cannot be used, or null.</summary>
     public string? Problem() =>
         string.IsNullOrWhiteSpace(Address) ? $"--address is required (or set {VoucherCtlApp.ClaimAddressVariable})"
         : !Uri.TryCreate(Address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") ? $"--address '{Address}' is not an http:// or https:// address"
         : string.IsNullOrWhiteSpace(CampaignId) ? "--campaign must not be empty"
-        : string.IsNullOrWhiteSpace(ActorId) ? "--actor must not be empty"
+        : string.IsNullOrWhiteSpace(AccessToken) ? $"--token is required (or set {VoucherCtlApp.TokenVariable}): every call needs an operator's access token"
         : null;
 
     public static int ExitCodeFor(RpcException error)
@@ -105,7 +117,7 @@ public sealed record ClaimTarget(string Address, string CampaignId, string Actor
         return error.StatusCode switch
         {
             StatusCode.Unavailable or StatusCode.DeadlineExceeded => ExitCodes.Unreachable,
-            StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.PermissionDenied or StatusCode.FailedPrecondition => ExitCodes.UsageError,
+            StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.PermissionDenied or StatusCode.Unauthenticated or StatusCode.FailedPrecondition => ExitCodes.UsageError,
             _ => ExitCodes.ServiceError,
         };
     }

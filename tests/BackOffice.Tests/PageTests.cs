@@ -6,6 +6,7 @@ using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using Vouchers.Redemption.V1;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace BackOffice.Tests;
@@ -255,7 +256,7 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
         var details = await app.Campaigns.GetCampaignAsync(new GetCampaignRequest { CampaignId = created.CampaignId });
         Assert.Equal(Seeds.Yuan(300_000), details.Settings.ChannelAllocations[0].AmountCents);
         // The change is the signed-in operator's: the audit log names the account the page signed in with.
-        var audit = await new AuditService.AuditServiceClient(app.CampaignChannel).ListAuditEntriesAsync(new ListAuditEntriesRequest { Actor = Seeds.Auditor, CampaignId = created.CampaignId });
+        var audit = await new AuditService.AuditServiceClient(app.CampaignChannel.WithActorTokens()).ListAuditEntriesAsync(new ListAuditEntriesRequest { Actor = Seeds.Auditor, CampaignId = created.CampaignId });
         Assert.Equal(("CreateCampaign", "op-zhang", "张科长"), (audit.Entries[0].Action, audit.Entries[0].Actor.ActorId, audit.Entries[0].Actor.DisplayName));
         await page.Context.CloseAsync();
     }

@@ -25,11 +25,12 @@ public sealed class CampaignServiceHost : IAsyncDisposable
         _app = app;
         Channel = channel;
         Clock = clock;
-        Campaigns = new CampaignService.CampaignServiceClient(channel);
-        Categories = new CategoryService.CategoryServiceClient(channel);
-        Audit = new AuditService.AuditServiceClient(channel);
-        Merchants = new MerchantService.MerchantServiceClient(channel);
-        Snapshots = new CampaignSnapshotService.CampaignSnapshotServiceClient(channel);
+        var calls = channel.WithActorTokens();
+        Campaigns = new CampaignService.CampaignServiceClient(calls);
+        Categories = new CategoryService.CategoryServiceClient(calls);
+        Audit = new AuditService.AuditServiceClient(calls);
+        Merchants = new MerchantService.MerchantServiceClient(calls);
+        Snapshots = new CampaignSnapshotService.CampaignSnapshotServiceClient(calls);
     }
 
     public GrpcChannel Channel { get; }
@@ -51,7 +52,8 @@ public sealed class CampaignServiceHost : IAsyncDisposable
 
     public CampaignSnapshotService.CampaignSnapshotServiceClient Snapshots { get; }
 
-    public static async Task<CampaignServiceHost> StartAsync(string connectionString, TestClock clock)
+    /// <param name="settings">Configuration over the defaults, e.g. a token authority instead of the test key (gateway tests).</param>
+    public static async Task<CampaignServiceHost> StartAsync(string connectionString, TestClock clock, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -65,6 +67,7 @@ public sealed class CampaignServiceHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out var grpcAddress));
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.AddCampaignServices();
         var app = builder.Build();

@@ -37,14 +37,14 @@ public sealed class GrpcEndToEndTests(ClaimFixture fixture)
         {
             var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 5)]);
             app.Services.GetRequiredService<CampaignCatalog>().Apply(campaign);
-            var claims = new ClaimService.ClaimServiceClient(channel);
-            var usage = new VoucherUsageService.VoucherUsageServiceClient(channel);
-            var admin = new ClaimAdminService.ClaimAdminServiceClient(channel);
+            var claims = new ClaimService.ClaimServiceClient(channel.WithActorTokens());
+            var usage = new VoucherUsageService.VoucherUsageServiceClient(channel.WithActorTokens());
+            var admin = new ClaimAdminService.ClaimAdminServiceClient(channel.WithActorTokens());
             var deadline = DateTime.UtcNow.AddSeconds(30);
 
             var outcome = await claims.ClaimVoucherAsync(ClaimFor(campaign, Person(1), "t50"), deadline: deadline);
             var bad = await Assert.ThrowsAsync<RpcException>(() => claims.ClaimVoucherAsync(new ClaimVoucherRequest { CampaignId = campaign.CampaignId }, deadline: deadline).ResponseAsync);
-            var denied = await Assert.ThrowsAsync<RpcException>(() => admin.GetStockStatusAsync(new GetStockStatusRequest { CampaignId = campaign.CampaignId }, deadline: deadline).ResponseAsync);
+            var denied = await Assert.ThrowsAsync<RpcException>(() => admin.GetStockStatusAsync(new GetStockStatusRequest { CampaignId = campaign.CampaignId, Actor = new Actor { ActorId = "c-1", Role = ActorRole.Consumer } }, deadline: deadline).ResponseAsync);
 
             // The background persister moves the voucher into claimdb; the wallet reads it from there.
             ListVouchersResponse wallet;
@@ -93,7 +93,7 @@ public sealed class GrpcEndToEndTests(ClaimFixture fixture)
             var catalog = app.Services.GetRequiredService<CampaignCatalog>();
             catalog.Apply(firstCome);
             catalog.Apply(draws);
-            var claims = new ClaimService.ClaimServiceClient(channel);
+            var claims = new ClaimService.ClaimServiceClient(channel.WithActorTokens());
             var deadline = DateTime.UtcNow.AddSeconds(30);
             DrawVoucherRequest Draw(CampaignSnapshot campaign, int person) =>
                 new() { RequestId = Guid.NewGuid().ToString(), CampaignId = campaign.CampaignId, CategoryId = "fuel", Person = Person(person) };

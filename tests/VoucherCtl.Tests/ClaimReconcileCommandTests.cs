@@ -10,6 +10,8 @@ namespace VoucherCtl.Tests;
 /// <summary>voucherctl run in-process against a real Claim service (real Redis, real PostgreSQL) hosted in the test.</summary>
 public sealed class ClaimReconcileCommandTests(ClaimServiceFixture fixture) : IClassFixture<ClaimServiceFixture>
 {
+    private static readonly string OperatorToken = TestTokens.For(new Vouchers.Common.V1.Actor { ActorId = "op-7", Role = Vouchers.Common.V1.ActorRole.Operator });
+
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
     {
         var writer = new StringWriter();
@@ -21,7 +23,8 @@ public sealed class ClaimReconcileCommandTests(ClaimServiceFixture fixture) : IC
             Out = new AnsiConsoleOutput(writer),
         });
         console.Profile.Width = 240;
-        var exit = await VoucherCtlApp.RunAsync(args, console, CancellationToken.None);
+        // Every command goes with an operator's token (op-7), as an operator's shell would have it.
+        var exit = await VoucherCtlApp.RunAsync([.. args, "--token", OperatorToken], console, CancellationToken.None);
         return (exit, writer.ToString());
     }
 

@@ -62,6 +62,12 @@ public sealed partial class ClaimActivity(IssuanceFeedService.IssuanceFeedServic
                 LogFeedInterrupted(logger, error.StatusCode, error.Status.Detail);
                 await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+            catch (HttpRequestException error)
+            {
+                // The token server (the gateway) is not answering yet: the back office's own token comes from it.
+                LogFeedInterrupted(logger, StatusCode.Unavailable, error.Message);
+                await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 

@@ -1,11 +1,15 @@
 using Campaign.Service.Application;
 using Campaign.Service.Snapshots;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using ServiceDefaults;
 using Vouchers.Campaign.V1;
 
 namespace Campaign.Service.Grpc;
 
 /// <summary>campaign.v1.CampaignSnapshotService: what Claim and Redemption decide from.</summary>
+// Snapshots are the services' working copy (claim rules, stock plans); people read campaigns through CampaignService.
+[Authorize(Roles = Roles.System)]
 public sealed class SnapshotGrpcService(SnapshotQueries snapshots) : CampaignSnapshotService.CampaignSnapshotServiceBase
 {
     public override Task<CampaignSnapshot> GetCampaignSnapshot(GetCampaignSnapshotRequest request, ServerCallContext context) =>

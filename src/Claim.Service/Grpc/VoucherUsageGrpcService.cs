@@ -1,9 +1,13 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using ServiceDefaults;
 using Vouchers.Claim.V1;
 
 namespace Claim.Service.Grpc;
 
 /// <summary>claim.v1 VoucherUsageService: what Redemption does to a voucher, each call one use case of <see cref="VoucherUsageService"/>.</summary>
+// Vouchers are used at a till: by the merchant's cashier app or by Redemption on its behalf.
+[Authorize(Roles = Roles.Merchant + "," + Roles.System)]
 public sealed class VoucherUsageGrpcService(Usage.VoucherUsageService usage) : Vouchers.Claim.V1.VoucherUsageService.VoucherUsageServiceBase
 {
     public override Task<Voucher> ResolvePresentationCode(ResolvePresentationCodeRequest request, ServerCallContext context) =>

@@ -39,9 +39,10 @@ public sealed class SeedWorld : IAsyncDisposable
         _claimApp = claimApp;
         _claimChannel = claimChannel;
         Clock = clock;
-        Claims = new ClaimService.ClaimServiceClient(claimChannel);
-        Admin = new ClaimAdminService.ClaimAdminServiceClient(claimChannel);
-        Usage = new VoucherUsageService.VoucherUsageServiceClient(claimChannel);
+        var calls = claimChannel.WithActorTokens();
+        Claims = new ClaimService.ClaimServiceClient(calls);
+        Admin = new ClaimAdminService.ClaimAdminServiceClient(calls);
+        Usage = new VoucherUsageService.VoucherUsageServiceClient(calls);
         Catalog = claimApp.Services.GetRequiredService<CampaignCatalog>();
     }
 

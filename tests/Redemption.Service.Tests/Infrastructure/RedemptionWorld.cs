@@ -88,8 +88,9 @@ public sealed class RedemptionWorld : IAsyncLifetime
             ["services:campaign:grpc:0"] = Campaign.Address,
         });
         _claimChannel = GrpcChannel.ForAddress(ClaimAddress);
-        Claims = new ClaimService.ClaimServiceClient(_claimChannel);
-        Usage = new VoucherUsageService.VoucherUsageServiceClient(_claimChannel);
+        var claimCalls = _claimChannel.WithActorTokens();
+        Claims = new ClaimService.ClaimServiceClient(claimCalls);
+        Usage = new VoucherUsageService.VoucherUsageServiceClient(claimCalls);
         Redemption = await RedemptionHost.StartAsync(this, ClaimAddress);
     }
 
@@ -161,9 +162,10 @@ public sealed class RedemptionHost : IAsyncDisposable
     {
         _app = app;
         Channel = channel;
-        Redemptions = new RedemptionService.RedemptionServiceClient(channel);
-        Admin = new RedemptionAdminService.RedemptionAdminServiceClient(channel);
-        Feed = new RedemptionFeedService.RedemptionFeedServiceClient(channel);
+        var calls = channel.WithActorTokens();
+        Redemptions = new RedemptionService.RedemptionServiceClient(calls);
+        Admin = new RedemptionAdminService.RedemptionAdminServiceClient(calls);
+        Feed = new RedemptionFeedService.RedemptionFeedServiceClient(calls);
     }
 
     public GrpcChannel Channel { get; }

@@ -1,0 +1,192 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Campaign.Service.Tests;
+using Claim.Service.Tests.Infrastructure;
+using Gateway;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using ServiceDefaults;
+using TestSupport;
+
+namespace Gateway.Tests;
+
+/// <summary>
+/// The gateway as Program.cs builds it, on a free port (h2c and HTTP/1.1), with one client per role and one per
+/// service seeded into its token server.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    public const string Secret = "gateway-tests-client-secret";
+
+    /// <summary>The seeded clients: name → (role, merchant, channel).</summary>
+    public static IReadOnlyList<(string ClientId, string Role, string? MerchantId, string? ChannelId)> Clients { get; } =
+    [
+        ("operator-cli", Roles.Operator, null, null),
+        ("finance-cli", Roles.Finance, null, null),
+        ("auditor-cli", Roles.Auditor, null, null),
+        ("channel-unionpay", Roles.Channel, null, "unionpay"),
+        ("channel-bestpay", Roles.Channel, null, "bestpay"),
+        ("merchant-a", Roles.Merchant, "mch-a", null),
+        ("merchant-b", Roles.Merchant, "mch-b", null),
+        ("consumer-demo", Roles.Consumer, null, "city-app"),
+        ("system-cli", Roles.System, null, null),
+        (ResourceNames.Campaign, Roles.System, null, null),
+        (ResourceNames.Claim, Roles.System, null, null),
+    ];
+
+    private readonly WebApplication _app;
+
+    private GatewayHost(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+        Http = new HttpClient { BaseAddress = address };
+        Channel = GrpcChannel.ForAddress(address);
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient Http { get; }
+
+    public GrpcChannel Channel { get; }
+
+    /// <summary>The settings a service needs to trust this gateway's tokens and get its own (as the app host gives them).</summary>
+    public static Dictionary<string, string?> ServiceSettings(Uri gateway, string service) => new()
+    {
+        ["Authentication:SigningKey"] = string.Empty,
+        ["Authentication:Issuer"] = gateway.ToString(),
+        ["Authentication:Authority"] = gateway.ToString(),
+        ["Authentication:ClientId"] = service,
+        ["Authentication:ClientSecret"] = Secret,
+    };
+
+    public static async Task<GatewayHost> StartAsync(Uri address, IReadOnlyDictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(GatewayServiceExtensions).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = "Development",
+        });
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:http:Url"] = address.ToString(),
+            ["Kestrel:Endpoints:http:Protocols"] = "Http1AndHttp2",
+            ["TokenServer:Issuer"] = address.ToString(),
+            ["TokenServer:AccessTokenLifetime"] = "00:10:00",
+        };
+        foreach (var (client, index) in Clients.Select((c, i) => (c, i)))
+        {
+            configuration[$"TokenServer:Clients:{index}:ClientId"] = client.ClientId;
+            configuration[$"TokenServer:Clients:{index}:ClientSecret"] = Secret;
+            configuration[$"TokenServer:Clients:{index}:Role"] = client.Role;
+            configuration[$"TokenServer:Clients:{index}:MerchantId"] = client.MerchantId;
+            configuration[$"TokenServer:Clients:{index}:ChannelId"] = client.ChannelId;
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddGatewayServices();
+        var app = builder.Build();
+        app.MapGatewayServices();
+        await app.StartAsync();
+        return new GatewayHost(app, address);
+    }
+
+    /// <summary>A token from the token endpoint, the way a channel gets one (client credentials over HTTP/1.1).</summary>
+    public async Task<string> TokenAsync(string clientId, string secret = Secret)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
+        });
+        using var response = await Http.PostAsync("connect/token", form);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, $"token for {clientId}: {(int)response.StatusCode} {body}");
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Campaign and Claim behind the gateway, trusting only the gateway's tokens; one per test class.</summary>
+public sealed class GatewayWorld : IAsyncLifetime
+{
+    private readonly ClaimFixture _claim = new();
+    private TestDatabase? _campaignDatabase;
+    private CampaignServiceHost? _campaign;
+    private WebApplication? _claimApp;
+    private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
+
+    public GatewayHost Gateway { get; private set; } = null!;
+
+    public CampaignServiceHost Campaign => _campaign!;
+
+    public WebApplication ClaimApp => _claimApp!;
+
+    public async Task InitializeAsync()
+    {
+        await _claim.InitializeAsync();
+        await _claim.ResetAsync(TestCampaigns.Opens.AddMinutes(1));
+        _campaignDatabase = await SharedPostgres.CreateDatabaseAsync("gateway_campaign");
+        var gateway = new Uri($"http://127.0.0.1:{FreePorts.Next()}/");
+        _campaign = await CampaignServiceHost.StartAsync(
+            _campaignDatabase.ConnectionString,
+            new TestClock(DateTimeOffset.UtcNow),
+            GatewayHost.ServiceSettings(gateway, ResourceNames.Campaign));
+        var claimSettings = GatewayHost.ServiceSettings(gateway, ResourceNames.Claim);
+        claimSettings["services:campaign:grpc:0"] = _campaign.Address;
+        (_claimApp, var claimAddress) = await InProcessClaimService.StartAsync(_claim, new TestClock(TestCampaigns.Opens.AddMinutes(1)), "gateway-tests-identity-secret-0123", claimSettings);
+        Gateway = await GatewayHost.StartAsync(gateway, new Dictionary<string, string?>
+        {
+            ["services:campaign:grpc:0"] = _campaign.Address,
+            ["services:claim:grpc:0"] = claimAddress,
+        });
+    }
+
+    /// <summary>A cached token per client: the table tests make hundreds of calls.</summary>
+    public async Task<Metadata> BearerAsync(string clientId)
+    {
+        if (!_tokens.TryGetValue(clientId, out var token))
+        {
+            token = await Gateway.TokenAsync(clientId);
+            _tokens[clientId] = token;
+        }
+
+        return TestTokens.Bearer(token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        if (_claimApp is not null)
+        {
+            await _claimApp.StopAsync();
+            await _claimApp.DisposeAsync();
+        }
+
+        if (_campaign is not null)
+        {
+            await _campaign.DisposeAsync();
+        }
+
+        await _campaignDatabase!.DisposeAsync();
+        await _claim.DisposeAsync();
+    }
+}
