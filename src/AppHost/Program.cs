@@ -51,6 +51,7 @@ var settlement = builder.AddProject<Projects.Settlement_Service>(ResourceNames.S
     .WithReference(redemption)
     .WithReference(claim)
     .WithReference(campaign)
+    .WithEnvironment("Settlement__Reports__IdentitySecret", claimIdentitySecret)
     .WaitFor(settlementDb)
     .WithServiceHealthCheck();
 

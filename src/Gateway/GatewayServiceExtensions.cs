@@ -32,8 +32,9 @@ public static class GatewayServiceExtensions
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddGatewayRateLimits(builder.Configuration);
+        var packages = GrpcRoutes.PackagesWith(builder.Configuration);
         builder.Services.AddReverseProxy()
-            .LoadFromMemory(GrpcRoutes.Routes(), GrpcRoutes.Clusters())
+            .LoadFromMemory(GrpcRoutes.Routes(packages), GrpcRoutes.Clusters(packages))
             .AddServiceDiscoveryDestinationResolver();
         // No response compression anywhere: gRPC compresses per message itself, and compressing
         // responses that carry secrets (tokens) invites BREACH-style attacks.

@@ -11,19 +11,19 @@ namespace AppHost.Tests;
 /// <summary>The requests a careless or hostile client sends, built for any method from its descriptor alone.</summary>
 public enum ProbeVariant
 {
-    /// <summary>Every field left at its default: no ids, no actor.</summary>
+    /// <summary>Every field left at its default, sent without a token.</summary>
     Empty,
 
-    /// <summary>Every field left at its default but the actor, an operator, so the call gets past the role check.</summary>
+    /// <summary>Every field left at its default, the actor too, which the operator's token then fills.</summary>
     EmptyAsOperator,
 
-    /// <summary>Every field filled with nonsense: control characters, negative numbers, unknown enum values, timestamps out of range.</summary>
+    /// <summary>Every field filled with nonsense, the actor too: control characters, negative numbers, unknown enum values, timestamps out of range.</summary>
     Garbage,
 
-    /// <summary>Nonsense everywhere but the actor, an operator.</summary>
+    /// <summary>Nonsense everywhere but the actor, left for the operator's token to fill.</summary>
     GarbageAsOperator,
 
-    /// <summary>Every string 20,000 characters long, as an operator.</summary>
+    /// <summary>Every string 20,000 characters long but the actor, left for the operator's token to fill.</summary>
     HugeAsOperator,
 }
 
@@ -45,7 +45,9 @@ public static class BadInputProbe
         .SelectMany(file => file.Services)
         .ToDictionary(s => s.FullName, StringComparer.Ordinal);
 
-    public static async Task<IReadOnlyList<string>> ProbeAsync(CallInvoker invoker, ServiceDescriptor service, CancellationToken cancellationToken)
+    /// <param name="headers">Sent with every call: the bearer token of the account the probe acts as.</param>
+    /// <param name="tally">Counts each answer's status code, by whether the call carried the token.</param>
+    public static async Task<IReadOnlyList<string>> ProbeAsync(CallInvoker invoker, ServiceDescriptor service, Metadata headers, IDictionary<(bool WithToken, StatusCode Code), int> tally, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
         foreach (var method in service.Methods)
@@ -53,7 +55,9 @@ public static class BadInputProbe
             foreach (var variant in Enum.GetValues<ProbeVariant>())
             {
                 var request = Build(method.InputType, variant);
-                var answer = await CallAsync(invoker, method, request, cancellationToken);
+                var withToken = variant != ProbeVariant.Empty;
+                var (code, answer) = await CallAsync(invoker, method, request, withToken ? headers : [], cancellationToken);
+                tally[(withToken, code)] = tally.TryGetValue((withToken, code), out var count) ? count + 1 : 1;
                 if (answer is { } problem)
                 {
                     problems.Add($"{service.FullName}/{method.Name} [{variant}]: {problem}");
@@ -78,11 +82,12 @@ public static class BadInputProbe
             Fill(message, depth: 0, text: new string('长', 20_000));
         }
 
-        if (variant is ProbeVariant.EmptyAsOperator or ProbeVariant.GarbageAsOperator or ProbeVariant.HugeAsOperator
+        // The services take the actor from the token when the request leaves it unset.
+        if (variant is ProbeVariant.GarbageAsOperator or ProbeVariant.HugeAsOperator
             && descriptor.FindFieldByName("actor") is { FieldType: FieldType.Message } actor
             && actor.MessageType.FullName == Actor.Descriptor.FullName)
         {
-            actor.Accessor.SetValue(message, new Actor { ActorId = "probe-operator", Role = ActorRole.Operator, DisplayName = "probe" });
+            actor.Accessor.Clear(message);
         }
 
         return message;
@@ -137,7 +142,7 @@ public static class BadInputProbe
         return nested;
     }
 
-    private static async Task<string?> CallAsync(CallInvoker invoker, MethodDescriptor method, IMessage request, CancellationToken cancellationToken)
+    private static async Task<(StatusCode Code, string? Problem)> CallAsync(CallInvoker invoker, MethodDescriptor method, IMessage request, Metadata headers, CancellationToken cancellationToken)
     {
         var call = new Method<IMessage, IMessage>(
             Kind(method),
@@ -148,7 +153,7 @@ public static class BadInputProbe
         var streamsBack = method.IsServerStreaming;
 
         // A stream that follows the feed stays open by design: reaching the deadline then is the right answer.
-        var options = new CallOptions(deadline: DateTime.UtcNow.AddSeconds(streamsBack ? 3 : 15), cancellationToken: cancellationToken);
+        var options = new CallOptions(headers, DateTime.UtcNow.AddSeconds(streamsBack ? 3 : 15), cancellationToken);
         try
         {
             switch (call.Type)
@@ -187,20 +192,20 @@ public static class BadInputProbe
                     break;
             }
 
-            return null;
+            return (StatusCode.OK, null);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded && streamsBack)
         {
-            return null;
+            return (ex.StatusCode, null);
         }
         catch (RpcException ex)
         {
             if (Forbidden.Contains(ex.StatusCode) || ex.StatusCode == StatusCode.DeadlineExceeded)
             {
-                return $"{ex.StatusCode} \"{ex.Status.Detail}\"";
+                return (ex.StatusCode, $"{ex.StatusCode} \"{ex.Status.Detail}\"");
             }
 
-            return string.IsNullOrWhiteSpace(ex.Status.Detail) ? $"{ex.StatusCode} without a message" : null;
+            return (ex.StatusCode, string.IsNullOrWhiteSpace(ex.Status.Detail) ? $"{ex.StatusCode} without a message" : null);
         }
     }
 

@@ -1,4 +1,8 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Grpc.Core;
 using Aspire.Hosting.Testing;
 using Grpc.Net.Client;
 using ServiceDefaults;
@@ -13,6 +17,10 @@ namespace AppHost.Tests;
 /// </summary>
 public sealed class BadInputProbeTests(ITestOutputHelper output)
 {
+    // The operator's client-credentials account a local run seeds (src/AppHost LocalAccounts), the way scripts get a token.
+    private const string OperatorClient = "operator-cli";
+    private const string OperatorClientSecretParameter = "token-client-operator-cli";
+
     [Fact]
     public async Task Every_call_of_every_service_answers_bad_input_with_a_client_error_and_a_message()
     {
@@ -24,7 +32,21 @@ public sealed class BadInputProbeTests(ITestOutputHelper output)
         await app.StartAsync(cancellationToken);
         await Task.WhenAll(ResourceNames.Services.Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellationToken)));
 
+        var operatorSecret = await builder.Resources.OfType<ParameterResource>().Single(p => p.Name == OperatorClientSecretParameter).GetValueAsync(cancellationToken);
+        using var http = new HttpClient { BaseAddress = app.GetEndpoint(ResourceNames.Gateway, EndpointNames.Http) };
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = OperatorClient,
+            ["client_secret"] = operatorSecret ?? string.Empty,
+        });
+        using var tokenResponse = await http.PostAsync(new Uri("connect/token", UriKind.Relative), form, cancellationToken);
+        var token = await tokenResponse.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        Assert.True(tokenResponse.IsSuccessStatusCode, $"operator token: {(int)tokenResponse.StatusCode} {token}");
+        var bearer = new Metadata { { "Authorization", "Bearer " + token.GetProperty("access_token").GetString() } };
+
         var problems = new List<string>();
+        var tally = new Dictionary<(bool WithToken, StatusCode Code), int>();
         var probed = 0;
         foreach (var resource in ResourceNames.Services)
         {
@@ -39,12 +61,17 @@ public sealed class BadInputProbeTests(ITestOutputHelper output)
                 }
 
                 Assert.True(BadInputProbe.DeclaredServices.TryGetValue(name, out var service), $"{resource} serves {name}, which no proto declares");
-                problems.AddRange(await BadInputProbe.ProbeAsync(invoker, service, cancellationToken));
+                problems.AddRange(await BadInputProbe.ProbeAsync(invoker, service, bearer, tally, cancellationToken));
                 probed += service.Methods.Count;
             }
         }
 
         output.WriteLine($"{probed} methods probed with {Enum.GetValues<ProbeVariant>().Length} requests each; {problems.Count} wrong answers");
+        output.WriteLine(string.Join(", ", tally.OrderBy(t => t.Key).Select(t => $"{(t.Key.WithToken ? "token" : "none")}/{t.Key.Code}: {t.Value}")));
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+
+        // Without a token every call is refused as unauthenticated; with the operator's, calls reach the services' own checks.
+        Assert.Equal([StatusCode.Unauthenticated], tally.Keys.Where(k => !k.WithToken).Select(k => k.Code));
+        Assert.True(tally.Where(t => t.Key.WithToken && t.Key.Code is StatusCode.InvalidArgument).Sum(t => t.Value) > probed, "too few calls reached the services' validation");
     }
 }

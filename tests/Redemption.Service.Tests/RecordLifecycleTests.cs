@@ -147,4 +147,31 @@ public sealed class RecordLifecycleTests(RedemptionWorld world)
         Assert.Equal(second.RedemptionId, Assert.Single(resumed).Redemption.RedemptionId);
         Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(e => e.Sequence));
     }
+
+    [Fact]
+    public async Task The_nightly_schedule_screens_yesterday_in_the_campaign_zone_once_per_day()
+    {
+        var (campaignId, shop, person, vouchers) = await S3Async();
+        foreach (var (voucher, order) in vouchers.Zip(new long[] { 15000, 30000, 54400 }))
+        {
+            await RedeemedAsync(shop, person, voucher, order);
+        }
+
+        // 00:30 on 05-03 in Asia/Shanghai is still 05-02 in UTC: the schedule must pick 05-02, the local yesterday.
+        world.Clock.Now = Seeds.Beijing(2023, 5, 3, 0, 30);
+        var host = world.Redemption;
+        var scheduler = new Screening.ScreeningScheduler(
+            host.Get<Screening.ScreeningService>(), host.Get<Campaigns.CampaignRules>(), host.Get<Microsoft.Extensions.Options.IOptions<RedemptionOptions>>(),
+            host.Get<ServiceDefaults.MigrationState<Data.RedemptionDbContext>>(), world.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<Screening.ScreeningScheduler>.Instance);
+
+        await scheduler.RunDueAsync(default);
+        var ranAt = await world.ScalarAsync("SELECT count(*) FROM screening_runs WHERE campaign_id = @c AND day = DATE '2023-05-02'", ("c", campaignId));
+        var signals = await world.ScalarAsync("SELECT count(*) FROM anomaly_signals WHERE campaign_id = @c AND day = DATE '2023-05-02'", ("c", campaignId));
+        await scheduler.RunDueAsync(default);
+        var signalsAfterSecondTick = await world.ScalarAsync("SELECT count(*) FROM anomaly_signals WHERE campaign_id = @c", ("c", campaignId));
+
+        Assert.Equal(1, ranAt);
+        Assert.Equal(1, signals);
+        Assert.Equal(1, signalsAfterSecondTick);
+    }
 }

@@ -74,7 +74,7 @@ public sealed class RedeemSafetyTests(RedemptionWorld world)
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => RedeemAsync(world, request.Clone())));
 
-        Assert.All(outcomes, o => Assert.Equal(voucher.VoucherId, o.Redemption.VoucherId));
+        Assert.All(outcomes, o => Assert.True(o.Redemption?.VoucherId == voucher.VoucherId, $"answer {o}"));
         Assert.Single(outcomes.Select(o => o.Redemption.RedemptionId).Distinct());
         Assert.Single(outcomes, o => !o.Replayed);
         Assert.Equal(1, await RedemptionsOfAsync(voucher.VoucherId));

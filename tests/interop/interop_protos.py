@@ -9,6 +9,7 @@ import importlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -23,19 +24,28 @@ _PROTO_GROUPS = ("grpc/testing", "grpc/health/v1", "grpc/reflection/v1", "grpc/r
 _loaded_dir = None
 
 
-def _generate(target_dir: Path) -> None:
+# The platform's own contracts, for clients that call the services (through the gateway) as a channel would.
+_CONTRACT_GROUPS = ("voucher/v1", "campaign/v1", "claim/v1")
+
+_contracts_dir = None
+
+# google/protobuf/*.proto (Debian: libprotobuf-dev); protoc finds them only where it is told to look.
+_WELL_KNOWN_INCLUDE = ["-I/usr/include"] if Path("/usr/include/google/protobuf/timestamp.proto").is_file() else []
+
+
+def _generate(target_dir: Path, groups=_PROTO_GROUPS) -> None:
     protoc = shutil.which("protoc")
     plugin = shutil.which("grpc_python_plugin")
     if protoc is None or plugin is None:
         raise RuntimeError("protoc and grpc_python_plugin are required (Debian: protobuf-compiler, protobuf-compiler-grpc)")
     sources = []
-    for group in _PROTO_GROUPS:
+    for group in groups:
         folder = PROTOS_ROOT / group
         if folder.is_dir():
             sources.extend(sorted(str(p.relative_to(PROTOS_ROOT)) for p in folder.glob("*.proto")))
     result = subprocess.run(
         [protoc, f"--python_out={target_dir}", f"--grpc_out={target_dir}",
-         f"--plugin=protoc-gen-grpc={plugin}", f"-I{PROTOS_ROOT}", *sources],
+         f"--plugin=protoc-gen-grpc={plugin}", f"-I{PROTOS_ROOT}", *_WELL_KNOWN_INCLUDE, *sources],
         capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"protoc failed: {result.stderr.strip()}")
@@ -60,4 +70,18 @@ def load() -> Path:
     grpc.__path__.append(str(target_dir / "grpc"))
     importlib.invalidate_caches()
     _loaded_dir = target_dir
+    return target_dir
+
+
+def load_contracts() -> Path:
+    """Generates the voucher, campaign and claim stubs once per process; afterwards `from claim.v1 import ...` works."""
+    global _contracts_dir
+    if _contracts_dir is not None:
+        return _contracts_dir
+    target_dir = Path(tempfile.mkdtemp(prefix="contract-stubs-"))
+    atexit.register(shutil.rmtree, target_dir, True)
+    _generate(target_dir, _CONTRACT_GROUPS)
+    sys.path.insert(0, str(target_dir))
+    importlib.invalidate_caches()
+    _contracts_dir = target_dir
     return target_dir

@@ -22,19 +22,37 @@ public static class GrpcRoutes
         ["settlement.v1"] = ResourceNames.Settlement,
     };
 
+    /// <summary>
+    /// Further packages from configuration (<c>Gateway:Routes:{package}={service}</c>), e.g. the benchmark's echo
+    /// service; the platform's own are always routed.
+    /// </summary>
+    public const string ExtraRoutesSection = "Gateway:Routes";
+
     /// <summary>How long a forwarded call may go without a byte either way; streams (feeds, snapshot watches) outlive any request timeout.</summary>
     public static readonly TimeSpan ActivityTimeout = TimeSpan.FromMinutes(10);
 
-    public static IReadOnlyList<RouteConfig> Routes() =>
-        [.. Packages.Select(p => new RouteConfig
+    public static IReadOnlyDictionary<string, string> PackagesWith(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var all = new Dictionary<string, string>(Packages, StringComparer.Ordinal);
+        foreach (var route in configuration.GetSection(ExtraRoutesSection).GetChildren())
+        {
+            all[route.Key] = route.Value ?? throw new InvalidOperationException($"{ExtraRoutesSection}:{route.Key} names no service");
+        }
+
+        return all;
+    }
+
+    public static IReadOnlyList<RouteConfig> Routes(IReadOnlyDictionary<string, string> packages) =>
+        [.. packages.Select(p => new RouteConfig
         {
             RouteId = "grpc-" + p.Key,
             ClusterId = ClusterFor(p.Value),
             Match = new RouteMatch { Path = $"/{p.Key}.{{service}}/{{method}}" },
         })];
 
-    public static IReadOnlyList<ClusterConfig> Clusters() =>
-        [.. Packages.Values.Distinct().Select(service => new ClusterConfig
+    public static IReadOnlyList<ClusterConfig> Clusters(IReadOnlyDictionary<string, string> packages) =>
+        [.. packages.Values.Distinct().Select(service => new ClusterConfig
         {
             ClusterId = ClusterFor(service),
             Destinations = new Dictionary<string, DestinationConfig>

@@ -10,6 +10,9 @@ namespace Redemption.Service.Access;
 /// </summary>
 public static class Actors
 {
+    private static readonly ActorRole[] BackOfficeWriters = [ActorRole.Operator, ActorRole.System];
+    private static readonly ActorRole[] BackOfficeReaders = [ActorRole.Operator, ActorRole.Auditor, ActorRole.Finance, ActorRole.System];
+
     /// <summary>Quote and redeem: the merchant's own staff, a channel, or the platform.</summary>
     public static void RequireRedeemer(Actor? actor, string merchantId)
     {
@@ -30,38 +33,12 @@ public static class Actors
     public static bool IsChannel(Actor? actor) => actor?.Role == ActorRole.Channel;
 
     /// <summary>Reversals: the merchant's own staff, the channel that carried the payment, an operator or the platform.</summary>
-    public static void RequireReverser(Actor? actor, string merchantId, string acquiringChannelId)
-    {
-        var who = Require(actor);
-        switch (who.Role)
-        {
-            case ActorRole.Merchant:
-                RequireOwnMerchant(who, merchantId);
-                return;
-            case ActorRole.Channel when acquiringChannelId.Length > 0 && string.Equals(who.ChannelId, acquiringChannelId, StringComparison.Ordinal):
-            case ActorRole.Operator or ActorRole.System:
-                return;
-            default:
-                throw new PermissionDeniedException("无权撤销该核销 (this actor may not reverse the redemption)");
-        }
-    }
+    public static void RequireReverser(Actor? actor, string merchantId, string acquiringChannelId) =>
+        RequireOwnerOr(actor, merchantId, acquiringChannelId, BackOfficeWriters, "无权撤销该核销 (this actor may not reverse the redemption)");
 
     /// <summary>Reading one redemption: its merchant, its channel, or the back office.</summary>
-    public static void RequireReader(Actor? actor, string merchantId, string acquiringChannelId)
-    {
-        var who = Require(actor);
-        switch (who.Role)
-        {
-            case ActorRole.Merchant:
-                RequireOwnMerchant(who, merchantId);
-                return;
-            case ActorRole.Channel when acquiringChannelId.Length > 0 && string.Equals(who.ChannelId, acquiringChannelId, StringComparison.Ordinal):
-            case ActorRole.Operator or ActorRole.Auditor or ActorRole.Finance or ActorRole.System:
-                return;
-            default:
-                throw new PermissionDeniedException("无权查看该核销记录 (this actor may not read the redemption)");
-        }
-    }
+    public static void RequireReader(Actor? actor, string merchantId, string acquiringChannelId) =>
+        RequireOwnerOr(actor, merchantId, acquiringChannelId, BackOfficeReaders, "无权查看该核销记录 (this actor may not read the redemption)");
 
     /// <summary>Listing: a merchant lists only itself and must say so; the back office lists anyone.</summary>
     public static void RequireLister(Actor? actor, string merchantId)
@@ -96,6 +73,21 @@ public static class Actors
         if (Require(actor).Role is not (ActorRole.Operator or ActorRole.Auditor or ActorRole.System))
         {
             throw new PermissionDeniedException("需要运营方或审计身份 (an operator or auditor actor is required)");
+        }
+    }
+
+    /// <summary>The redemption's own merchant, the channel that carried its payment, or one of <paramref name="others"/>.</summary>
+    private static void RequireOwnerOr(Actor? actor, string merchantId, string acquiringChannelId, ActorRole[] others, string refusal)
+    {
+        var who = Require(actor);
+        if (who.Role == ActorRole.Merchant)
+        {
+            RequireOwnMerchant(who, merchantId);
+        }
+        else if (!(who.Role == ActorRole.Channel && acquiringChannelId.Length > 0 && string.Equals(who.ChannelId, acquiringChannelId, StringComparison.Ordinal))
+            && !others.Contains(who.Role))
+        {
+            throw new PermissionDeniedException(refusal);
         }
     }
 

@@ -1,7 +1,9 @@
+using VoucherRules;
+
 namespace Redemption.Service.Domain;
 
 /// <summary>One voucher with its verdict for the order.</summary>
-public sealed record Candidate(VoucherFacts Voucher, Verdict Verdict);
+public sealed record Candidate(WalletVoucher Voucher, Verdict Verdict);
 
 /// <summary>
 /// The ranking QuoteRedemption shows and the channel's automatic application uses (S3 "auto-pick largest"):

@@ -60,15 +60,6 @@ public sealed record CampaignTerms(
 /// <summary>The merchant as the campaign's snapshot lists it.</summary>
 public sealed record MerchantTerms(MerchantStanding Standing, IReadOnlyList<string> CategoryIds, IReadOnlyCollection<string> ActiveStaffIds);
 
-/// <summary>The voucher as Claim describes it, reduced to what the rules read.</summary>
-public sealed record VoucherFacts(
-    string VoucherId,
-    VoucherTerms Terms,
-    TimeWindow Validity,
-    WalletVoucherStatus Status,
-    DailyUsageHours? UsageHours,
-    TimeZoneInfo Zone);
-
 /// <summary>
 /// The order as the till records it. <see cref="QualifyingItemAmountCents"/> is the most expensive qualifying item
 /// for single-item minimum spends (0 = not recorded).
@@ -91,7 +82,7 @@ public sealed record Verdict(IReadOnlyList<RefusalReason> Reasons, long Required
 /// </summary>
 public static class Eligibility
 {
-    public static Verdict Check(VoucherFacts voucher, CampaignTerms campaign, MerchantTerms merchant, OrderInput order, string? staffId, DateTimeOffset now)
+    public static Verdict Check(WalletVoucher voucher, CampaignTerms campaign, MerchantTerms merchant, OrderInput order, string? staffId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(voucher);
         ArgumentNullException.ThrowIfNull(campaign);
@@ -184,7 +175,7 @@ public static class Eligibility
     /// A campaign that requires the order amount but accepts a redemption without it (乾安: no amount recorded, no
     /// subsidy) cannot hold an unrecorded amount against the minimum spend: the redemption stands, without subsidy.
     /// </summary>
-    private static bool AmountLeftOutWithoutSubsidy(VoucherFacts voucher, CampaignTerms campaign, OrderInput order) =>
+    private static bool AmountLeftOutWithoutSubsidy(WalletVoucher voucher, CampaignTerms campaign, OrderInput order) =>
         order.OrderAmountCents == 0
         && voucher.Terms.MinimumSpend.Scope == SpendScope.Order
         && !campaign.RefuseMissingDetails
@@ -208,7 +199,7 @@ public static class Eligibility
     }
 
     /// <summary>The first instant at or after <paramref name="from"/> inside the usage hours (minute resolution), or null.</summary>
-    public static DateTimeOffset? NextUsable(VoucherFacts voucher, DateTimeOffset from)
+    public static DateTimeOffset? NextUsable(WalletVoucher voucher, DateTimeOffset from)
     {
         ArgumentNullException.ThrowIfNull(voucher);
         if (voucher.UsageHours is null || voucher.UsageHours.Contains(from, voucher.Zone))

@@ -35,6 +35,8 @@ public sealed partial class RedeemService(
     RedemptionMetrics metrics,
     ILogger<RedeemService> logger)
 {
+    private static readonly TimeSpan SiblingPoll = TimeSpan.FromMilliseconds(20);
+
     public async Task<QuoteRedemptionResponse> QuoteAsync(QuoteRedemptionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -84,7 +86,9 @@ public sealed partial class RedeemService(
         Actors.RequireRedeemer(request.Actor, request.MerchantId);
         var key = request.IdempotencyKey;
         var fingerprint = Fingerprint(request);
-        if (await store.FindAnswerAsync(key, cancellationToken) is { } earlier)
+        var transactionKey = TransactionKey(request);
+        var (earlier, transactionTaken) = await store.PrecheckAsync(key, request.MerchantId, transactionKey, cancellationToken);
+        if (earlier is not null)
         {
             return Replay(earlier, fingerprint);
         }
@@ -92,10 +96,9 @@ public sealed partial class RedeemService(
         RequireKnownMerchant(request.MerchantId);
         var now = time.GetUtcNow();
         var order = VoucherReading.Order(request.Order);
-        var transactionKey = TransactionKey(request);
-        if (await store.TransactionTakenAsync(request.MerchantId, transactionKey, cancellationToken))
+        if (transactionTaken)
         {
-            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(RefusalReason.TransactionAlreadyHasVoucher), cancellationToken);
+            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(RefusalReason.TransactionAlreadyHasVoucher), cancellationToken, beforeAttempt: true);
         }
 
         var (lookup, ranked) = await FindAndJudgeAsync(
@@ -108,14 +111,14 @@ public sealed partial class RedeemService(
             request.MerchantId, order, request.StaffId, now);
         if (ranked.Count == 0)
         {
-            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(lookup.Missing == RefusalReason.None ? RefusalReason.NoQualifyingVoucher : lookup.Missing), cancellationToken);
+            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(lookup.Missing == RefusalReason.None ? RefusalReason.NoQualifyingVoucher : lookup.Missing), cancellationToken, beforeAttempt: true);
         }
 
         var chosen = ranked[0];
         if (!chosen.Candidate.Verdict.Qualifies)
         {
             var reason = request.VoucherSourceCase == RedeemRequest.VoucherSourceOneofCase.AutoPick ? RefusalReason.NoQualifyingVoucher : chosen.Candidate.Verdict.First;
-            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(reason, chosen.Voucher.VoucherId, chosen.Candidate.Verdict), cancellationToken);
+            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(reason, chosen.Voucher.VoucherId, chosen.Candidate.Verdict), cancellationToken, beforeAttempt: true);
         }
 
         return await LockRecordConsumeAsync(request, fingerprint, chosen, order, transactionKey, now, cancellationToken);
@@ -302,8 +305,15 @@ public sealed partial class RedeemService(
         return replay;
     }
 
-    private async Task<RedeemOutcome> RefuseAsync(string key, string fingerprint, RedemptionRefusal refusal, CancellationToken cancellationToken)
+    private async Task<RedeemOutcome> RefuseAsync(string key, string fingerprint, RedemptionRefusal refusal, CancellationToken cancellationToken, bool beforeAttempt = false)
     {
+        // A concurrent retry of this very request may hold the voucher right now (so this copy saw it locked or gone):
+        // its answer is the first answer, so wait for it instead of storing a refusal that would stand in its way.
+        if (beforeAttempt && await WaitForSiblingAsync(key, cancellationToken) is { } sibling)
+        {
+            return Replay(sibling, fingerprint);
+        }
+
         var outcome = new RedeemOutcome { Refusal = refusal };
         var stands = await store.StoreAnswerAsync(key, fingerprint, outcome, time.GetUtcNow(), cancellationToken);
         if (!ReferenceEquals(stands.Outcome, outcome))
@@ -313,6 +323,21 @@ public sealed partial class RedeemService(
 
         metrics.Refused(refusal.Reason.ToString());
         return outcome;
+    }
+
+    private async Task<StoredAnswer?> WaitForSiblingAsync(string key, CancellationToken cancellationToken)
+    {
+        while (await store.AttemptInFlightAsync(key, time.GetUtcNow(), cancellationToken))
+        {
+            if (await store.FindAnswerAsync(key, cancellationToken) is { } answer)
+            {
+                return answer;
+            }
+
+            await Task.Delay(SiblingPoll, cancellationToken);
+        }
+
+        return await store.FindAnswerAsync(key, cancellationToken);
     }
 
     private async Task ReleaseQuietlyAsync(string voucherId, string lockId)

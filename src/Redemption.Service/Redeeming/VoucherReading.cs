@@ -9,7 +9,7 @@ namespace Redemption.Service.Redeeming;
 /// <summary>Translations between the contracts (claim.v1 vouchers, redemption.v1 answers) and the domain rules.</summary>
 public static class VoucherReading
 {
-    public static VoucherFacts Facts(Voucher voucher)
+    public static Rules.WalletVoucher Facts(Voucher voucher)
     {
         ArgumentNullException.ThrowIfNull(voucher);
         var minimum = voucher.MinimumSpend ?? new Vouchers.Common.V1.MinimumSpendRule();
@@ -31,7 +31,7 @@ public static class VoucherReading
             VoucherStatus.Locked => Rules.WalletVoucherStatus.Locked,
             _ => Rules.WalletVoucherStatus.Unused,
         };
-        return new VoucherFacts(
+        return new Rules.WalletVoucher(
             voucher.VoucherId,
             new Rules.VoucherTerms(voucher.FaceValueCents, rule, categories),
             new Rules.TimeWindow(voucher.ValidFrom?.ToDateTimeOffset() ?? DateTimeOffset.MinValue, voucher.ValidUntil?.ToDateTimeOffset()),

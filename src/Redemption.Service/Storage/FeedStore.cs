@@ -11,7 +11,8 @@ namespace Redemption.Service.Storage;
 /// handed out in commit order and without gaps, and a reader that sees sequence n has every event below n. A database
 /// sequence would be cheaper but hands out numbers at call time, so a slow transaction could commit n after a reader
 /// passed n + 1, and a rollback would leave a hole. The price is that feed writes are serialised for the rest of
-/// their transaction, which is why callers append the event as the last statement before committing.
+/// their transaction, which is why callers append the event as the last statement before committing (in the same
+/// round trip as their other writes where they can).
 /// </summary>
 public sealed class FeedStore(NpgsqlDataSource dataSource)
 {
@@ -37,24 +38,23 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
                 : null;
     }
 
-    /// <summary>Appends one event in the caller's transaction; call it last, just before committing.</summary>
-    public static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RedemptionEventKind kind, RedemptionRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The statement that appends one event in the caller's transaction: numbering and insert in one round trip. Run it
+    /// last, just before committing. The stored event carries no sequence; readers take it from the column.
+    /// </summary>
+    public static NpgsqlBatchCommand Append(RedemptionEventKind kind, RedemptionRecord record, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(record);
-        long sequence;
-        await using (var next = new NpgsqlCommand("UPDATE feed_counter SET last_sequence = last_sequence + 1 WHERE id = 1 RETURNING last_sequence", connection, transaction))
-        {
-            sequence = (long)(await next.ExecuteScalarAsync(cancellationToken) ?? throw new InvalidOperationException("feed_counter has no row"));
-        }
-
-        var feedEvent = new RedemptionEvent { Sequence = sequence, OccurredAt = Timestamp.FromDateTimeOffset(now), Kind = kind, Redemption = record };
-        await using var insert = new NpgsqlCommand("INSERT INTO redemption_events (sequence, campaign_id, occurred_at, event) VALUES (@sequence, @campaign, @at, @event)", connection, transaction);
-        insert.Parameters.AddWithValue("sequence", sequence);
-        insert.Parameters.AddWithValue("campaign", record.CampaignId);
-        insert.Parameters.AddWithValue("at", now.UtcDateTime);
-        insert.Parameters.AddWithValue("event", Google.Protobuf.MessageExtensions.ToByteArray(feedEvent));
-        await insert.ExecuteNonQueryAsync(cancellationToken);
-        return sequence;
+        var feedEvent = new RedemptionEvent { OccurredAt = Timestamp.FromDateTimeOffset(now), Kind = kind, Redemption = record };
+        var command = new NpgsqlBatchCommand(
+            """
+            WITH next AS (UPDATE feed_counter SET last_sequence = last_sequence + 1 WHERE id = 1 RETURNING last_sequence)
+            INSERT INTO redemption_events (sequence, campaign_id, occurred_at, event) SELECT last_sequence, $1, $2, $3 FROM next
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = record.CampaignId });
+        command.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = Google.Protobuf.MessageExtensions.ToByteArray(feedEvent) });
+        return command;
     }
 
     /// <summary>Tells following streams that events were committed.</summary>
@@ -71,7 +71,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT event FROM redemption_events
+            SELECT sequence, event FROM redemption_events
             WHERE sequence > @after AND (@campaign = '' OR campaign_id = @campaign)
             ORDER BY sequence LIMIT @limit
             """);
@@ -82,7 +82,8 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var feedEvent = RedemptionEvent.Parser.ParseFrom((byte[])reader[0]);
+            var feedEvent = RedemptionEvent.Parser.ParseFrom((byte[])reader[1]);
+            feedEvent.Sequence = reader.GetInt64(0);
             feedEvent.Cursor = Cursor(feedEvent.Sequence);
             events.Add(feedEvent);
         }

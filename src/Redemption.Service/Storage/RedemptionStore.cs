@@ -43,6 +43,24 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         return await reader.ReadAsync(cancellationToken) ? new StoredAnswer(reader.GetString(0), RedeemOutcome.Parser.ParseFrom((byte[])reader[1])) : null;
     }
 
+    /// <summary>The key's stored answer, and whether the merchant's transaction already carries a live redemption: one round trip.</summary>
+    public async Task<(StoredAnswer? Answer, bool TransactionTaken)> PrecheckAsync(string key, string merchantId, string transactionKey, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT k.fingerprint, k.outcome,
+                   EXISTS (SELECT 1 FROM redemptions WHERE merchant_id = @merchant AND transaction_key = @transaction AND {Data.RedemptionModel.LiveFilter})
+            FROM (SELECT 1) one LEFT JOIN idempotency_keys k ON k.idempotency_key = @key
+            """);
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("merchant", merchantId);
+        command.Parameters.AddWithValue("transaction", transactionKey);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var answer = reader.IsDBNull(0) ? null : new StoredAnswer(reader.GetString(0), RedeemOutcome.Parser.ParseFrom((byte[])reader[1]));
+        return (answer, reader.GetBoolean(2));
+    }
+
     /// <summary>Stores a refusal as the key's answer unless the key has one already; returns the answer that stands.</summary>
     public async Task<StoredAnswer> StoreAnswerAsync(string key, string fingerprint, RedeemOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -88,20 +106,20 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         return (reader.GetString(0), reader.GetString(1));
     }
 
+    /// <summary>Whether an attempt with this key holds a live lease (a concurrent retry of the same request is under way).</summary>
+    public async Task<bool> AttemptInFlightAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM redemption_attempts WHERE idempotency_key = @key AND lease_until > @now)");
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("now", now.UtcDateTime);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken) ?? false);
+    }
+
     public async Task EndAttemptAsync(string key, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("DELETE FROM redemption_attempts WHERE idempotency_key = @key");
         command.Parameters.AddWithValue("key", key);
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Whether the merchant's transaction already carries a live redemption.</summary>
-    public async Task<bool> TransactionTakenAsync(string merchantId, string transactionKey, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM redemptions WHERE merchant_id = @merchant AND transaction_key = @transaction AND {Data.RedemptionModel.LiveFilter})");
-        command.Parameters.AddWithValue("merchant", merchantId);
-        command.Parameters.AddWithValue("transaction", transactionKey);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken) ?? false);
     }
 
     /// <summary>
@@ -127,59 +145,49 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
             }
         }
 
-        await using (var answer = new NpgsqlCommand(
-            "INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) VALUES (@key, @fingerprint, @outcome, @now) ON CONFLICT DO NOTHING", connection, transaction))
+        // The key's answer, the redemption and the feed event in one round trip; a unique index names what was taken.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var answer = new NpgsqlBatchCommand("INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) VALUES ($1, $2, $3, $4)");
+        answer.Parameters.Add(new NpgsqlParameter { Value = key });
+        answer.Parameters.Add(new NpgsqlParameter { Value = fingerprint });
+        answer.Parameters.Add(new NpgsqlParameter { Value = outcome.ToByteArray() });
+        answer.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
+        var insert = new NpgsqlBatchCommand(
+            """
+            INSERT INTO redemptions (redemption_id, idempotency_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key,
+                buyer_hash, buyer_phone_hash, status, subsidy_exclusion, face_value_cents, order_amount_cents, government_share_cents, threshold_cents,
+                redeemed_at, version, record)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+            """);
+        foreach (var value in new object[]
         {
-            answer.Parameters.AddWithValue("key", key);
-            answer.Parameters.AddWithValue("fingerprint", fingerprint);
-            answer.Parameters.AddWithValue("outcome", outcome.ToByteArray());
-            answer.Parameters.AddWithValue("now", now.UtcDateTime);
-            if (await answer.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                return (RecordResult.KeyTaken, await FindAnswerAsync(key, cancellationToken));
-            }
+            record.RedemptionId, key, record.VoucherId, record.CampaignId, record.MerchantId, record.StaffId, record.TierId, record.CategoryId,
+            columns.TransactionKey, columns.BuyerHash, columns.BuyerPhoneHash, (short)record.Status, (short)record.SubsidyExclusion,
+            record.FaceValueCents, record.OrderAmountCents, record.GovernmentShareCents, columns.ThresholdCents, record.RedeemedAt.ToDateTime(),
+            record.Version, record.ToByteArray(),
+        })
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = value });
         }
 
+        batch.BatchCommands.Add(answer);
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(FeedStore.Append(RedemptionEventKind.Redeemed, record, now));
         try
         {
-            await using var insert = new NpgsqlCommand(
-                """
-                INSERT INTO redemptions (redemption_id, idempotency_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key,
-                    buyer_hash, buyer_phone_hash, status, subsidy_exclusion, face_value_cents, order_amount_cents, government_share_cents, threshold_cents,
-                    redeemed_at, version, record)
-                VALUES (@id, @key, @voucher, @campaign, @merchant, @staff, @tier, @category, @transaction,
-                    @buyer, @phone, @status, @exclusion, @face, @order, @government, @threshold, @at, @version, @record)
-                """, connection, transaction);
-            insert.Parameters.AddWithValue("id", record.RedemptionId);
-            insert.Parameters.AddWithValue("key", key);
-            insert.Parameters.AddWithValue("voucher", record.VoucherId);
-            insert.Parameters.AddWithValue("campaign", record.CampaignId);
-            insert.Parameters.AddWithValue("merchant", record.MerchantId);
-            insert.Parameters.AddWithValue("staff", record.StaffId);
-            insert.Parameters.AddWithValue("tier", record.TierId);
-            insert.Parameters.AddWithValue("category", record.CategoryId);
-            insert.Parameters.AddWithValue("transaction", columns.TransactionKey);
-            insert.Parameters.AddWithValue("buyer", columns.BuyerHash);
-            insert.Parameters.AddWithValue("phone", columns.BuyerPhoneHash);
-            insert.Parameters.AddWithValue("status", (short)record.Status);
-            insert.Parameters.AddWithValue("exclusion", (short)record.SubsidyExclusion);
-            insert.Parameters.AddWithValue("face", record.FaceValueCents);
-            insert.Parameters.AddWithValue("order", record.OrderAmountCents);
-            insert.Parameters.AddWithValue("government", record.GovernmentShareCents);
-            insert.Parameters.AddWithValue("threshold", columns.ThresholdCents);
-            insert.Parameters.AddWithValue("at", record.RedeemedAt.ToDateTime());
-            insert.Parameters.AddWithValue("version", record.Version);
-            insert.Parameters.AddWithValue("record", record.ToByteArray());
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return (ex.ConstraintName == "ux_redemptions_transaction_live" ? RecordResult.TransactionTaken : RecordResult.VoucherTaken, null);
+            return ex.ConstraintName switch
+            {
+                "idempotency_keys_pkey" or "ux_redemptions_idempotency_key" => (RecordResult.KeyTaken, await FindAnswerAsync(key, cancellationToken)),
+                "ux_redemptions_transaction_live" => (RecordResult.TransactionTaken, null),
+                _ => (RecordResult.VoucherTaken, null),
+            };
         }
 
-        await FeedStore.AppendAsync(connection, transaction, RedemptionEventKind.Redeemed, record, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         feed.Announce();
         return (RecordResult.Recorded, null);
@@ -312,7 +320,11 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
             await extra(connection, transaction);
         }
 
-        await FeedStore.AppendAsync(connection, transaction, kind, changed, now, cancellationToken);
+        await using (var append = new NpgsqlBatch(connection, transaction) { BatchCommands = { FeedStore.Append(kind, changed, now) } })
+        {
+            await append.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         feed.Announce();
         return changed;

@@ -8,11 +8,11 @@ public class AutoPickTests
 {
     private static readonly DateTimeOffset Noon = Beijing(2023, 5, 10, 12);
 
-    private static IReadOnlyList<Candidate> Rank(OrderInput order, params VoucherFacts[] vouchers) =>
+    private static IReadOnlyList<Candidate> Rank(OrderInput order, params WalletVoucher[] vouchers) =>
         AutoPick.Rank(vouchers.Select(v => new Candidate(v, Eligibility.Check(v, Campaign(), Merchant(), order, "staff-1", Noon))));
 
     // S3: 100→20, 200→40, 300→80.
-    private static VoucherFacts S3(string id, long spendYuan, long offYuan, DateTimeOffset? until = null) =>
+    private static WalletVoucher S3(string id, long spendYuan, long offYuan, DateTimeOffset? until = null) =>
         Voucher(id, offYuan * 100, MinimumSpendRule.Fixed(spendYuan * 100), until: until, hours: NineToTen);
 
     [Fact]

@@ -8,7 +8,7 @@ public class EligibilityTests
 {
     private static readonly DateTimeOffset Noon = Beijing(2023, 5, 10, 12);
 
-    private static Verdict Check(VoucherFacts voucher, OrderInput order, CampaignTerms? campaign = null, MerchantTerms? merchant = null, string? staff = "staff-1", DateTimeOffset? now = null) =>
+    private static Verdict Check(WalletVoucher voucher, OrderInput order, CampaignTerms? campaign = null, MerchantTerms? merchant = null, string? staff = "staff-1", DateTimeOffset? now = null) =>
         Eligibility.Check(voucher, campaign ?? Campaign(), merchant ?? Merchant(), order, staff, now ?? Noon);
 
     [Fact]

@@ -24,7 +24,7 @@ internal static class RuleFixtures
     public static MerchantTerms Merchant(MerchantStanding standing = MerchantStanding.Approved, string[]? categories = null, string[]? staff = null) =>
         new(standing, categories ?? ["supermarket", "catering", "appliances"], staff ?? ["staff-1"]);
 
-    public static VoucherFacts Voucher(
+    public static WalletVoucher Voucher(
         string id,
         long faceCents,
         MinimumSpendRule? minimum = null,

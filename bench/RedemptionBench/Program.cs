@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Redemption.Service.Tests.Infrastructure;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using Vouchers.Redemption.V1;
+using static Redemption.Service.Tests.Infrastructure.Scenes;
+using Seeds = Campaign.Service.Tests.Seeds;
+
+// RedemptionBench: N distinct vouchers of an S3 campaign redeemed once each through the Redemption service (Redeem →
+// LockVoucher → record in redemptiondb → ConsumeVoucher in claimdb), against the thin baseline: a grpc-dotnet unary
+// call whose handler runs UPDATE … SET status = 'used' WHERE id = $1 AND status = 'unused' on PostgreSQL. Both are
+// driven by the same load generator (same concurrency, same number of distinct vouchers), one after the other, in one
+// process on one PostgreSQL. Exit code 1 when a double redemption or an error is found.
+var vouchers = Arg("--vouchers", 2000);
+var concurrency = Arg("--concurrency", 16);
+var rounds = Arg("--rounds", 3);
+
+var world = new RedemptionWorld();
+await world.InitializeAsync();
+try
+{
+    world.Clock.Now = Seeds.Beijing(2023, 4, 20);
+    var s3 = await Seeds.ConfigureS3Async(world.Campaign.Campaigns, "bench-" + Guid.NewGuid().ToString("N")[..8]);
+    await s3.PublishAsync();
+    world.Clock.Now = Seeds.Beijing(2023, 5, 1, 10).AddSeconds(5);
+    await world.WaitForRedemptionToSeeAsync(s3.Id, view => view.Terms.Running);
+    var shop = await ShopAsync(world, s3.Id, "supermarket");
+
+    // Claims for every round up front: round r redeems its own N vouchers, so every call is a first redemption.
+    var people = Enumerable.Range(0, vouchers * rounds).Select(i => Person(RedemptionWorld.NextSeed())).ToList();
+    var claimed = new (PersonIdentity Person, string VoucherId)[people.Count];
+    await Parallel.ForEachAsync(Enumerable.Range(0, people.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+        claimed[i] = (people[i], (await ClaimAsync(world, s3.Id, people[i], "t-20", InYouhao)).VoucherId));
+    world.Clock.Now = Seeds.Beijing(2023, 5, 2, 12);
+
+    await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, vouchers * rounds);
+    var thinClient = new VoucherUsageService.VoucherUsageServiceClient(thin.Channel);
+
+    Console.WriteLine($"vouchers per round {vouchers}, concurrency {concurrency}, rounds {rounds}, load {Load()}");
+    var ratios = new List<double>();
+    var failures = 0L;
+    for (var round = 0; round < rounds; round++)
+    {
+        var slice = claimed.Skip(round * vouchers).Take(vouchers).ToList();
+        var baseline = await DriveAsync(slice.Select((c, i) => i + (round * vouchers)).ToList(), concurrency, async id =>
+            (await thinClient.ConsumeVoucherAsync(new ConsumeVoucherRequest { VoucherId = id.ToString(CultureInfo.InvariantCulture) })).Status == VoucherStatus.Used);
+        var full = await DriveAsync(slice, concurrency, async c =>
+            (await world.Redemption.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, 15000, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption);
+        var ratio = full.PerSecond / baseline.PerSecond;
+        ratios.Add(ratio);
+        failures += baseline.Failed + full.Failed;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
+    }
+
+    var doubles = await world.ScalarAsync("SELECT count(*) FROM (SELECT voucher_id FROM redemptions WHERE status <> 2 GROUP BY voucher_id HAVING count(*) > 1) d");
+    var redeemed = await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = @c", ("c", s3.Id));
+    ratios.Sort();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"median ratio {ratios[ratios.Count / 2]:F2} (acceptance ≥ 0.30); redemptions {redeemed} of {vouchers * rounds}; double redemptions {doubles}; failed calls {failures}"));
+    return doubles == 0 && failures == 0 && redeemed == vouchers * rounds ? 0 : 1;
+}
+finally
+{
+    await world.DisposeAsync();
+}
+
+int Arg(string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
+static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency, Func<T, Task<bool>> call)
+{
+    var latencies = new double[items.Count];
+    var failed = 0L;
+    var next = -1;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < items.Count)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                if (!await call(items[i]))
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+            catch (RpcException)
+            {
+                Interlocked.Increment(ref failed);
+            }
+
+            latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+    }));
+    var elapsed = clock.Elapsed.TotalSeconds;
+    Array.Sort(latencies);
+    return new Result(items.Count / elapsed, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], failed);
+}
+
+internal sealed record Result(double PerSecond, double P50, double P99, long Failed);
+
+/// <summary>The baseline: claim.v1 ConsumeVoucher answered by one conditional UPDATE on its own table, nothing else.</summary>
+internal sealed class ThinRedeem : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ThinRedeem(WebApplication app, GrpcChannel channel)
+    {
+        _app = app;
+        Channel = channel;
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public static async Task<ThinRedeem> StartAsync(string connectionString, int vouchers)
+    {
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using (var setup = dataSource.CreateCommand(
+            "DROP TABLE IF EXISTS thin_vouchers; CREATE TABLE thin_vouchers (id bigint PRIMARY KEY, status text NOT NULL); " +
+            "INSERT INTO thin_vouchers SELECT g, 'unused' FROM generate_series(0, @last) g"))
+        {
+            setup.Parameters.AddWithValue("last", (long)vouchers - 1);
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var port = TestSupport.FreePorts.Next();
+        builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.AddSingleton(dataSource);
+        builder.Services.AddGrpc();
+        var app = builder.Build();
+        app.MapGrpcService<ThinHandler>();
+        await app.StartAsync();
+        return new ThinRedeem(app, GrpcChannel.ForAddress($"http://localhost:{port}"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+internal sealed class ThinHandler(NpgsqlDataSource dataSource) : VoucherUsageService.VoucherUsageServiceBase
+{
+    public override async Task<Voucher> ConsumeVoucher(ConsumeVoucherRequest request, ServerCallContext context)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE thin_vouchers SET status = 'used' WHERE id = $1 AND status = 'unused'");
+        command.Parameters.AddWithValue(long.Parse(request.VoucherId, CultureInfo.InvariantCulture));
+        var updated = await command.ExecuteNonQueryAsync(context.CancellationToken);
+        return new Voucher { VoucherId = request.VoucherId, Status = updated == 1 ? VoucherStatus.Used : VoucherStatus.Unused };
+    }
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# gRPC pass-through, one run: the same unary echo (bench/GrpcBench, grpc-dotnet, 100-byte payload) driven by h2load
+# (a) direct, (b) through the gateway (YARP; JWT validated, rate limits on, limits set out of reach) and (c) through
+# Debian's HAProxy 2.6 (two threads, proto h2 on both sides). Paired rounds in rotating order; prints medians and the
+# gateway/HAProxy and HAProxy/direct ratios.
+# Usage: bash bench/gateway.sh   (knobs: REQUESTS CLIENTS STREAMS WARMUP ROUNDS PAYLOAD)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+requests=${REQUESTS:-100000}
+clients=${CLIENTS:-16}
+streams=${STREAMS:-32}
+warmup=${WARMUP:-100000}
+rounds=${ROUNDS:-3}
+payload=${PAYLOAD:-100}
+
+command -v h2load >/dev/null || { echo "missing h2load: run bash eng/install-prereqs.sh" >&2; exit 1; }
+command -v haproxy >/dev/null || { echo "missing haproxy: apt-get install haproxy" >&2; exit 1; }
+
+dotnet build bench/GrpcBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+dotnet build src/Gateway -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+bench=(dotnet bench/GrpcBench/bin/Release/net10.0/GrpcBench.dll)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+upstream=$(free_port); gateway=$(free_port); haproxy_port=$(free_port)
+workdir=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; rm -rf "$workdir"; }
+trap cleanup EXIT
+
+wait_port() {
+  for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "nothing listens on $1" >&2; exit 1
+}
+
+"${bench[@]}" frame --payload "$payload" --out "$workdir/request.bin"
+"${bench[@]}" server --port "$upstream" >"$workdir/upstream.log" 2>&1 & pids+=($!)
+
+secret=bench-client-secret
+# env, not shell assignments: the route's key holds dots (the proto package), which shell variable names cannot.
+( cd src/Gateway/bin/Release/net10.0 && exec env \
+  ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+  Kestrel__Endpoints__http__Url="http://127.0.0.1:$gateway" \
+  TokenServer__Issuer="http://127.0.0.1:$gateway/" \
+  TokenServer__Clients__0__ClientId=bench TokenServer__Clients__0__ClientSecret=$secret TokenServer__Clients__0__Role=system \
+  "Gateway__Routes__bench.echo.v1=echo" services__echo__grpc__0="http://127.0.0.1:$upstream" \
+  Gateway__RateLimits__PerClientIp=100000000 Gateway__RateLimits__PerChannel=100000000 \
+  dotnet Gateway.dll ) >"$workdir/gateway.log" 2>&1 & pids+=($!)
+
+cat >"$workdir/haproxy.cfg" <<CFG
+global
+  nbthread 2
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+frontend grpc
+  bind 127.0.0.1:$haproxy_port proto h2
+  default_backend echo
+backend echo
+  server upstream 127.0.0.1:$upstream proto h2
+CFG
+haproxy -f "$workdir/haproxy.cfg" -db >"$workdir/haproxy.log" 2>&1 & pids+=($!)
+
+wait_port "$upstream"; wait_port "$gateway"; wait_port "$haproxy_port"
+token=$(curl -sf "http://127.0.0.1:$gateway/connect/token" -d grant_type=client_credentials -d client_id=bench -d client_secret=$secret |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+path=$("${bench[@]}" path grpc)
+declare -A port=([direct]=$upstream [gateway]=$gateway [haproxy]=$haproxy_port)
+
+# Prints "rps"; fails on any failed request or non-200 reply.
+h2load_run() {
+  local target=$1 count=$2 out
+  out=$(h2load -n "$count" -c "$clients" -m "$streams" -t 1 -d "$workdir/request.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $token" \
+    "http://127.0.0.1:${port[$target]}$path")
+  grep -q " $count succeeded, 0 failed, 0 errored" <<<"$out" || { echo "h2load against $target failed:" >&2; echo "$out" >&2; exit 1; }
+  grep -q "status codes: $count 2xx" <<<"$out" || { echo "non-2xx replies from $target:" >&2; echo "$out" >&2; exit 1; }
+  sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for target in direct gateway haproxy; do h2load_run "$target" "$warmup" >/dev/null; done
+
+declare -A rows=()
+gw_ratio=""; hp_ratio=""
+targets=(direct gateway haproxy)
+for round in $(seq 1 "$rounds"); do
+  declare -A rps=()
+  for i in 0 1 2; do
+    target=${targets[$(( (i + round) % 3 ))]}
+    rps[$target]=$(h2load_run "$target" "$requests")
+    echo "round $round $target: ${rps[$target]} req/s" >&2
+  done
+  for target in "${targets[@]}"; do rows[$target]+="${rps[$target]}"$'\n'; done
+  gw_ratio+=$(awk -v g="${rps[gateway]}" -v h="${rps[haproxy]}" 'BEGIN { printf "%.4f", g / h }')$'\n'
+  hp_ratio+=$(awk -v h="${rps[haproxy]}" -v d="${rps[direct]}" 'BEGIN { printf "%.4f", h / d }')$'\n'
+done
+
+echo
+echo "unary echo, ${payload}-byte payload, 127.0.0.1 h2c; h2load -n $requests -c $clients -m $streams (medians of $rounds rounds)"
+for target in "${targets[@]}"; do printf '%-28s %12s req/s\n' "h2load -> $target" "$(printf '%s' "${rows[$target]}" | median)"; done
+printf '%-28s %12.2f\n' "gateway / HAProxy" "$(printf '%s' "$gw_ratio" | median)"
+printf '%-28s %12.2f\n' "HAProxy / direct" "$(printf '%s' "$hp_ratio" | median)"
+echo "machine: $(nproc) cores, load average (1/5/15 min) $load_before before / $(cut -d' ' -f1-3 /proc/loadavg) after"
