@@ -41,6 +41,20 @@ public sealed class CallerActorInterceptor : Interceptor
         return continuation(request, responseStream, context);
     }
 
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        return continuation(new BoundStreamReader<TRequest>(requestStream, context), context);
+    }
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        return continuation(new BoundStreamReader<TRequest>(requestStream, context), responseStream, context);
+    }
+
     /// <summary>Checks (and completes) the request against the caller's token; anonymous calls (health, reflection) pass untouched.</summary>
     public static void BindCaller(object request, ServerCallContext context)
     {
@@ -56,6 +70,15 @@ public sealed class CallerActorInterceptor : Interceptor
         foreach (var field in shape.Actors)
         {
             field.Accessor.SetValue(message, Reconcile(field.Accessor.GetValue(message) as Actor, caller));
+        }
+
+        // An upload's actor rides in its header part (settlement's statement chunk: header.actor).
+        foreach (var (part, actor) in shape.PartActors)
+        {
+            if (part.Accessor.GetValue(message) is IMessage value)
+            {
+                actor.Accessor.SetValue(value, Reconcile(actor.Accessor.GetValue(value) as Actor, caller));
+            }
         }
 
         if (caller.Role == ActorRole.Merchant && shape.MerchantId is { } merchantField)
@@ -150,15 +173,48 @@ public sealed class CallerActorInterceptor : Interceptor
     private static RpcException Denied(string message) => new(new Status(StatusCode.PermissionDenied, message));
 
     /// <summary>Where a request message keeps the fields checked against the token (found once per message type).</summary>
-    private sealed record RequestShape(IReadOnlyList<FieldDescriptor> Actors, FieldDescriptor? MerchantId, IReadOnlyList<FieldDescriptor> Persons)
+    private sealed record RequestShape(
+        IReadOnlyList<FieldDescriptor> Actors,
+        IReadOnlyList<(FieldDescriptor Part, FieldDescriptor Actor)> PartActors,
+        FieldDescriptor? MerchantId,
+        IReadOnlyList<FieldDescriptor> Persons)
     {
         public static RequestShape Of(MessageDescriptor descriptor)
         {
-            var singular = descriptor.Fields.InDeclarationOrder().Where(f => !f.IsRepeated && !f.IsMap).ToList();
+            var singular = Singular(descriptor);
+            var parts = singular.Where(f => f.FieldType == FieldType.Message && f.MessageType != Actor.Descriptor && f.MessageType != PersonIdentity.Descriptor);
             return new RequestShape(
-                singular.Where(f => f.FieldType == FieldType.Message && f.MessageType == Actor.Descriptor).ToList(),
+                ActorsOf(descriptor),
+                [.. parts.SelectMany(part => ActorsOf(part.MessageType).Select(actor => (part, actor)))],
                 singular.FirstOrDefault(f => f.FieldType == FieldType.String && f.Name == "merchant_id"),
                 singular.Where(f => f.FieldType == FieldType.Message && f.MessageType == PersonIdentity.Descriptor).ToList());
+        }
+
+        private static List<FieldDescriptor> Singular(MessageDescriptor descriptor) =>
+            descriptor.Fields.InDeclarationOrder().Where(f => !f.IsRepeated && !f.IsMap).ToList();
+
+        private static List<FieldDescriptor> ActorsOf(MessageDescriptor descriptor) =>
+            Singular(descriptor).Where(f => f.FieldType == FieldType.Message && f.MessageType == Actor.Descriptor).ToList();
+    }
+
+    /// <summary>Binds each message of a client stream to the caller as it arrives, as a unary request is bound.</summary>
+    private sealed class BoundStreamReader<T>(IAsyncStreamReader<T> inner, ServerCallContext context) : IAsyncStreamReader<T>
+    {
+        public T Current => inner.Current;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (!await inner.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            if (inner.Current is { } current)
+            {
+                BindCaller(current, context);
+            }
+
+            return true;
         }
     }
 }

@@ -67,6 +67,9 @@ public static class Roles
     public const string Consumer = "consumer";
     public const string System = "system";
 
+    /// <summary>The bureau, the treasury, the auditors and the platform: for calls whose requests carry no actor to check.</summary>
+    public const string BackOffice = Operator + "," + Finance + "," + Auditor + "," + System;
+
     public static readonly IReadOnlyList<string> All = [Operator, Finance, Auditor, Channel, Merchant, Consumer, System];
 
     public static string Name(ActorRole role) => role switch

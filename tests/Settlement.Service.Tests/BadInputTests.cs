@@ -42,7 +42,8 @@ public class BadInputTests
         Assert.Equal(m1, Assert.Single((await settlement.ListStatementsAsync(new ListStatementsRequest { Actor = Merchant("m1"), MerchantId = "m1" })).Statements));
         await Expect(StatusCode.PermissionDenied, () => settlement.GetStatementAsync(new GetStatementRequest { Actor = Merchant("m1"), StatementId = m2.StatementId }).ResponseAsync, "another merchant's statement");
         await Expect(StatusCode.PermissionDenied, () => settlement.ListStatementsAsync(new ListStatementsRequest { Actor = Merchant("m1"), MerchantId = "m2" }).ResponseAsync, "another merchant's list");
-        await Expect(StatusCode.PermissionDenied, () => settlement.ListStatementsAsync(new ListStatementsRequest { Actor = Merchant("m1"), RunId = run.RunId }).ResponseAsync, "a merchant listing everyone");
+        // The merchant's token names its merchant: a list without merchant_id is its own, never everyone's.
+        Assert.Equal(m1, Assert.Single((await settlement.ListStatementsAsync(new ListStatementsRequest { Actor = Merchant("m1"), RunId = run.RunId })).Statements));
         await Expect(StatusCode.PermissionDenied, () => settlement.ListStatementsAsync(new ListStatementsRequest { Actor = new Actor { ActorId = "c", Role = ActorRole.Consumer } }).ResponseAsync, "a consumer");
     }
 
@@ -59,7 +60,7 @@ public class BadInputTests
         await Expect(StatusCode.InvalidArgument, () => s.RunSettlementAsync(new RunSettlementRequest(Run()) { Kind = SettlementRunKind.Unspecified }).ResponseAsync, "kind");
         await Expect(StatusCode.InvalidArgument, () => s.RunSettlementAsync(new RunSettlementRequest(Run()) { Period = Requests.ToWindow(Shanghai(2023, 5, 8), Shanghai(2023, 5, 1)) }).ResponseAsync, "reversed period");
         await Expect(StatusCode.InvalidArgument, () => s.RunSettlementAsync(new RunSettlementRequest(Run()) { Period = null }).ResponseAsync, "no period");
-        await Expect(StatusCode.InvalidArgument, () => s.RunSettlementAsync(new RunSettlementRequest(Run()) { Actor = null }).ResponseAsync, "no actor");
+        await Expect(StatusCode.Unauthenticated, () => s.RunSettlementAsync(new RunSettlementRequest(Run()) { Actor = null }).ResponseAsync, "no actor and so no token");
         await Expect(StatusCode.NotFound, () => s.RunSettlementAsync(new RunSettlementRequest(Run()) { CampaignId = "nope" }).ResponseAsync, "unknown campaign");
         await Expect(StatusCode.PermissionDenied, () => s.RunSettlementAsync(new RunSettlementRequest(Run()) { Actor = Auditor }).ResponseAsync, "auditor runs");
         await Expect(StatusCode.PermissionDenied, () => s.RunSettlementAsync(new RunSettlementRequest(Run()) { Actor = Merchant("m1") }).ResponseAsync, "merchant runs");

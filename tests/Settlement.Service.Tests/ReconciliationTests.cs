@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Settlement.Service.Application;
 using Settlement.Service.Tests.Infrastructure;
+using TestSupport;
 using Vouchers.Campaign.V1;
 using Vouchers.Settlement.V1;
 using static Settlement.Service.Tests.Infrastructure.Seeds;
@@ -18,7 +19,8 @@ public class ReconciliationTests
 
     private static async Task<Reconciliation> UploadAsync(SettlementHost host, ChannelStatementHeader header, IEnumerable<ChannelStatementChunk> rows)
     {
-        using var call = host.Reconciliation.ImportChannelStatement();
+        // An upload's actor is in its first part, after the call has started: the token goes with the call.
+        using var call = host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(header.Actor ?? Operator)));
         await call.RequestStream.WriteAsync(new ChannelStatementChunk { Header = header });
         foreach (var row in rows)
         {
@@ -106,10 +108,23 @@ public class ReconciliationTests
     }
 
     [Fact]
+    public async Task An_upload_whose_header_names_another_actor_than_the_token_is_refused_and_leaves_nothing()
+    {
+        await using var world = await WorldWithRedemptionsAsync();
+        using var call = world.Host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(Merchant("m1"))));
+        await call.RequestStream.WriteAsync(new ChannelStatementChunk { Header = Header(0, 0) });
+        await call.RequestStream.CompleteAsync();
+        var forged = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, forged.StatusCode);
+        Assert.Contains("not the caller the access token names", forged.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty((await world.Host.Reconciliation.ListReconciliationsAsync(new ListReconciliationsRequest { CampaignId = "s5-zhangdian" })).Reconciliations);
+    }
+
+    [Fact]
     public async Task An_upload_not_starting_with_a_header_or_by_a_merchant_is_refused()
     {
         await using var world = await WorldWithRedemptionsAsync();
-        using var call = world.Host.Reconciliation.ImportChannelStatement();
+        using var call = world.Host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(Operator)));
         await call.RequestStream.WriteAsync(Row(1, "A", 20_000, 250_000));
         await call.RequestStream.CompleteAsync();
         var noHeader = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);

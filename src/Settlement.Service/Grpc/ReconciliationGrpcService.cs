@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using ServiceDefaults;
 using Settlement.Service.Application;
 using Vouchers.Settlement.V1;
 
@@ -10,12 +12,15 @@ public sealed class ReconciliationGrpcService(Reconciliations reconciliations) :
     public override Task<Reconciliation> ImportChannelStatement(IAsyncStreamReader<ChannelStatementChunk> requestStream, ServerCallContext context) =>
         reconciliations.ImportAsync(requestStream, context.CancellationToken);
 
+    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
     public override Task<Reconciliation> GetReconciliation(GetReconciliationRequest request, ServerCallContext context) =>
         reconciliations.GetAsync(request, context.CancellationToken);
 
+    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
     public override Task<ListReconciliationsResponse> ListReconciliations(ListReconciliationsRequest request, ServerCallContext context) =>
         reconciliations.ListAsync(request, context.CancellationToken);
 
+    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
     public override Task<ListReconciliationItemsResponse> ListReconciliationItems(ListReconciliationItemsRequest request, ServerCallContext context) =>
         reconciliations.ListItemsAsync(request, context.CancellationToken);
 }

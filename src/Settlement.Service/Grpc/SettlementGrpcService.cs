@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using ServiceDefaults;
 using Settlement.Service.Application;
 using Vouchers.Settlement.V1;
 
@@ -10,9 +12,11 @@ public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts) 
     public override Task<SettlementRun> RunSettlement(RunSettlementRequest request, ServerCallContext context) =>
         runs.RunAsync(request, context.CancellationToken);
 
+    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
     public override Task<SettlementRun> GetSettlementRun(GetSettlementRunRequest request, ServerCallContext context) =>
         runs.GetAsync(request, context.CancellationToken);
 
+    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
     public override Task<ListSettlementRunsResponse> ListSettlementRuns(ListSettlementRunsRequest request, ServerCallContext context) =>
         runs.ListAsync(request, context.CancellationToken);
 
@@ -31,9 +35,11 @@ public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts) 
     public override Task<PayoutBatch> ReleaseHeldStatements(ReleaseHeldStatementsRequest request, ServerCallContext context) =>
         payouts.ReleaseAsync(request, context.CancellationToken);
 
+    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
     public override Task<ListPayoutBatchesResponse> ListPayoutBatches(ListPayoutBatchesRequest request, ServerCallContext context) =>
         payouts.ListBatchesAsync(request, context.CancellationToken);
 
+    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
     public override Task<PayoutBatch> GetPayoutBatch(GetPayoutBatchRequest request, ServerCallContext context) =>
         payouts.GetBatchAsync(request, context.CancellationToken);
 
@@ -43,6 +49,7 @@ public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts) 
     public override Task<PayoutBatch> MarkPayoutBatchPaid(MarkPayoutBatchPaidRequest request, ServerCallContext context) =>
         payouts.MarkPaidAsync(request, context.CancellationToken);
 
+    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
     public override Task<FundingSplit> GetFundingSplit(GetFundingSplitRequest request, ServerCallContext context) =>
         payouts.GetFundingSplitAsync(request, context.CancellationToken);
 }
