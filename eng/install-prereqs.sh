@@ -16,6 +16,8 @@ want grpc_python_plugin protobuf-compiler-grpc
 want h2load nghttp2-client
 want haproxy haproxy
 want /usr/bin/chromium chromium
+# Chinese glyphs for the back office's pages in Chromium (screenshots, layout): the smallest CJK font package.
+want /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc fonts-wqy-zenhei
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || need+=(python3-protobuf)
 # The well-known types (timestamp.proto, duration.proto) the platform's contracts import, for the Python channel client.

@@ -31,6 +31,8 @@ internal static class LocalAccounts
         new("consumer-demo", Roles.Consumer, ChannelId: CityAppChannelId),
         new("system-cli", Roles.System),
         .. ResourceNames.Services.Select(service => new Account(service, Roles.System)),
+        // The back office calls the services for the person signed in (the actor it passes along is kept for role system).
+        new(ResourceNames.BackOffice, Roles.System),
     ];
 
     public static IReadOnlyList<Account> People { get; } =

@@ -68,13 +68,16 @@ internal static partial class ResourceBuilderExtensions
             var gateway = model.Resources.FirstOrDefault(r => r.Name == ResourceNames.Gateway) is { } gatewayResource
                 ? AllocatedUrl(gatewayResource, EndpointNames.Http)
                 : null;
-            LogReady(logger, resources.Count(r => r != dashboardResource), dashboard, gateway ?? "(no gateway)");
+            var backOffice = model.Resources.FirstOrDefault(r => r.Name == ResourceNames.BackOffice) is { } backOfficeResource
+                ? AllocatedUrl(backOfficeResource, EndpointNames.Http)
+                : null;
+            LogReady(logger, resources.Count(r => r != dashboardResource), dashboard, gateway ?? "(no gateway)", backOffice ?? "(no back office)");
         }
 
         private static string? AllocatedUrl(IResource resource, string endpointName) =>
             resource.Annotations.OfType<EndpointAnnotation>().FirstOrDefault(e => e.Name == endpointName)?.AllocatedEndpoint?.UriString;
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "✔ all {Count} resources healthy — dashboard {Dashboard}, gateway {Gateway}")]
-        private static partial void LogReady(ILogger logger, int count, string dashboard, string gateway);
+        [LoggerMessage(Level = LogLevel.Information, Message = "✔ all {Count} resources healthy — dashboard {Dashboard}, gateway {Gateway}, back office {BackOffice}")]
+        private static partial void LogReady(ILogger logger, int count, string dashboard, string gateway, string backOffice);
     }
 }

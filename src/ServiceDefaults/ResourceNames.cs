@@ -20,6 +20,9 @@ public static class ResourceNames
     public const string Settlement = "settlement";
     public const string Gateway = "gateway";
 
+    /// <summary>The bureau's dashboard and the merchant portal (web pages, behind the gateway).</summary>
+    public const string BackOffice = "backoffice";
+
     /// <summary>The secret parameter holding the key that claim identity hashes are computed under.</summary>
     public const string ClaimIdentitySecret = "claim-identity-secret";
 
@@ -31,7 +34,7 @@ public static class ResourceNames
 
     /// <summary>Every resource of the application model.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Postgres, CampaignDb, ClaimDb, RedemptionDb, SettlementDb, Redis, Campaign, Claim, Redemption, Settlement, Gateway];
+        [Postgres, CampaignDb, ClaimDb, RedemptionDb, SettlementDb, Redis, Campaign, Claim, Redemption, Settlement, Gateway, BackOffice];
 }
 
 /// <summary>Endpoint names every service has: h2c for gRPC, HTTP/1.1 for health and JSON.</summary>

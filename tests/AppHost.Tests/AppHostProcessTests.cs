@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ServiceDefaults;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace AppHost.Tests;
@@ -31,6 +32,7 @@ public sealed partial class AppHostProcessTests(ITestOutputHelper output)
         Assert.Equal(ResourceNames.All.Count, int.Parse(ready.Groups["count"].Value, CultureInfo.InvariantCulture));
         var dashboard = new Uri(ready.Groups["dashboard"].Value);
         var gateway = new Uri(ready.Groups["gateway"].Value);
+        var backOffice = new Uri(ready.Groups["backoffice"].Value);
 
         // resources.json: every resource Running and Healthy, with endpoints that answer on the ports listed.
         var resources = await WaitForAllHealthyAsync(appHost);
@@ -66,6 +68,8 @@ public sealed partial class AppHostProcessTests(ITestOutputHelper output)
         var gatewayEntry = Assert.Single(resources, r => r.Name == ResourceNames.Gateway);
         Assert.Equal(gateway, gatewayEntry.Endpoint(EndpointNames.Http));
         await AssertOkAsync(http, new Uri(gateway, ServiceDefaultsExtensions.HealthPath), cancellationToken);
+        Assert.Equal(backOffice, Assert.Single(resources, r => r.Name == ResourceNames.BackOffice).Endpoint(EndpointNames.Http));
+        await AssertOkAsync(http, new Uri(backOffice, ServiceDefaultsExtensions.HealthPath), cancellationToken);
 
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: every endpoint in resources.json answered");
 
@@ -111,8 +115,8 @@ public sealed partial class AppHostProcessTests(ITestOutputHelper output)
         output.WriteLine($"{stopping.Elapsed.TotalSeconds:F1} s after SIGKILL: all {processes.Count} processes of the app ended");
     }
 
-    /// <summary>ResourceBuilderExtensions' ready line: "✔ all N resources healthy — dashboard URL, gateway URL".</summary>
-    [GeneratedRegex(@"✔ all (?<count>\d+) resources healthy — dashboard (?<dashboard>\S+), gateway (?<gateway>\S+)$")]
+    /// <summary>ResourceBuilderExtensions' ready line: "✔ all N resources healthy — dashboard URL, gateway URL, back office URL".</summary>
+    [GeneratedRegex(@"✔ all (?<count>\d+) resources healthy — dashboard (?<dashboard>\S+), gateway (?<gateway>\S+), back office (?<backoffice>\S+)$")]
     private static partial Regex ReadyLine();
 
     /// <summary>resources.json once every instance is Running and Healthy (it is written from events, so it may trail the ready line a little).</summary>

@@ -69,21 +69,3 @@ internal static class Repository
         throw new InvalidOperationException("No Microservices.sln above " + AppContext.BaseDirectory);
     }
 }
-
-/// <summary>A state folder of a test's own (PostgreSQL cluster, Redis AOF, resources.json), removed afterwards.</summary>
-internal sealed class TemporaryStateDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("apphost-tests-").FullName;
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // A server still flushing its last file: the system's temp clean-up takes the rest.
-        }
-    }
-}

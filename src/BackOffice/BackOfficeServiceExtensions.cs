@@ -1,0 +1,82 @@
+using System.Globalization;
+using BackOffice.Campaigns;
+using BackOffice.Components;
+using BackOffice.SignIn;
+using Grpc.Net.ClientFactory;
+using Microsoft.AspNetCore.Localization;
+using MudBlazor.Services;
+using ServiceDefaults;
+using Vouchers.Campaign.V1;
+using Vouchers.Claim.V1;
+using Vouchers.Redemption.V1;
+
+namespace BackOffice;
+
+/// <summary>Everything the back office registers and maps; Program.cs only calls these two.</summary>
+public static class BackOfficeServiceExtensions
+{
+    /// <summary>Chinese by default, English on request (the culture cookie set by <see cref="CulturePath"/>).</summary>
+    public static readonly CultureInfo[] Cultures = [new("zh-CN"), new("en")];
+
+    public const string CulturePath = "/culture";
+
+    public static WebApplicationBuilder AddBackOfficeServices(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddServiceDefaults();
+        // The service defaults close every endpoint to callers without a service token; a web app's pages say
+        // themselves who may open them ([Authorize] with the signed-in person's roles), and its assets are public.
+        builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(null);
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");
+        builder.AddBackOfficeSignIn();
+
+        // Every page calls the services on the server with the signed-in user's token (BearerTokenInterceptor).
+        builder.Services.AddServiceGrpcClient<CampaignService.CampaignServiceClient>(ResourceNames.Campaign).AddUserToken();
+        builder.Services.AddServiceGrpcClient<MerchantService.MerchantServiceClient>(ResourceNames.Campaign).AddUserToken();
+        builder.Services.AddServiceGrpcClient<AuditService.AuditServiceClient>(ResourceNames.Campaign).AddUserToken();
+        builder.Services.AddServiceGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(ResourceNames.Claim).AddUserToken();
+        builder.Services.AddServiceGrpcClient<RedemptionService.RedemptionServiceClient>(ResourceNames.Redemption).AddUserToken();
+        // The claims chart follows the feed once for everybody, outside any user's session.
+        builder.Services.AddServiceGrpcClient<IssuanceFeedService.IssuanceFeedServiceClient>(ResourceNames.Claim);
+        builder.Services.AddSingleton<ClaimActivity>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ClaimActivity>());
+        return builder;
+    }
+
+    public static WebApplication MapBackOfficeServices(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseRequestLocalization(new RequestLocalizationOptions
+        {
+            DefaultRequestCulture = new RequestCulture(Cultures[0]),
+            SupportedCultures = Cultures,
+            SupportedUICultures = Cultures,
+            RequestCultureProviders = [new CookieRequestCultureProvider()],
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapDefaultEndpoints();
+        app.MapStaticAssets();
+        app.MapBackOfficeSignIn();
+        app.MapGet(CulturePath, (HttpContext context, string culture, string? returnUrl) =>
+        {
+            if (Cultures.Any(c => c.Name == culture))
+            {
+                context.Response.Cookies.Append(
+                    CookieRequestCultureProvider.DefaultCookieName,
+                    CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+                    new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromDays(365) });
+            }
+
+            return Results.LocalRedirect(SignInSetup.LocalOnly(returnUrl));
+        });
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    private static IHttpClientBuilder AddUserToken(this IHttpClientBuilder client) =>
+        client.AddInterceptor<BearerTokenInterceptor>(InterceptorScope.Client);
+}

@@ -1,0 +1,8 @@
+using BackOffice;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddBackOfficeServices();
+
+var app = builder.Build();
+app.MapBackOfficeServices();
+app.Run();

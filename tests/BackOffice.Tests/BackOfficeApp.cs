@@ -1,0 +1,312 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Campaign.Service.Tests;
+using Grpc.Net.Client;
+using Microsoft.Playwright;
+using ServiceDefaults;
+using TestSupport;
+using Vouchers.Campaign.V1;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using Vouchers.Redemption.V1;
+
+namespace BackOffice.Tests;
+
+/// <summary>
+/// The app host's model narrowed to what the pages read today (PostgreSQL, Redis, Campaign, Claim, the back
+/// office), started once for the page tests, seeded through the services' APIs: S2 configured for today with
+/// its first round opening a minute or two after the start, S2's document table waiting in a draft, two
+/// merchants awaiting approval. Chromium is Debian's (eng/install-prereqs.sh).
+/// </summary>
+public sealed class BackOfficeApp : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly TemporaryStateDirectory state = new();
+    private DistributedApplication? app;
+    private GrpcChannel? campaignChannel;
+
+    public GrpcChannel CampaignChannel => campaignChannel!;
+    private GrpcChannel? claimChannel;
+    private GrpcChannel? redemptionChannel;
+    private IPlaywright? playwright;
+
+    public Uri BackOffice { get; private set; } = default!;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public CampaignService.CampaignServiceClient Campaigns { get; private set; } = default!;
+
+    public MerchantService.MerchantServiceClient Merchants { get; private set; } = default!;
+
+    public ClaimService.ClaimServiceClient Claims { get; private set; } = default!;
+
+    public ClaimAdminService.ClaimAdminServiceClient ClaimAdmin { get; private set; } = default!;
+
+    public RedemptionService.RedemptionServiceClient Redemptions { get; private set; } = default!;
+
+    /// <summary>S2 (乾安 2022) as configured for a run starting today: published, round 1 opening at <see cref="RoundOneOpens"/>.</summary>
+    public CampaignDetails S2 { get; private set; } = default!;
+
+    public DateTimeOffset RoundOneOpens { get; private set; }
+
+    /// <summary>S2's header and tiers in DRAFT without a plan: where the printed table is entered.</summary>
+    public CampaignDetails S2Draft { get; private set; } = default!;
+
+    public MerchantDetails MerchantA { get; private set; } = default!;
+
+    public MerchantDetails MerchantB { get; private set; } = default!;
+
+    /// <summary>Screenshots of every page, kept by CI with the test results.</summary>
+    public static string Screenshots
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Microservices.sln")))
+            {
+                directory = directory.Parent;
+            }
+
+            var path = Path.Combine(directory?.FullName ?? AppContext.BaseDirectory, "artifacts", "test-results", "backoffice");
+            Directory.CreateDirectory(path);
+            return path;
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run eng/install-prereqs.sh (Debian package chromium).");
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var cancellationToken = timeout.Token;
+        var builder = await AppHostTesting.CreateBuilderAsync(
+            state.Path, [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Redemption, ResourceNames.BackOffice], cancellationToken);
+        // No gateway in this narrowed model: every process trusts the tests' signing key instead of the token
+        // server (the back office signs its own system token with it), and nothing waits for the gateway.
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            foreach (var wait in project.Annotations.OfType<WaitAnnotation>().Where(w => !builder.Resources.Contains(w.Resource)).ToList())
+            {
+                project.Annotations.Remove(wait);
+            }
+
+            builder.CreateResourceBuilder(project).WithEnvironment(context =>
+            {
+                context.EnvironmentVariables.Remove("Authentication__Authority");
+                foreach (var (key, value) in TestTokens.Settings)
+                {
+                    context.EnvironmentVariables[key.Replace(":", "__", StringComparison.Ordinal)] = value ?? string.Empty;
+                }
+            });
+        }
+
+        app = await builder.BuildAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+        await Task.WhenAll(new[] { ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Redemption, ResourceNames.BackOffice }
+            .Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellationToken)));
+
+        BackOffice = app.GetEndpoint(ResourceNames.BackOffice, EndpointNames.Http);
+        campaignChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Campaign, EndpointNames.Grpc));
+        claimChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Claim, EndpointNames.Grpc));
+        Campaigns = new CampaignService.CampaignServiceClient(campaignChannel.WithActorTokens());
+        Merchants = new MerchantService.MerchantServiceClient(campaignChannel.WithActorTokens());
+        Claims = new ClaimService.ClaimServiceClient(claimChannel.WithActorTokens());
+        ClaimAdmin = new ClaimAdminService.ClaimAdminServiceClient(claimChannel.WithActorTokens());
+        redemptionChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Redemption, EndpointNames.Grpc));
+        Redemptions = new RedemptionService.RedemptionServiceClient(redemptionChannel.WithActorTokens());
+
+        (S2, RoundOneOpens) = await SeedS2TodayAsync();
+        S2Draft = (await Seeds.CreateAsync(Campaigns, S2Settings("qianan-2022-printed", DateOnly.FromDateTime(RoundOneOpens.ToOffset(Beijing).Date)))).Details;
+        var draft = new Seeds.Configured(Campaigns, S2Draft);
+        foreach (var tier in S2Tiers())
+        {
+            await draft.TierAsync(tier);
+        }
+
+        S2Draft = draft.Details;
+        MerchantA = await RegisterAwaitingApprovalAsync(701, "乾安县宾馆");
+        MerchantB = await RegisterAwaitingApprovalAsync(702, "乾安县加油站");
+
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        playwright?.Dispose();
+        campaignChannel?.Dispose();
+        claimChannel?.Dispose();
+        redemptionChannel?.Dispose();
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+
+        state.Dispose();
+    }
+
+    private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
+
+    /// <summary>A page signed in through the development sign-in as <paramref name="role"/> (its own browser context: its own cookie).</summary>
+    public async Task<IPage> SignInAsync(string role, string account, string name, string? merchantId = null, string returnUrl = "/")
+    {
+        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1500, Height = 1000 }, BaseURL = BackOffice.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/signin/development?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        await page.FillAsync("input[name=account]", account);
+        await page.FillAsync("input[name=name]", name);
+        await page.SelectOptionAsync("select[name=role]", role);
+        if (merchantId is not null)
+        {
+            await page.FillAsync("input[name=merchant]", merchantId);
+        }
+
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        return page;
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+
+    /// <summary>Returns once round 1 of <see cref="S2"/> has opened.</summary>
+    public async Task WaitForRoundOneAsync()
+    {
+        var wait = RoundOneOpens - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+    }
+
+    /// <summary>Draws one voucher of <paramref name="category"/>, retrying while the services' clocks have not reached the opening.</summary>
+    public async Task<(Voucher? Voucher, ClaimRefusalReason Refusal)> DrawUntilOpenAsync(string category, string account)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var outcome = await DrawAsync(category, account);
+            if (outcome.Voucher is not null || outcome.Refusal != ClaimRefusalReason.NotStarted || DateTime.UtcNow > deadline)
+            {
+                return outcome;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Draws one voucher of <paramref name="category"/> for a new person; null when refused (the refusal's reason).</summary>
+    public async Task<(Voucher? Voucher, ClaimRefusalReason Refusal)> DrawAsync(string category, string account)
+    {
+        var outcome = await Claims.DrawVoucherAsync(new DrawVoucherRequest
+        {
+            RequestId = Guid.NewGuid().ToString(),
+            CampaignId = S2.CampaignId,
+            CategoryId = category,
+            Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = account, DisplayName = "张*" },
+        });
+        return (outcome.Voucher, outcome.Refusal?.Reason ?? ClaimRefusalReason.Unspecified);
+    }
+
+    private static IEnumerable<TierDefinition> S2Tiers() =>
+        Seeds.S2Faces.Select(face => new TierDefinition
+        {
+            TierId = $"t-{face}",
+            Name = $"{face}元券",
+            FaceValueCents = Seeds.Yuan(face),
+            MinimumSpend = new MinimumSpendRule { FaceValueMultipleBasisPoints = 30000, Scope = SpendScope.Order },
+        });
+
+    /// <summary>S2's header with its period moved to start today (Beijing time): seven rounds of five days.</summary>
+    private static CampaignSettings S2Settings(string code, DateOnly first)
+    {
+        var last = first.AddDays(34);
+        var settings = Seeds.Settings(code, "乾安县2022年消费券", "乾安县", "220723", 1_570_000,
+            Seeds.At(first.Year, first.Month, first.Day), Seeds.At(last.Year, last.Month, last.Day, 24), Seeds.S2Categories);
+        long[] budgets = [600_000, 150_000, 600_000, 170_000, 50_000];
+        for (var i = 0; i < budgets.Length; i++)
+        {
+            settings.Categories[i].BudgetCents = Seeds.Yuan(budgets[i]);
+        }
+
+        settings.RedemptionPolicy.RequiredDetails.Add(RedemptionDetail.OrderAmount);
+        settings.RedemptionPolicy.MissingDetailHandling = MissingDetailHandling.AcceptWithoutSubsidy;
+        return settings;
+    }
+
+    /// <summary>
+    /// S2 as Seeds.ConfigureS2Async sets it up, shifted to today: the services run on the real clock and a round
+    /// may only be scheduled to open in the future, so round 1 opens at the next whole minute at least 20 s away.
+    /// </summary>
+    private async Task<(CampaignDetails, DateTimeOffset)> SeedS2TodayAsync()
+    {
+        var now = DateTimeOffset.UtcNow.ToOffset(Beijing);
+        var opens = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, Beijing).AddMinutes(now.Second < 40 ? 1 : 2);
+        var first = DateOnly.FromDateTime(now.Date);
+        var campaign = await Seeds.CreateAsync(Campaigns, S2Settings("qianan-2022", first));
+        foreach (var tier in S2Tiers())
+        {
+            await campaign.TierAsync(tier);
+        }
+
+        await campaign.PlanAsync(Seeds.S2Plan(asPrinted: false));
+        for (var round = 1; round <= 7; round++)
+        {
+            var day = first.AddDays(5 * (round - 1));
+            var end = day.AddDays(4);
+            var opening = round == 1 ? Seeds.At(opens.Year, opens.Month, opens.Day, opens.Hour, opens.Minute) : Seeds.At(day.Year, day.Month, day.Day, 9);
+            var allocation = round == 1 ? Seeds.Matrix([.. Seeds.S2Plan(asPrinted: false).Cells.Select(c => c.Clone())]) : new AllocationMatrix();
+            await campaign.RoundAsync(Seeds.Round($"round-{round}", $"第{round}轮", opening, Seeds.At(end.Year, end.Month, end.Day, 24), Seeds.RoundDay(5, 24), allocation));
+        }
+
+        await campaign.RulesAsync(Seeds.Rules(ClaimMode.LuckyDraw, LimitScope.PerCategoryPerRound));
+        return (await campaign.PublishAsync(), opens);
+    }
+
+    private async Task<MerchantDetails> RegisterAwaitingApprovalAsync(int seed, string tradeName)
+    {
+        var pledge = await CurrentPledgeAsync();
+        var profile = new MerchantProfile
+        {
+            LegalName = $"{tradeName}有限公司",
+            TradeName = tradeName,
+            UnifiedCreditCode = seed == 701 ? "91220723000000701J" : "91220723000000702M",
+            Address = "乾安县政达大街1号",
+            ContactName = "李经理",
+            ContactPhone = "13912345678",
+            PayoutAccount = new PayoutAccount { AccountName = tradeName, BankName = "吉林银行", AccountNumber = "6222000011113333" },
+        };
+        profile.CategoryIds.Add(seed == 701 ? "lodging" : "fuel");
+        var registered = await Merchants.RegisterMerchantAsync(new RegisterMerchantRequest { RequestId = $"reg-{seed}", Actor = Seeds.Operator, RegistrationChannel = RegistrationChannel.OnSite, Profile = profile });
+        return await Merchants.SignIntegrityPledgeAsync(new SignIntegrityPledgeRequest { Actor = Seeds.Operator, MerchantId = registered.MerchantId, ExpectedVersion = registered.Version, PledgeVersion = pledge.Version, SignatoryName = "李经理" });
+    }
+
+    private async Task<IntegrityPledge> CurrentPledgeAsync()
+    {
+        try
+        {
+            return await Merchants.GetIntegrityPledgeAsync(new GetIntegrityPledgeRequest());
+        }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.NotFound)
+        {
+            return await Merchants.PublishIntegrityPledgeAsync(new PublishIntegrityPledgeRequest
+            {
+                Actor = Seeds.Operator,
+                Pledge = new IntegrityPledge { Version = "2022-01", Title = "诚信经营承诺书", Text = "不虚假交易，不抬高价格。" },
+            });
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BackOfficeCollection : ICollectionFixture<BackOfficeApp>
+{
+    public const string Name = "back office";
+}
