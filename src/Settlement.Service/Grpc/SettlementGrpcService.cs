@@ -6,17 +6,19 @@ using Vouchers.Settlement.V1;
 
 namespace Settlement.Service.Grpc;
 
-/// <summary>settlement.v1.SettlementService: each call one use case of the application layer.</summary>
+/// <summary>settlement.v1.SettlementService: each call one use case of the application layer. Calls whose requests carry no actor are
+/// limited to the back-office roles: the token's role is all there is to check.
+/// </summary>
 public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts) : SettlementService.SettlementServiceBase
 {
     public override Task<SettlementRun> RunSettlement(RunSettlementRequest request, ServerCallContext context) =>
         runs.RunAsync(request, context.CancellationToken);
 
-    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
+    [Authorize(Roles = Roles.BackOffice)]
     public override Task<SettlementRun> GetSettlementRun(GetSettlementRunRequest request, ServerCallContext context) =>
         runs.GetAsync(request, context.CancellationToken);
 
-    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
+    [Authorize(Roles = Roles.BackOffice)]
     public override Task<ListSettlementRunsResponse> ListSettlementRuns(ListSettlementRunsRequest request, ServerCallContext context) =>
         runs.ListAsync(request, context.CancellationToken);
 
@@ -35,11 +37,11 @@ public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts) 
     public override Task<PayoutBatch> ReleaseHeldStatements(ReleaseHeldStatementsRequest request, ServerCallContext context) =>
         payouts.ReleaseAsync(request, context.CancellationToken);
 
-    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
+    [Authorize(Roles = Roles.BackOffice)]
     public override Task<ListPayoutBatchesResponse> ListPayoutBatches(ListPayoutBatchesRequest request, ServerCallContext context) =>
         payouts.ListBatchesAsync(request, context.CancellationToken);
 
-    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
+    [Authorize(Roles = Roles.BackOffice)]
     public override Task<PayoutBatch> GetPayoutBatch(GetPayoutBatchRequest request, ServerCallContext context) =>
         payouts.GetBatchAsync(request, context.CancellationToken);
 
@@ -49,7 +51,7 @@ public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts) 
     public override Task<PayoutBatch> MarkPayoutBatchPaid(MarkPayoutBatchPaidRequest request, ServerCallContext context) =>
         payouts.MarkPaidAsync(request, context.CancellationToken);
 
-    [Authorize(Roles = Roles.BackOffice)] // the request carries no actor: the token's role is all there is to check
+    [Authorize(Roles = Roles.BackOffice)]
     public override Task<FundingSplit> GetFundingSplit(GetFundingSplitRequest request, ServerCallContext context) =>
         payouts.GetFundingSplitAsync(request, context.CancellationToken);
 }
