@@ -145,7 +145,8 @@ public sealed class GatewayWorld : IAsyncLifetime
         await _claim.InitializeAsync();
         await _claim.ResetAsync(TestCampaigns.Opens.AddMinutes(1));
         _campaignDatabase = await SharedPostgres.CreateDatabaseAsync("gateway_campaign");
-        var gateway = new Uri($"http://127.0.0.1:{FreePorts.Next()}/");
+        var reservation = FreePorts.Reserve();
+        var gateway = new Uri($"http://127.0.0.1:{reservation.Port}/");
         _campaign = await CampaignServiceHost.StartAsync(
             _campaignDatabase.ConnectionString,
             new TestClock(DateTimeOffset.UtcNow),
@@ -153,6 +154,7 @@ public sealed class GatewayWorld : IAsyncLifetime
         var claimSettings = GatewayHost.ServiceSettings(gateway, ResourceNames.Claim);
         claimSettings["services:campaign:grpc:0"] = _campaign.Address;
         (_claimApp, var claimAddress) = await InProcessClaimService.StartAsync(_claim, new TestClock(TestCampaigns.Opens.AddMinutes(1)), "gateway-tests-identity-secret-0123", claimSettings);
+        reservation.Dispose();
         Gateway = await GatewayHost.StartAsync(gateway, new Dictionary<string, string?>
         {
             ["services:campaign:grpc:0"] = _campaign.Address,

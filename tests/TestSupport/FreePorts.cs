@@ -12,4 +12,25 @@ public static class FreePorts
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>
+    /// A loopback port held until disposed, for a server that must be known by address before it can start (the
+    /// gateway, whose address the services it fronts are configured with): while held, no other bind to port 0 gets it.
+    /// </summary>
+    public static PortReservation Reserve() => new();
+
+    public sealed class PortReservation : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+
+        internal PortReservation()
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        }
+
+        public int Port { get; }
+
+        public void Dispose() => _listener.Dispose();
+    }
 }
