@@ -71,6 +71,13 @@ public sealed class GatewayHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = "Development",
         });
+        // The test's output folder holds the appsettings.json of whichever referenced web project was copied there
+        // last, a service's with its fixed local-run ports in a clean build: this gateway's configuration is this host's alone.
+        foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json);
+        }
+
         var configuration = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:http:Url"] = address.ToString(),
