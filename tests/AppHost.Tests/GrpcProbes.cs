@@ -6,6 +6,7 @@ using ServiceDefaults;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Redemption.V1;
+using Vouchers.Settlement.V1;
 
 namespace AppHost.Tests;
 
@@ -15,8 +16,7 @@ internal static class GrpcProbes
     private static readonly string[] Common = [Health.Descriptor.FullName, ServerReflection.Descriptor.FullName];
 
     /// <summary>
-    /// The gRPC services each resource must list, spelled by the protos. Settlement maps no domain
-    /// service yet, so only the ones every service gets from ServiceDefaults are required of it.
+    /// The gRPC services each resource must list, spelled by the protos.
     /// </summary>
     public static IReadOnlyDictionary<string, string[]> ExpectedServices { get; } = new Dictionary<string, string[]>
     {
@@ -44,7 +44,13 @@ internal static class GrpcProbes
             RedemptionAdminService.Descriptor.FullName,
             RedemptionFeedService.Descriptor.FullName,
         ],
-        [ResourceNames.Settlement] = Common,
+        [ResourceNames.Settlement] =
+        [
+            .. Common,
+            SettlementService.Descriptor.FullName,
+            ReconciliationService.Descriptor.FullName,
+            ReportService.Descriptor.FullName,
+        ],
     };
 
     /// <summary>
