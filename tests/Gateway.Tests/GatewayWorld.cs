@@ -149,6 +149,20 @@ public sealed class GatewayWorld : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAllAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed: stop what did start (Redis, PostgreSQL databases, hosts).
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAllAsync()
+    {
         await _claim.InitializeAsync();
         await _claim.ResetAsync(TestCampaigns.Opens.AddMinutes(1));
         _campaignDatabase = await SharedPostgres.CreateDatabaseAsync("gateway_campaign");
@@ -183,7 +197,11 @@ public sealed class GatewayWorld : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Gateway.DisposeAsync();
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+
         if (_claimApp is not null)
         {
             await _claimApp.StopAsync();
@@ -195,7 +213,11 @@ public sealed class GatewayWorld : IAsyncLifetime
             await _campaign.DisposeAsync();
         }
 
-        await _campaignDatabase!.DisposeAsync();
+        if (_campaignDatabase is not null)
+        {
+            await _campaignDatabase.DisposeAsync();
+        }
+
         await _claim.DisposeAsync();
     }
 }
