@@ -23,7 +23,7 @@ namespace ServiceDefaults;
 /// </summary>
 public sealed class CallerActorInterceptor : Interceptor
 {
-    private static readonly ConcurrentDictionary<MessageDescriptor, RequestShape> Shapes = new();
+    private static readonly ConcurrentDictionary<MessageDescriptor, CallerFields> Shapes = new();
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -45,14 +45,14 @@ public sealed class CallerActorInterceptor : Interceptor
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        return continuation(new BoundStreamReader<TRequest>(requestStream, context), context);
+        return continuation(new InspectedStreamReader<TRequest>(requestStream, message => BindCaller(message!, context)), context);
     }
 
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        return continuation(new BoundStreamReader<TRequest>(requestStream, context), responseStream, context);
+        return continuation(new InspectedStreamReader<TRequest>(requestStream, message => BindCaller(message!, context)), responseStream, context);
     }
 
     /// <summary>Checks (and completes) the request against the caller's token; anonymous calls (health, reflection) pass untouched.</summary>
@@ -66,7 +66,7 @@ public sealed class CallerActorInterceptor : Interceptor
         }
 
         var caller = TokenClaims.ToActor(user);
-        var shape = Shapes.GetOrAdd(message.Descriptor, RequestShape.Of);
+        var shape = Shapes.GetOrAdd(message.Descriptor, CallerFields.Of);
         foreach (var field in shape.Actors)
         {
             field.Accessor.SetValue(message, Reconcile(field.Accessor.GetValue(message) as Actor, caller));
@@ -173,17 +173,17 @@ public sealed class CallerActorInterceptor : Interceptor
     private static RpcException Denied(string message) => new(new Status(StatusCode.PermissionDenied, message));
 
     /// <summary>Where a request message keeps the fields checked against the token (found once per message type).</summary>
-    private sealed record RequestShape(
+    private sealed record CallerFields(
         IReadOnlyList<FieldDescriptor> Actors,
         IReadOnlyList<(FieldDescriptor Part, FieldDescriptor Actor)> PartActors,
         FieldDescriptor? MerchantId,
         IReadOnlyList<FieldDescriptor> Persons)
     {
-        public static RequestShape Of(MessageDescriptor descriptor)
+        public static CallerFields Of(MessageDescriptor descriptor)
         {
             var singular = Singular(descriptor);
             var parts = singular.Where(f => f.FieldType == FieldType.Message && f.MessageType != Actor.Descriptor && f.MessageType != PersonIdentity.Descriptor);
-            return new RequestShape(
+            return new CallerFields(
                 ActorsOf(descriptor),
                 [.. parts.SelectMany(part => ActorsOf(part.MessageType).Select(actor => (part, actor)))],
                 singular.FirstOrDefault(f => f.FieldType == FieldType.String && f.Name == "merchant_id"),
@@ -195,26 +195,5 @@ public sealed class CallerActorInterceptor : Interceptor
 
         private static List<FieldDescriptor> ActorsOf(MessageDescriptor descriptor) =>
             Singular(descriptor).Where(f => f.FieldType == FieldType.Message && f.MessageType == Actor.Descriptor).ToList();
-    }
-
-    /// <summary>Binds each message of a client stream to the caller as it arrives, as a unary request is bound.</summary>
-    private sealed class BoundStreamReader<T>(IAsyncStreamReader<T> inner, ServerCallContext context) : IAsyncStreamReader<T>
-    {
-        public T Current => inner.Current;
-
-        public async Task<bool> MoveNext(CancellationToken cancellationToken)
-        {
-            if (!await inner.MoveNext(cancellationToken).ConfigureAwait(false))
-            {
-                return false;
-            }
-
-            if (inner.Current is { } current)
-            {
-                BindCaller(current, context);
-            }
-
-            return true;
-        }
     }
 }

@@ -65,7 +65,7 @@ public sealed class DomainExceptionInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(continuation);
         try
         {
-            return await continuation(new CheckedStreamReader<TRequest>(requestStream), context).ConfigureAwait(false);
+            return await continuation(new InspectedStreamReader<TRequest>(requestStream, RequestShape.ThrowIfMalformed), context).ConfigureAwait(false);
         }
         catch (DomainException ex)
         {
@@ -82,7 +82,7 @@ public sealed class DomainExceptionInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(continuation);
         try
         {
-            await continuation(new CheckedStreamReader<TRequest>(requestStream), responseStream, context).ConfigureAwait(false);
+            await continuation(new InspectedStreamReader<TRequest>(requestStream, RequestShape.ThrowIfMalformed), responseStream, context).ConfigureAwait(false);
         }
         catch (DomainException ex)
         {
@@ -134,21 +134,4 @@ public sealed class DomainExceptionInterceptor : Interceptor
     }
 
     private static string Shorten(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length - 1), "…");
-
-    /// <summary>Checks each message of a client stream as it arrives, as a unary request is checked.</summary>
-    private sealed class CheckedStreamReader<T>(IAsyncStreamReader<T> inner) : IAsyncStreamReader<T>
-    {
-        public T Current => inner.Current;
-
-        public async Task<bool> MoveNext(CancellationToken cancellationToken)
-        {
-            if (!await inner.MoveNext(cancellationToken).ConfigureAwait(false))
-            {
-                return false;
-            }
-
-            RequestShape.ThrowIfMalformed(inner.Current);
-            return true;
-        }
-    }
 }
