@@ -218,8 +218,6 @@ public class CampaignValidationTests(CampaignServiceFixture fixture) : IClassFix
 
         // Once the round has opened, the rules and the round are frozen; the round may only grow from returned value.
         Host.Clock.Now = Seeds.Beijing(2023, 5, 2);
-        var rules = await Refused(StatusCode.FailedPrecondition, () => Host.Campaigns.SetClaimRulesAsync(new SetClaimRulesRequest { CampaignId = s3.Id, ExpectedVersion = after.Version, Actor = Seeds.Operator, Rules = after.ClaimRules }).ResponseAsync);
-        Assert.Contains("a round has opened", rules.Status.Detail);
         var grown = Seeds.Matrix(Seeds.Cell("t-20", 4100), Seeds.Cell("t-40", 4000), Seeds.Cell("t-80", 2000));
         var deadline = DateTime.UtcNow.AddSeconds(20);
         do
@@ -230,6 +228,11 @@ public class CampaignValidationTests(CampaignServiceFixture fixture) : IClassFix
         while (s3.Details.State != CampaignState.Running && DateTime.UtcNow < deadline);
         Assert.Equal(CampaignState.Running, s3.Details.State);
         var current = s3.Details.Version;
+
+        // Checked only once the scheduler has started the campaign: its start bumps the version, and a refusal
+        // judged against the version from before it would race that move (ABORTED instead of the rule's answer).
+        var rules = await Refused(StatusCode.FailedPrecondition, () => Host.Campaigns.SetClaimRulesAsync(new SetClaimRulesRequest { CampaignId = s3.Id, ExpectedVersion = current, Actor = Seeds.Operator, Rules = after.ClaimRules }).ResponseAsync);
+        Assert.Contains("a round has opened", rules.Status.Detail);
         var noReturns = await Refused(StatusCode.FailedPrecondition, () => Host.Campaigns.ResizeRoundAsync(new ResizeRoundRequest { CampaignId = s3.Id, ExpectedVersion = current, Actor = Seeds.Operator, RoundId = "round-1", BasedOnRoundId = "round-1", Allocation = grown, Reason = "补充" }).ResponseAsync);
         Assert.Contains("only 0.00 of returned value", noReturns.Status.Detail);
         var shrunk = Seeds.Matrix(Seeds.Cell("t-20", 3000), Seeds.Cell("t-40", 4000), Seeds.Cell("t-80", 2000));
