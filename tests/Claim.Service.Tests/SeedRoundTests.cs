@@ -365,11 +365,15 @@ public sealed class SeedRoundTests(ClaimFixture fixture)
         Assert.All(fifties, o => Assert.Equal("t-50", o.Voucher.TierId));
 
         // Once bound, a person gets neither the same tier again nor any other one, to the campaign's last day.
+        // A tier that is gone answers sold out to everyone, holders included: that answer comes before a person's own checks.
         world.Clock.Now = Seeds.Beijing(2020, 9, 29, 15);
-        var holders = grants.Take(30).ToList();
+        var holders = grants.Where(g => g.Voucher.TierId != "t-20").Take(30).ToList();
         var sameTier = await SeedWorld.ConcurrentlyAsync(holders, g => ClaimAsync(world, s4.Id, g.Person, g.Voucher.TierId));
         var otherTier = await SeedWorld.ConcurrentlyAsync(holders, g => ClaimAsync(world, s4.Id, g.Person, "t-400"));
         Assert.All(sameTier.Concat(otherTier), o => Assert.Equal((ClaimRefusalReason.LimitReached, LimitScope.SingleTierPerCampaign), (RefusalOf(o), o.Refusal.Limit.Scope)));
+        var soldOutHolder = grants.First(g => g.Voucher.TierId == "t-20");
+        Assert.Equal(ClaimRefusalReason.SoldOut, RefusalOf(await ClaimAsync(world, s4.Id, soldOutHolder.Person, "t-20")));
+        Assert.Equal("t-20", (await ClaimAsync(world, s4.Id, soldOutHolder.Person, "t-400")).Refusal.Limit.BoundTierId);
         Assert.All(otherTier.Select((o, k) => (o, k)), x => Assert.Equal(holders[x.k].Voucher.TierId, x.o.Refusal.Limit.BoundTierId));
         var newcomer = await ClaimAsync(world, s4.Id, Resident(7000), "t-400");
         grants.Add((Resident(7000), newcomer.Voucher));

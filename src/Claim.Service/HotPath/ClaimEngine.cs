@@ -361,15 +361,77 @@ public sealed class ClaimEngine(
     {
         var (plan, round) = (target.Plan, target.Round);
         var now = time.GetUtcNow();
-        var claimTarget = new Rules.ClaimTarget(plan.CampaignId, round.RoundId, target.Tier.TierId, target.CategoryId);
-        var limitKeys = Rules.ClaimLimits.KeysFor(claimTarget, plan.Limits, target.Person.CountedKeys);
         var cell = target.Cell;
         var cellField = cell?.Field ?? RedisKeys.Cell(round.RoundId, target.Tier.TierId, target.CategoryId, target.RawPerson.ChannelId);
 
-        // A cell the script last found out of stock is claimed without building the voucher: the script answers
-        // NeedVoucher, having recorded nothing, should stock have come back (a top-up), and the claim runs again with it.
-        var voucher = decided is null && cell is not null && !cell.SoldOutHint ? BuildVoucher(target, now) : null;
+        // A cell the script last found out of stock is claimed without building the voucher, the person's limit keys
+        // or block-list members: the script answers sold out before it needs them, or NeedVoucher, having recorded
+        // nothing, should stock have come back (a top-up), and the claim runs again with everything.
+        var expectSoldOut = decided is not null || cell is null || cell.SoldOutHint;
+        var voucher = expectSoldOut ? null : BuildVoucher(target, now);
+        var limitKeys = expectSoldOut ? [] : LimitKeysOf(target);
+        var (keys, values) = ScriptArguments(target, decided, soldOutIsFinal, now, cellField, voucher, limitKeys);
 
+        try
+        {
+            var result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
+            if ((long)result[0] == ClaimScripts.NotArmed)
+            {
+                await armer.ArmRoundAsync(plan, round, force: true);
+                result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
+            }
+
+            if ((long)result[0] == ClaimScripts.NeedVoucher && cell is not null)
+            {
+                cell.SoldOutHint = false;
+                voucher = BuildVoucher(target, now);
+                limitKeys = LimitKeysOf(target);
+                (keys, values) = ScriptArguments(target, decided, soldOutIsFinal, now, cellField, voucher, limitKeys);
+                result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
+            }
+
+            switch ((long)result[0])
+            {
+                case ClaimScripts.Granted:
+                    return new ClaimOutcome { Voucher = voucher };
+                case ClaimScripts.Refused:
+                    var reason = (ClaimRefusalReason)(long)result[1];
+                    if (cell is not null && reason == ClaimRefusalReason.SoldOut && result.Length > 5)
+                    {
+                        cell.SoldOutHint = true;
+                    }
+
+                    return new ClaimOutcome { Refusal = Refusal(target, reason, (long)result[2], (long)result[3], (string?)result[4] ?? string.Empty, limitKeys) };
+                case ClaimScripts.Replayed:
+                    return await ReplayAsync(target, (byte[]?)result[1] ?? [], limitKeys.Count > 0 ? limitKeys : LimitKeysOf(target));
+                case ClaimScripts.Mismatch:
+                    throw new AlreadyExistsException($"request_id '{target.RequestId}' was used for a different request");
+                case ClaimScripts.DrawAgain:
+                    if (cell is not null)
+                    {
+                        cell.SoldOutHint = true;
+                    }
+
+                    return null;
+                default:
+                    throw new UnavailableException($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take"));
+            }
+        }
+        catch (Exception ex) when (RedisFaults.IsOutage(ex))
+        {
+            throw new UnavailableException("the stock store cannot be reached; retry with the same request_id", ex);
+        }
+    }
+
+    private static IReadOnlyList<Rules.LimitKey> LimitKeysOf(ClaimTargetPlan target)
+    {
+        var claimTarget = new Rules.ClaimTarget(target.Plan.CampaignId, target.Round.RoundId, target.Tier.TierId, target.CategoryId);
+        return Rules.ClaimLimits.KeysFor(claimTarget, target.Plan.Limits, target.Person.CountedKeys);
+    }
+
+    private (RedisKey[] Keys, RedisValue[] Values) ScriptArguments(ClaimTargetPlan target, ClaimRefusalReason? decided, bool soldOutIsFinal, DateTimeOffset now, string cellField, Vouchers.Claim.V1.Voucher? voucher, IReadOnlyList<Rules.LimitKey> limitKeys)
+    {
+        var (plan, round, cell) = (target.Plan, target.Round, target.Cell);
         var keys = new RedisKey[ClaimScripts.FixedKeyCount + limitKeys.Count];
         keys[0] = RedisKeys.Request(plan.CampaignId, target.RequestId);
         keys[1] = cell is not null ? plan.StockKey(cell) : RedisKeys.Stock(plan.CampaignId, cellField);
@@ -383,7 +445,7 @@ public sealed class ClaimEngine(
             keys[ClaimScripts.FixedKeyCount + i] = limitKeys[i].Key;
         }
 
-        var blockMembers = plan.EnforceBlockList ? target.Person.MaskedKeys : [];
+        var blockMembers = plan.EnforceBlockList && voucher is not null ? target.Person.MaskedKeys : [];
         var values = new RedisValue[ClaimScripts.FixedArgumentCount + blockMembers.Count + (limitKeys.Count * 3)];
         values[0] = target.Fingerprint;
         values[1] = now.ToUnixTimeMilliseconds();
@@ -416,54 +478,7 @@ public sealed class ClaimEngine(
             values[at++] = key.PinValue ?? string.Empty;
         }
 
-        try
-        {
-            var result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
-            if ((long)result[0] == ClaimScripts.NotArmed)
-            {
-                await armer.ArmRoundAsync(plan, round, force: true);
-                result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
-            }
-
-            if ((long)result[0] == ClaimScripts.NeedVoucher && cell is not null)
-            {
-                cell.SoldOutHint = false;
-                voucher = BuildVoucher(target, now);
-                values[8] = voucher.ToByteArray();
-                result = await ClaimScripts.Claim.EvaluateAsync(redis, keys, values);
-            }
-
-            switch ((long)result[0])
-            {
-                case ClaimScripts.Granted:
-                    return new ClaimOutcome { Voucher = voucher };
-                case ClaimScripts.Refused:
-                    var reason = (ClaimRefusalReason)(long)result[1];
-                    if (cell is not null && reason == ClaimRefusalReason.SoldOut && result.Length > 5)
-                    {
-                        cell.SoldOutHint = true;
-                    }
-
-                    return new ClaimOutcome { Refusal = Refusal(target, reason, (long)result[2], (long)result[3], (string?)result[4] ?? string.Empty, limitKeys) };
-                case ClaimScripts.Replayed:
-                    return await ReplayAsync(target, (byte[]?)result[1] ?? [], limitKeys);
-                case ClaimScripts.Mismatch:
-                    throw new AlreadyExistsException($"request_id '{target.RequestId}' was used for a different request");
-                case ClaimScripts.DrawAgain:
-                    if (cell is not null)
-                    {
-                        cell.SoldOutHint = true;
-                    }
-
-                    return null;
-                default:
-                    throw new UnavailableException($"stock for round '{round.RoundId}' is not armed yet; retry", new InvalidOperationException("arming did not take"));
-            }
-        }
-        catch (Exception ex) when (RedisFaults.IsOutage(ex))
-        {
-            throw new UnavailableException("the stock store cannot be reached; retry with the same request_id", ex);
-        }
+        return (keys, values);
     }
 
     private static ClaimRefusal Refusal(ClaimTargetPlan target, ClaimRefusalReason reason, long limitIndex, long claimed, string boundTier, IReadOnlyList<Rules.LimitKey> limitKeys)
