@@ -85,6 +85,8 @@ public static class ServiceAuthentication
             RoleClaimType = TokenClaims.Role,
             ClockSkew = settings.ClockSkew,
         };
+        jwt.TokenHandlers.Clear();
+        jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler());
         if (settings.SharedKey() is { } key)
         {
             jwt.TokenValidationParameters.IssuerSigningKey = key;
