@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
+using TestSupport;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
@@ -17,7 +18,6 @@ internal static class BenchCampaign
     public const long AmpleQuantity = 50_000_000;
     public const long SoldOutQuantity = 1;
 
-    private static readonly Actor Operator = new() { ActorId = "bench-operator", Role = ActorRole.Operator, DisplayName = "压测" };
     private static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
     public static async Task<string> PublishAsync(GrpcChannel channel)
@@ -48,9 +48,9 @@ internal static class BenchCampaign
         };
         settings.Categories.Add(new CampaignCategory { CategoryId = "supermarket" });
         settings.FundingSources.Add(new FundingSource { FundingSourceId = "treasury", Name = "财政", AmountCents = settings.BudgetCents });
-        var details = await client.CreateCampaignAsync(new CreateCampaignRequest { RequestId = Guid.NewGuid().ToString(), Actor = Operator, Settings = settings });
-        details = await client.CreateTierAsync(new CreateTierRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Actor = Operator, Tier = Tier(AmpleTier, 5_000, 15_000) });
-        details = await client.CreateTierAsync(new CreateTierRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Actor = Operator, Tier = Tier(SoldOutTier, 2_000, 6_000) });
+        var details = await client.CreateCampaignAsync(new CreateCampaignRequest { RequestId = Guid.NewGuid().ToString(), Settings = settings });
+        details = await client.CreateTierAsync(new CreateTierRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Tier = Tier(AmpleTier, 5_000, 15_000) });
+        details = await client.CreateTierAsync(new CreateTierRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Tier = Tier(SoldOutTier, 2_000, 6_000) });
         var plan = new AllocationMatrix
         {
             Cells =
@@ -59,12 +59,11 @@ internal static class BenchCampaign
                 new AllocationCell { TierId = SoldOutTier, Quantity = SoldOutQuantity },
             },
         };
-        details = (await client.SetAllocationPlanAsync(new SetAllocationPlanRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Actor = Operator, Plan = plan })).Campaign;
+        details = (await client.SetAllocationPlanAsync(new SetAllocationPlanRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Plan = plan })).Campaign;
         details = await client.ScheduleRoundAsync(new ScheduleRoundRequest
         {
             CampaignId = details.CampaignId,
             ExpectedVersion = details.Version,
-            Actor = Operator,
             Round = new RoundDefinition
             {
                 RoundId = "r1",
@@ -78,8 +77,8 @@ internal static class BenchCampaign
         var rules = new ClaimRules { Mode = ClaimMode.FirstComeFirstServed, EnforceBlockList = true };
         rules.Limits.Add(new ClaimLimit { LimitId = "one-per-round", Scope = LimitScope.PerRound, MaxClaims = 1 });
         rules.PersonKeys.AddRange([IdentityKeyKind.ChannelAccount, IdentityKeyKind.Phone, IdentityKeyKind.DeviceId]);
-        details = await client.SetClaimRulesAsync(new SetClaimRulesRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Actor = Operator, Rules = rules });
-        details = await client.PublishCampaignAsync(new CampaignTransitionRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Actor = Operator, Reason = "压测" });
+        details = await client.SetClaimRulesAsync(new SetClaimRulesRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Rules = rules });
+        details = await client.PublishCampaignAsync(new CampaignTransitionRequest { CampaignId = details.CampaignId, ExpectedVersion = details.Version, Reason = "压测" });
         return details.CampaignId;
     }
 
@@ -100,7 +99,7 @@ internal static class BenchCampaign
                         RequestId = $"probe-{attempt}",
                         CampaignId = campaignId,
                         TierId = AmpleTier,
-                        Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = $"probe-{attempt}", Phone = $"199{attempt:00000000}" },
+                        Person = new PersonIdentity { ChannelId = LocalTokenClient.ChannelOfChannelClient, ChannelAccountId = $"probe-{attempt}", Phone = $"199{attempt:00000000}" },
                     },
                     deadline: DateTime.UtcNow.AddSeconds(10));
                 if (outcome.Voucher is not null)

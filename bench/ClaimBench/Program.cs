@@ -41,7 +41,7 @@ const string ThinRedis = "thinredis";
 const string Thin = "thinclaim";
 Console.WriteLine("starting PostgreSQL, Redis, Campaign and Claim (app host model, Release build output) and the thin-claim baseline…");
 var stateDirectory = Directory.CreateTempSubdirectory("claim-bench-").FullName;
-var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory, keep: [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim]);
+var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory, keep: [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Gateway]);
 var thinRedis = builder.AddRedisServer(ThinRedis);
 var configuration = typeof(Answer).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 var thinDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "ThinClaim", "bin", configuration, "net10.0"));
@@ -77,12 +77,17 @@ var thinDb = thinRedisConnection.GetDatabase();
 await thinDb.StringSetAsync("thin:{ample}:stock", BenchCampaign.AmpleQuantity);
 await thinDb.StringSetAsync("thin:{soldout}:stock", BenchCampaign.SoldOutQuantity);
 
-using var campaignChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Campaign, EndpointNames.Grpc));
+// The calls carry tokens from the gateway's token endpoint, as a channel's do: the operator's to set the campaign up,
+// the channel's for claims (the services check each call's token; the thin baseline has none to check).
+await app.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Gateway);
+var operatorToken = await LocalTokenClient.RequestAsync(app, LocalTokenClient.OperatorClient);
+var channelToken = await LocalTokenClient.RequestAsync(app, LocalTokenClient.ChannelClient);
+using var campaignChannel = LocalTokenClient.Channel(app.GetEndpoint(ResourceNames.Campaign, EndpointNames.Grpc), operatorToken);
 var campaign = await BenchCampaign.PublishAsync(campaignChannel);
 Console.WriteLine($"campaign {campaign} published; waiting until the Claim service runs it…");
 
 var claimAddress = app.GetEndpoint(ResourceNames.Claim, EndpointNames.Grpc);
-var channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(claimAddress)).ToList();
+var channels = Enumerable.Range(0, connections).Select(_ => LocalTokenClient.Channel(claimAddress, channelToken)).ToList();
 var clients = channels.Select(c => new ClaimService.ClaimServiceClient(c)).ToList();
 var thinChannels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(app.GetEndpoint(Thin, EndpointNames.Grpc))).ToList();
 var thinClients = thinChannels.Select(c => new ThinClaimService.ThinClaimServiceClient(c)).ToList();
@@ -207,7 +212,7 @@ static Func<int, int, int, Task<Answer>> ClaimCall(IReadOnlyList<ClaimService.Cl
         TierId = tierId,
         Person = new PersonIdentity
         {
-            ChannelId = "unionpay",
+            ChannelId = LocalTokenClient.ChannelOfChannelClient,
             ChannelAccountId = $"p{phase}-acct-{n}",
             Phone = $"1{phase}{n:000000000}",
             DeviceId = $"p{phase}-dev-{n}",

@@ -17,10 +17,6 @@ namespace AppHost.Tests;
 /// </summary>
 public sealed class BadInputProbeTests(ITestOutputHelper output)
 {
-    // The operator's client-credentials account a local run seeds (src/AppHost LocalAccounts), the way scripts get a token.
-    private const string OperatorClient = "operator-cli";
-    private const string OperatorClientSecretParameter = "token-client-operator-cli";
-
     [Fact]
     public async Task Every_call_of_every_service_answers_bad_input_with_a_client_error_and_a_message()
     {
@@ -32,18 +28,7 @@ public sealed class BadInputProbeTests(ITestOutputHelper output)
         await app.StartAsync(cancellationToken);
         await Task.WhenAll(ResourceNames.Services.Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellationToken)));
 
-        var operatorSecret = await builder.Resources.OfType<ParameterResource>().Single(p => p.Name == OperatorClientSecretParameter).GetValueAsync(cancellationToken);
-        using var http = new HttpClient { BaseAddress = app.GetEndpoint(ResourceNames.Gateway, EndpointNames.Http) };
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = OperatorClient,
-            ["client_secret"] = operatorSecret ?? string.Empty,
-        });
-        using var tokenResponse = await http.PostAsync(new Uri("connect/token", UriKind.Relative), form, cancellationToken);
-        var token = await tokenResponse.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        Assert.True(tokenResponse.IsSuccessStatusCode, $"operator token: {(int)tokenResponse.StatusCode} {token}");
-        var bearer = new Metadata { { "Authorization", "Bearer " + token.GetProperty("access_token").GetString() } };
+        var bearer = await LocalTokenClient.BearerAsync(app, LocalTokenClient.OperatorClient, cancellationToken);
 
         var problems = new List<string>();
         var tally = new Dictionary<(bool WithToken, StatusCode Code), int>();
