@@ -147,6 +147,93 @@ public class BadInputTests(RedemptionWorld services)
         await Expect(StatusCode.InvalidArgument, () => ReadAllAsync(reports.ExportAuditData(new ExportAuditDataRequest { Actor = Auditor, CampaignId = s5 })), "no dataset");
     }
 
+    [Fact]
+    public async Task Malformed_unknown_or_foreign_requests_to_every_call_get_the_contracts_status_and_a_readable_message()
+    {
+        var (world, s5, run, m1, m2) = await SettledAsync();
+        await using var _ = world;
+        var s = world.Host.Settlement;
+        var r = world.Host.Reconciliation;
+        var reports = world.Host.Reports;
+        var unknown = Guid.NewGuid().ToString();
+        var m2Redemption = (await world.RedemptionRecordsAsync(s5)).Single(x => x.MerchantId == m2.MerchantId).RedemptionId;
+        var draft = await s.GetPayoutBatchAsync(new GetPayoutBatchRequest { BatchId = run.PayoutBatchId });
+        var batch = await s.ApprovePayoutBatchAsync(new ApprovePayoutBatchRequest { Actor = Finance, BatchId = draft.BatchId, ExpectedVersion = draft.Version });
+        RecordAdjustmentRequest Adjust() => new() { RequestId = Guid.NewGuid().ToString(), Actor = Operator, CampaignId = s5, MerchantId = m1.MerchantId, Kind = AdjustmentKind.Clawback, AmountCents = -100, Reason = "violation" };
+        ChannelStatementHeader Header(Action<ChannelStatementHeader> change)
+        {
+            var header = ReconciliationTests.Header(s5, 0, 0);
+            change(header);
+            return header;
+        }
+
+        var probes = new (string Because, StatusCode Expected, Func<Task> Call)[]
+        {
+            ("statement id empty", StatusCode.InvalidArgument, () => s.GetStatementAsync(new GetStatementRequest { Actor = Operator }).ResponseAsync),
+            ("the other merchant reading the first's statement", StatusCode.PermissionDenied, () => s.GetStatementAsync(new GetStatementRequest { Actor = Merchant(m2.MerchantId), StatementId = m1.StatementId }).ResponseAsync),
+            ("a merchant actor naming no merchant", StatusCode.PermissionDenied, () => s.ListStatementsAsync(new ListStatementsRequest { Actor = new Actor { ActorId = "owner", Role = ActorRole.Merchant } }).ResponseAsync),
+            ("statements page size negative", StatusCode.InvalidArgument, () => s.ListStatementsAsync(new ListStatementsRequest { Actor = Operator, Page = new PageRequest { PageSize = -1 } }).ResponseAsync),
+            ("run id empty", StatusCode.InvalidArgument, () => s.GetSettlementRunAsync(new GetSettlementRunRequest()).ResponseAsync),
+            ("adjustment kind unspecified", StatusCode.InvalidArgument, () => s.RecordAdjustmentAsync(new RecordAdjustmentRequest(Adjust()) { Kind = AdjustmentKind.Unspecified }).ResponseAsync),
+            ("adjustment without request id", StatusCode.InvalidArgument, () => s.RecordAdjustmentAsync(new RecordAdjustmentRequest(Adjust()) { RequestId = string.Empty }).ResponseAsync),
+            ("adjustment naming an unknown redemption", StatusCode.NotFound, () => s.RecordAdjustmentAsync(new RecordAdjustmentRequest(Adjust()) { RedemptionId = "red-unknown" }).ResponseAsync),
+            ("adjustment of one merchant naming the other's redemption", StatusCode.NotFound, () => s.RecordAdjustmentAsync(new RecordAdjustmentRequest(Adjust()) { RedemptionId = m2Redemption }).ResponseAsync),
+            ("merchant records an adjustment", StatusCode.PermissionDenied, () => s.RecordAdjustmentAsync(new RecordAdjustmentRequest(Adjust()) { Actor = Merchant(m1.MerchantId) }).ResponseAsync),
+            ("hold of a malformed statement id", StatusCode.NotFound, () => s.HoldStatementAsync(new HoldStatementRequest { Actor = Operator, StatementId = "x", Reason = "x" }).ResponseAsync),
+            ("release without reason", StatusCode.InvalidArgument, () => s.ReleaseHeldStatementsAsync(new ReleaseHeldStatementsRequest { Actor = Finance, CampaignId = s5, MerchantId = m1.MerchantId }).ResponseAsync),
+            ("release for an unknown campaign", StatusCode.NotFound, () => s.ReleaseHeldStatementsAsync(new ReleaseHeldStatementsRequest { Actor = Finance, CampaignId = "nope", MerchantId = m1.MerchantId, Reason = "x" }).ResponseAsync),
+            ("batch id malformed", StatusCode.NotFound, () => s.GetPayoutBatchAsync(new GetPayoutBatchRequest { BatchId = "x" }).ResponseAsync),
+            ("batches without campaign", StatusCode.InvalidArgument, () => s.ListPayoutBatchesAsync(new ListPayoutBatchesRequest()).ResponseAsync),
+            ("approve an unknown batch", StatusCode.NotFound, () => s.ApprovePayoutBatchAsync(new ApprovePayoutBatchRequest { Actor = Finance, BatchId = unknown, ExpectedVersion = 1 }).ResponseAsync),
+            ("pay an unknown batch", StatusCode.NotFound, () => s.MarkPayoutBatchPaidAsync(new MarkPayoutBatchPaidRequest { Actor = Finance, BatchId = unknown, ExpectedVersion = 1, PaymentReference = "R" }).ResponseAsync),
+            ("paid in the future", StatusCode.InvalidArgument, () => s.MarkPayoutBatchPaidAsync(new MarkPayoutBatchPaidRequest { Actor = Finance, BatchId = batch.BatchId, ExpectedVersion = batch.Version, PaymentReference = "R", PaidAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(world.Clock.Now.AddDays(3)) }).ResponseAsync),
+            ("split of a malformed run id", StatusCode.NotFound, () => s.GetFundingSplitAsync(new GetFundingSplitRequest { CampaignId = s5, RunId = "x" }).ResponseAsync),
+            ("split without campaign", StatusCode.InvalidArgument, () => s.GetFundingSplitAsync(new GetFundingSplitRequest()).ResponseAsync),
+            ("reconciliations without campaign", StatusCode.InvalidArgument, () => r.ListReconciliationsAsync(new ListReconciliationsRequest()).ResponseAsync),
+            ("reconciliation id malformed", StatusCode.NotFound, () => r.GetReconciliationAsync(new GetReconciliationRequest { ReconciliationId = "x" }).ResponseAsync),
+            ("items of a malformed reconciliation id", StatusCode.NotFound, () => r.ListReconciliationItemsAsync(new ListReconciliationItemsRequest { ReconciliationId = "x" }).ResponseAsync),
+            ("upload with a reversed period", StatusCode.InvalidArgument, () => ReconciliationTests.UploadAsync(world.Host, Header(h => h.Period = Requests.ToWindow(Shanghai(2023, 4, 24), Shanghai(2023, 4, 22))), [])),
+            ("upload without channel", StatusCode.InvalidArgument, () => ReconciliationTests.UploadAsync(world.Host, Header(h => h.ChannelId = string.Empty), [])),
+            ("upload with a request id that is no UUID", StatusCode.InvalidArgument, () => ReconciliationTests.UploadAsync(world.Host, Header(h => h.RequestId = "file-1"), [])),
+            ("upload with a negative amount", StatusCode.InvalidArgument, () => ReconciliationTests.UploadAsync(world.Host, Header(h => (h.DeclaredRowCount, h.DeclaredTotalCents) = (1, -5)), [ReconciliationTests.Row(1, "A", -5, 100)])),
+            ("upload with line number 0", StatusCode.InvalidArgument, () => ReconciliationTests.UploadAsync(world.Host, Header(h => (h.DeclaredRowCount, h.DeclaredTotalCents) = (1, 5)), [ReconciliationTests.Row(0, "A", 5, 100)])),
+            ("claims by a malformed phone", StatusCode.InvalidArgument, () => reports.ListClaimRecordsAsync(new ListClaimRecordsRequest { Actor = Auditor, CampaignId = s5, HolderPhone = "abc" }).ResponseAsync),
+            ("claims with status unspecified", StatusCode.InvalidArgument, () => reports.ListClaimRecordsAsync(new ListClaimRecordsRequest { Actor = Auditor, CampaignId = s5, Statuses = { VoucherStatus.Unspecified } }).ResponseAsync),
+            ("claims read by a merchant", StatusCode.PermissionDenied, () => reports.ListClaimRecordsAsync(new ListClaimRecordsRequest { Actor = Merchant(m1.MerchantId), CampaignId = s5 }).ResponseAsync),
+            ("claims of an unknown campaign", StatusCode.NotFound, () => reports.ListClaimRecordsAsync(new ListClaimRecordsRequest { Actor = Auditor, CampaignId = "nope" }).ResponseAsync),
+            ("redemptions read by a merchant", StatusCode.PermissionDenied, () => reports.ListRedemptionRecordsAsync(new ListRedemptionRecordsRequest { Actor = Merchant(m1.MerchantId), CampaignId = s5 }).ResponseAsync),
+            ("redemptions in a reversed window", StatusCode.InvalidArgument, () => reports.ListRedemptionRecordsAsync(new ListRedemptionRecordsRequest { Actor = Auditor, CampaignId = s5, Window = Requests.ToWindow(Shanghai(2023, 5, 2), Shanghai(2023, 5, 1)) }).ResponseAsync),
+            ("redemptions by a malformed buyer phone", StatusCode.InvalidArgument, () => reports.ListRedemptionRecordsAsync(new ListRedemptionRecordsRequest { Actor = Auditor, CampaignId = s5, BuyerPhone = "abc" }).ResponseAsync),
+            ("merchant statistics read by a merchant", StatusCode.PermissionDenied, () => reports.GetMerchantStatsAsync(new GetMerchantStatsRequest { Actor = Merchant(m1.MerchantId), CampaignId = s5 }).ResponseAsync),
+            ("merchant statistics of an unknown campaign", StatusCode.NotFound, () => reports.GetMerchantStatsAsync(new GetMerchantStatsRequest { Actor = Auditor, CampaignId = "nope" }).ResponseAsync),
+            ("progress of an unknown campaign", StatusCode.NotFound, () => reports.GetMonthlyProgressAsync(new GetMonthlyProgressRequest { Actor = Auditor, CampaignId = "nope", Year = 2023, Month = 4 }).ResponseAsync),
+            ("progress in year 1999", StatusCode.InvalidArgument, () => reports.GetMonthlyProgressAsync(new GetMonthlyProgressRequest { Actor = Auditor, CampaignId = s5, Year = 1999, Month = 4 }).ResponseAsync),
+            ("progress read by a merchant", StatusCode.PermissionDenied, () => reports.GetMonthlyProgressAsync(new GetMonthlyProgressRequest { Actor = Merchant(m1.MerchantId), CampaignId = s5, Year = 2023, Month = 4 }).ResponseAsync),
+            ("disclosure without campaign", StatusCode.InvalidArgument, () => reports.GetPublicDisclosureAsync(new GetPublicDisclosureRequest()).ResponseAsync),
+            ("export of an unknown campaign", StatusCode.NotFound, () => ReadAllAsync(reports.ExportAuditData(new ExportAuditDataRequest { Actor = Auditor, CampaignId = "nope", Dataset = ExportDataset.Redemptions }))),
+            ("export of a dataset the contract does not name", StatusCode.InvalidArgument, () => ReadAllAsync(reports.ExportAuditData(new ExportAuditDataRequest { Actor = Auditor, CampaignId = s5, Dataset = (ExportDataset)99 }))),
+        };
+
+        var wrong = new List<string>();
+        foreach (var (because, expected, call) in probes)
+        {
+            try
+            {
+                await call();
+                wrong.Add($"{because}: expected {expected}, the call succeeded");
+            }
+            catch (RpcException error) when (error.StatusCode != expected || string.IsNullOrWhiteSpace(error.Status.Detail))
+            {
+                wrong.Add($"{because}: expected {expected}, got {error.StatusCode} ({error.Status.Detail})");
+            }
+            catch (RpcException)
+            {
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
     internal static async Task<List<ExportChunk>> ReadAllAsync(AsyncServerStreamingCall<ExportChunk> call)
     {
         using (call)

@@ -15,12 +15,12 @@ namespace Settlement.Service.Tests;
 [Collection(SettlementCollection.Name)]
 public class ReconciliationTests(RedemptionWorld services)
 {
-    private static ChannelStatementChunk Row(long line, string tx, long voucher, long order) => new()
+    internal static ChannelStatementChunk Row(long line, string tx, long voucher, long order) => new()
     {
         Row = new ChannelStatementRow { LineNumber = line, ChannelTransactionId = tx, VoucherAmountCents = voucher, OrderAmountCents = order, ChannelMerchantNumber = "8980001", OccurredAt = Timestamp.FromDateTimeOffset(Shanghai(2023, 4, 23, 12)) },
     };
 
-    private static async Task<Reconciliation> UploadAsync(SettlementHost host, ChannelStatementHeader header, IEnumerable<ChannelStatementChunk> rows)
+    internal static async Task<Reconciliation> UploadAsync(SettlementHost host, ChannelStatementHeader header, IEnumerable<ChannelStatementChunk> rows)
     {
         // An upload's actor is in its first part, after the call has started: the token goes with the call.
         using var call = host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(header.Actor ?? Operator)));
@@ -49,7 +49,7 @@ public class ReconciliationTests(RedemptionWorld services)
         return (world, s5);
     }
 
-    private static ChannelStatementHeader Header(string campaignId, long rows, long total) => new()
+    internal static ChannelStatementHeader Header(string campaignId, long rows, long total) => new()
     {
         RequestId = Guid.NewGuid().ToString(),
         Actor = Finance,

@@ -230,10 +230,10 @@ public class ScenarioTests(RedemptionWorld services)
         Assert.Equal(20_003, statement.Amounts.NetPayableCents);
         Assert.Equal(
             [
-                new SplitLine { FundingSourceId = "pingliang-city", ChannelId = "bestpay", AmountCents = 2_501 },
                 new SplitLine { FundingSourceId = "huating-county", ChannelId = "bestpay", AmountCents = 2_500 },
-                new SplitLine { FundingSourceId = "pingliang-city", ChannelId = "unionpay", AmountCents = 7_501 },
+                new SplitLine { FundingSourceId = "pingliang-city", ChannelId = "bestpay", AmountCents = 2_501 },
                 new SplitLine { FundingSourceId = "huating-county", ChannelId = "unionpay", AmountCents = 7_501 },
+                new SplitLine { FundingSourceId = "pingliang-city", ChannelId = "unionpay", AmountCents = 7_501 },
             ],
             statement.Split);
         Assert.Equal(20_003, split.TotalCents);

@@ -126,6 +126,12 @@ public sealed class Payouts(
                 : throw new AlreadyExistsException($"request_id {requestId} was used for a different adjustment");
         }
 
+        if (request.RedemptionId.Length > 0
+            && !await db.Redemptions.AnyAsync(r => r.RedemptionId == request.RedemptionId && r.CampaignId == snapshot.CampaignId && r.MerchantId == request.MerchantId, cancellationToken))
+        {
+            throw new NotFoundException($"redemption '{request.RedemptionId}' is not one of merchant '{request.MerchantId}''s redemptions in campaign {snapshot.CampaignId} that settlement has received");
+        }
+
         var record = new AdjustmentRecord
         {
             AdjustmentId = Guid.NewGuid(),
