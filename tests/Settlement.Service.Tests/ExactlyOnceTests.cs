@@ -277,11 +277,7 @@ public class ExactlyOnceTests(RedemptionWorld services)
     public async Task The_schedule_runs_by_itself_in_the_background_and_again_after_a_restart_makes_nothing_new()
     {
         await using var world = await World.StartAsync(services);
-        var s5 = await world.S5Async();
-        var shop = await world.ShopAsync(s5, "appliances");
-        await world.ClaimAndRedeemAsync(shop, s5, "t-200", Shanghai(2023, 4, 22, 11), 250_000, "appliances", itemCents: 200_000);
-        world.Clock.Now = Shanghai(2023, 4, 24, 1);
-        await world.WaitForFeedsAsync(s5);
+        var (s5, _) = await world.S5FirstWeekWithOneRedemptionAsync();
         var scheduled = new Dictionary<string, string?> { ["Settlement:Scheduler:Enabled"] = "true", ["Settlement:Scheduler:Interval"] = "00:00:00.100" };
         var first = await world.AddHostAsync(scheduled);
 

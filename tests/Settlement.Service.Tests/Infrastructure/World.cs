@@ -184,6 +184,17 @@ public sealed class World : IAsyncDisposable
         return await RedeemAsync(shop, await ClaimAsync(campaignId, tierId, channel), at, orderCents, category, itemCents, invoice, transactionId);
     }
 
+    /// <summary>S5 with one merchant's 满2000减200 redeemed on the first Saturday, the feeds read past Monday 01:00 (week 1 due).</summary>
+    public async Task<(string CampaignId, Shop Shop)> S5FirstWeekWithOneRedemptionAsync()
+    {
+        var s5 = await S5Async();
+        var shop = await ShopAsync(s5, "appliances");
+        await ClaimAndRedeemAsync(shop, s5, "t-200", CampaignSeeds.Beijing(2023, 4, 22, 11), 250_000, "appliances", itemCents: 200_000);
+        Clock.Now = CampaignSeeds.Beijing(2023, 4, 24, 1);
+        await WaitForFeedsAsync(s5);
+        return (s5, shop);
+    }
+
     /// <summary>The operator revokes a redemption in Redemption (撤回).</summary>
     public async Task<RedemptionRecord> RevokeAsync(RedemptionRecord redemption) =>
         await Services.Redemption.Admin.RevokeRedemptionAsync(new RevokeRedemptionRequest { Actor = CampaignSeeds.Operator, RedemptionId = redemption.RedemptionId, Reason = "fraud finding" }, deadline: RedemptionWorld.Deadline);
