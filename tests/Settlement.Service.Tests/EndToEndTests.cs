@@ -20,47 +20,25 @@ namespace Settlement.Service.Tests;
 /// real Claim service and redeemed through the real Redemption service; Settlement learns all of it only from
 /// Campaign's snapshot watch, Claim's issuance feed and Redemption's feed, then settles the week and pays it.
 /// </summary>
-public sealed class EndToEndTests : IAsyncLifetime
+[Collection(SettlementCollection.Name)]
+public sealed class EndToEndTests(RedemptionWorld services)
 {
-    private readonly RedemptionWorld _world = new();
-
-    public Task InitializeAsync() => _world.InitializeAsync();
-
-    public Task DisposeAsync() => _world.DisposeAsync();
-
     [Fact]
     public async Task S5_claimed_and_redeemed_through_the_real_services_settles_weekly_85_15_to_the_cent_and_is_paid()
     {
-        _world.Clock.Now = CampaignSeeds.Beijing(2023, 4, 20);
-        var configured = await CampaignSeeds.ConfigureS5Async(_world.Campaign.Campaigns, $"zhangdian-{Guid.NewGuid().ToString("N")[..8]}");
-        await configured.PublishAsync();
-        _world.Clock.Now = CampaignSeeds.Beijing(2023, 4, 22, 10).AddSeconds(5);
-        await _world.WaitForRedemptionToSeeAsync(configured.Id, view => view.Terms.Running);
-        var s5 = configured.Id;
-        var shop1 = await Scenes.ShopAsync(_world, s5, "appliances");
-        var shop2 = await Scenes.ShopAsync(_world, s5, "appliances");
-        var (a, b, c) = (Scenes.Person(RedemptionWorld.NextSeed()), Scenes.Person(RedemptionWorld.NextSeed()), Scenes.Person(RedemptionWorld.NextSeed()));
-        var va = await Scenes.ClaimAsync(_world, s5, a, "t-200");
-        var vb = await Scenes.ClaimAsync(_world, s5, b, "t-100");
-        var vc = await Scenes.ClaimAsync(_world, s5, c, "t-200");
-        _world.Clock.Now = CampaignSeeds.Beijing(2023, 4, 23, 12);
-        await Scenes.RedeemAsync(_world, Scenes.Named(shop1, a, va.VoucherId, 250_001, "appliances", itemCents: 200_000, invoice: "FP-1"));
-        await Scenes.RedeemAsync(_world, Scenes.Named(shop1, b, vb.VoucherId, 120_003, "appliances", itemCents: 100_000, invoice: "FP-2"));
-        await Scenes.RedeemAsync(_world, Scenes.Named(shop2, c, vc.VoucherId, 300_000, "appliances", itemCents: 200_000, invoice: "FP-3"));
+        await using var world = await World.StartAsync(services);
+        var s5 = await world.S5Async();
+        var shop1 = await world.ShopAsync(s5, "appliances");
+        var shop2 = await world.ShopAsync(s5, "appliances");
+        var (va, vb, vc) = (await world.ClaimAsync(s5, "t-200"), await world.ClaimAsync(s5, "t-100"), await world.ClaimAsync(s5, "t-200"));
+        await world.RedeemAsync(shop1, va, CampaignSeeds.Beijing(2023, 4, 23, 12), 250_001, "appliances", itemCents: 200_000, invoice: "FP-1");
+        await world.RedeemAsync(shop1, vb, CampaignSeeds.Beijing(2023, 4, 23, 12), 120_003, "appliances", itemCents: 100_000, invoice: "FP-2");
+        await world.RedeemAsync(shop2, vc, CampaignSeeds.Beijing(2023, 4, 23, 12), 300_000, "appliances", itemCents: 200_000, invoice: "FP-3");
+        world.Clock.Now = CampaignSeeds.Beijing(2023, 4, 24, 1);
+        await world.WaitForFeedsAsync(s5);
+        var settlement = world.Host;
 
-        _world.Clock.Now = CampaignSeeds.Beijing(2023, 4, 24, 1);
-        await using var database = await SharedPostgres.CreateDatabaseAsync("settlement_e2e");
-        await using var settlement = await SettlementHost.StartAsync(database.ConnectionString, _world.Clock, feeds: null, new Dictionary<string, string?>
-        {
-            ["services:campaign:grpc:0"] = _world.Campaign.Address,
-            ["services:claim:grpc:0"] = _world.ClaimAddress,
-            ["services:redemption:grpc:0"] = $"http://{_world.Redemption.Channel.Target}",
-            ["Settlement:Reports:IdentitySecret"] = RedemptionWorld.IdentitySecret,
-        });
-        await settlement.WaitForFeedsAsync(redemptionSequence: 3, issuanceSequence: 6, caughtUpTo: _world.Clock.Now);
-        await WaitForSnapshotAsync(settlement, s5);
-
-        var run = Assert.Single(await settlement.Services.GetRequiredService<SettlementScheduler>().RunDueAsync(CancellationToken.None));
+        var run = await ScenarioTests.RunDueAsync(settlement, s5);
         Assert.Equal(Requests.ToWindow(CampaignSeeds.Beijing(2023, 4, 22), CampaignSeeds.Beijing(2023, 4, 24)), run.Period);
         var statements = (await settlement.Settlement.ListStatementsAsync(new ListStatementsRequest { Actor = Seeds.Finance, RunId = run.RunId })).Statements;
         var first = statements.Single(s => s.MerchantId == shop1.MerchantId);
@@ -88,8 +66,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         var next = await settlement.Reports.ListRedemptionRecordsAsync(new ListRedemptionRecordsRequest { Actor = Seeds.Auditor, CampaignId = s5, Page = new PageRequest { PageSize = 2, PageToken = records.Page.NextPageToken } });
         Assert.Single(next.Redemptions);
         Assert.Empty(next.Page.NextPageToken);
-        var claims = await settlement.Reports.ListClaimRecordsAsync(new ListClaimRecordsRequest { Actor = Seeds.Operator, CampaignId = s5, HolderPhone = a.Phone });
-        Assert.Equal(va.VoucherId, Assert.Single(claims.Claims).VoucherId);
+        var claims = await settlement.Reports.ListClaimRecordsAsync(new ListClaimRecordsRequest { Actor = Seeds.Operator, CampaignId = s5, HolderPhone = va.Person.Phone });
+        Assert.Equal(va.Voucher.VoucherId, Assert.Single(claims.Claims).VoucherId);
         var merchantStats = await settlement.Reports.GetMerchantStatsAsync(new GetMerchantStatsRequest { Actor = Seeds.Operator, CampaignId = s5 });
         Assert.Equal([shop1.MerchantId, shop2.MerchantId], merchantStats.Merchants.Select(m => m.MerchantId));
         Assert.Equal(25_500, merchantStats.Merchants[0].PaidCents);
@@ -103,16 +81,5 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.Equal(3, trailer.RowCount);
         var text = string.Concat(rows.Select(r => string.Join('\t', r.Values) + "\n"));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), trailer.Sha256);
-    }
-
-    private static async Task WaitForSnapshotAsync(SettlementHost host, string campaignId)
-    {
-        var directory = host.Services.GetRequiredService<CampaignDirectory>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await directory.KnownVersionsAsync(CancellationToken.None)).ContainsKey(campaignId) is false)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the campaign snapshot never arrived");
-            await Task.Delay(25);
-        }
     }
 }

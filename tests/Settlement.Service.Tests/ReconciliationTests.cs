@@ -1,23 +1,26 @@
+extern alias redemptiontests;
+
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Settlement.Service.Application;
 using Settlement.Service.Tests.Infrastructure;
 using TestSupport;
-using Vouchers.Campaign.V1;
 using Vouchers.Settlement.V1;
 using static Settlement.Service.Tests.Infrastructure.Seeds;
+using RedemptionWorld = redemptiontests::Redemption.Service.Tests.Infrastructure.RedemptionWorld;
 
 namespace Settlement.Service.Tests;
 
 /// <summary>ImportChannelStatement: a channel file against the platform's redemptions of the channel and period.</summary>
-public class ReconciliationTests
+[Collection(SettlementCollection.Name)]
+public class ReconciliationTests(RedemptionWorld services)
 {
-    private static ChannelStatementChunk Row(long line, string tx, long voucher, long order) => new()
+    internal static ChannelStatementChunk Row(long line, string tx, long voucher, long order) => new()
     {
         Row = new ChannelStatementRow { LineNumber = line, ChannelTransactionId = tx, VoucherAmountCents = voucher, OrderAmountCents = order, ChannelMerchantNumber = "8980001", OccurredAt = Timestamp.FromDateTimeOffset(Shanghai(2023, 4, 23, 12)) },
     };
 
-    private static async Task<Reconciliation> UploadAsync(SettlementHost host, ChannelStatementHeader header, IEnumerable<ChannelStatementChunk> rows)
+    internal static async Task<Reconciliation> UploadAsync(SettlementHost host, ChannelStatementHeader header, IEnumerable<ChannelStatementChunk> rows)
     {
         // An upload's actor is in its first part, after the call has started: the token goes with the call.
         using var call = host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(header.Actor ?? Operator)));
@@ -31,24 +34,26 @@ public class ReconciliationTests
         return await call;
     }
 
-    private static async Task<World> WorldWithRedemptionsAsync()
+    /// <summary>S5 with three unionpay redemptions (transactions A, B, C) and one through bestpay, redeemed through the real services.</summary>
+    private async Task<(World World, string CampaignId)> WorldWithRedemptionsAsync()
     {
-        var world = await World.StartAsync(Shanghai(2023, 4, 24, 1));
-        var campaign = S5(("m1", MerchantStatus.Approved));
-        await world.Host.StoreSnapshotAsync(campaign);
-        world.Feeds.Redemption(Redeemed(campaign, "m1", "t-200", Shanghai(2023, 4, 22, 11), 250_000, transactionId: "A"));
-        world.Feeds.Redemption(Redeemed(campaign, "m1", "t-100", Shanghai(2023, 4, 22, 12), 120_000, transactionId: "B"));
-        world.Feeds.Redemption(Redeemed(campaign, "m1", "t-200", Shanghai(2023, 4, 23, 12), 300_000, transactionId: "C"));
-        world.Feeds.Redemption(Redeemed(campaign, "m1", "t-200", Shanghai(2023, 4, 23, 13), 300_000, issuingChannel: "bestpay", transactionId: "OTHER-CHANNEL"));
-        await world.Host.WaitForFeedsAsync(4, caughtUpTo: world.Clock.Now);
-        return world;
+        var world = await World.StartAsync(services);
+        var s5 = await world.S5Async();
+        var shop = await world.ShopAsync(s5, "appliances");
+        await world.ClaimAndRedeemAsync(shop, s5, "t-200", Shanghai(2023, 4, 22, 11), 250_000, "appliances", itemCents: 200_000, transactionId: "A");
+        await world.ClaimAndRedeemAsync(shop, s5, "t-100", Shanghai(2023, 4, 22, 12), 120_000, "appliances", itemCents: 100_000, transactionId: "B");
+        await world.ClaimAndRedeemAsync(shop, s5, "t-200", Shanghai(2023, 4, 23, 12), 300_000, "appliances", itemCents: 200_000, transactionId: "C");
+        await world.ClaimAndRedeemAsync(shop, s5, "t-200", Shanghai(2023, 4, 23, 13), 300_000, "appliances", itemCents: 200_000, channel: "bestpay", transactionId: "OTHER-CHANNEL");
+        world.Clock.Now = Shanghai(2023, 4, 24, 1);
+        await world.WaitForFeedsAsync(s5);
+        return (world, s5);
     }
 
-    private static ChannelStatementHeader Header(long rows, long total) => new()
+    internal static ChannelStatementHeader Header(string campaignId, long rows, long total) => new()
     {
         RequestId = Guid.NewGuid().ToString(),
         Actor = Finance,
-        CampaignId = "s5-zhangdian",
+        CampaignId = campaignId,
         ChannelId = "unionpay",
         Period = Requests.ToWindow(Shanghai(2023, 4, 22), Shanghai(2023, 4, 24)),
         FileName = "unionpay-20230423.csv",
@@ -56,11 +61,21 @@ public class ReconciliationTests
         DeclaredTotalCents = total,
     };
 
+    private async Task<(World World, string CampaignId)> WorldWithCampaignAsync()
+    {
+        var world = await World.StartAsync(services);
+        var s5 = await world.S5Async();
+        world.Clock.Now = Shanghai(2023, 4, 24, 1);
+        await world.WaitForFeedsAsync(s5);
+        return (world, s5);
+    }
+
     [Fact]
     public async Task A_file_with_matched_different_and_extra_rows_and_a_missing_one_gives_exactly_those_outcomes()
     {
-        await using var world = await WorldWithRedemptionsAsync();
-        var header = Header(3, 20_000 + 10_000 + 5_000);
+        var (world, s5) = await WorldWithRedemptionsAsync();
+        await using var _ = world;
+        var header = Header(s5, 3, 20_000 + 10_000 + 5_000);
 
         var result = await UploadAsync(world.Host, header, [Row(1, "A", 20_000, 250_000), Row(2, "B", 10_000, 120_001), Row(3, "D", 5_000, 15_000)]);
 
@@ -87,7 +102,7 @@ public class ReconciliationTests
 
         var replay = await UploadAsync(world.Host, header, []);
         Assert.Equal(result.ReconciliationId, replay.ReconciliationId);
-        var listed = await world.Host.Reconciliation.ListReconciliationsAsync(new ListReconciliationsRequest { CampaignId = "s5-zhangdian" });
+        var listed = await world.Host.Reconciliation.ListReconciliationsAsync(new ListReconciliationsRequest { CampaignId = s5 });
         Assert.Equal(result, Assert.Single(listed.Reconciliations));
         Assert.Equal(result, await world.Host.Reconciliation.GetReconciliationAsync(new GetReconciliationRequest { ReconciliationId = result.ReconciliationId }));
     }
@@ -95,43 +110,46 @@ public class ReconciliationTests
     [Fact]
     public async Task A_file_whose_rows_do_not_add_up_to_its_header_is_refused_and_leaves_nothing()
     {
-        await using var world = await WorldWithRedemptionsAsync();
+        var (world, s5) = await WorldWithRedemptionsAsync();
+        await using var _ = world;
 
-        var wrongTotal = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(1, 1), [Row(1, "A", 20_000, 250_000)]));
-        var wrongCount = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(2, 20_000), [Row(1, "A", 20_000, 250_000)]));
-        var malformed = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(1, 20_000), [Row(1, string.Empty, 20_000, 250_000)]));
-        var repeated = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(2, 40_000), [Row(1, "A", 20_000, 1), Row(2, "A", 20_000, 1)]));
-        var secondHeader = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(0, 0), [new ChannelStatementChunk { Header = Header(0, 0) }]));
+        var wrongTotal = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(s5, 1, 1), [Row(1, "A", 20_000, 250_000)]));
+        var wrongCount = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(s5, 2, 20_000), [Row(1, "A", 20_000, 250_000)]));
+        var malformed = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(s5, 1, 20_000), [Row(1, string.Empty, 20_000, 250_000)]));
+        var repeated = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(s5, 2, 40_000), [Row(1, "A", 20_000, 1), Row(2, "A", 20_000, 1)]));
+        var secondHeader = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, Header(s5, 0, 0), [new ChannelStatementChunk { Header = Header(s5, 0, 0) }]));
 
         Assert.All([wrongTotal, wrongCount, malformed, repeated, secondHeader], e => Assert.Equal(StatusCode.InvalidArgument, e.StatusCode));
-        Assert.Empty((await world.Host.Reconciliation.ListReconciliationsAsync(new ListReconciliationsRequest { CampaignId = "s5-zhangdian" })).Reconciliations);
+        Assert.Empty((await world.Host.Reconciliation.ListReconciliationsAsync(new ListReconciliationsRequest { CampaignId = s5 })).Reconciliations);
     }
 
     [Fact]
     public async Task An_upload_whose_header_names_another_actor_than_the_token_is_refused_and_leaves_nothing()
     {
-        await using var world = await WorldWithRedemptionsAsync();
+        var (world, s5) = await WorldWithCampaignAsync();
+        await using var _ = world;
         using var call = world.Host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(Merchant("m1"))));
-        await call.RequestStream.WriteAsync(new ChannelStatementChunk { Header = Header(0, 0) });
+        await call.RequestStream.WriteAsync(new ChannelStatementChunk { Header = Header(s5, 0, 0) });
         await call.RequestStream.CompleteAsync();
         var forged = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, forged.StatusCode);
         Assert.Contains("not the caller the access token names", forged.Status.Detail, StringComparison.Ordinal);
-        Assert.Empty((await world.Host.Reconciliation.ListReconciliationsAsync(new ListReconciliationsRequest { CampaignId = "s5-zhangdian" })).Reconciliations);
+        Assert.Empty((await world.Host.Reconciliation.ListReconciliationsAsync(new ListReconciliationsRequest { CampaignId = s5 })).Reconciliations);
     }
 
     [Fact]
     public async Task An_upload_not_starting_with_a_header_or_by_a_merchant_is_refused()
     {
-        await using var world = await WorldWithRedemptionsAsync();
+        var (world, s5) = await WorldWithCampaignAsync();
+        await using var _ = world;
         using var call = world.Host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(Operator)));
         await call.RequestStream.WriteAsync(Row(1, "A", 20_000, 250_000));
         await call.RequestStream.CompleteAsync();
         var noHeader = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
-        var header = Header(0, 0);
+        var header = Header(s5, 0, 0);
         header.Actor = Merchant("m1");
         var merchant = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, header, []));
-        var unknown = Header(0, 0);
+        var unknown = Header(s5, 0, 0);
         unknown.CampaignId = "nope";
         var notFound = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(world.Host, unknown, []));
 

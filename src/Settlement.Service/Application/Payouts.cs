@@ -126,6 +126,12 @@ public sealed class Payouts(
                 : throw new AlreadyExistsException($"request_id {requestId} was used for a different adjustment");
         }
 
+        if (request.RedemptionId.Length > 0
+            && !await db.Redemptions.AnyAsync(r => r.RedemptionId == request.RedemptionId && r.CampaignId == snapshot.CampaignId && r.MerchantId == request.MerchantId, cancellationToken))
+        {
+            throw new NotFoundException($"redemption '{request.RedemptionId}' is not one of merchant '{request.MerchantId}''s redemptions in campaign {snapshot.CampaignId} that settlement has received");
+        }
+
         var record = new AdjustmentRecord
         {
             AdjustmentId = Guid.NewGuid(),
@@ -291,6 +297,11 @@ public sealed class Payouts(
         var actor = Access.Finance(request.Actor, "MarkPayoutBatchPaid");
         var batchId = Requests.ResourceId(request.BatchId, "batch_id", "payout batch");
         var reference = Requests.Required(request.PaymentReference, "payment_reference");
+        if (request.PaidAt is { } paidAt && paidAt.ToDateTimeOffset() > time.GetUtcNow())
+        {
+            throw new InvalidArgumentException("paid_at", "when the money left: a moment in the past, not the future");
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var batch = await LockBatchAsync(db, batchId, cancellationToken);

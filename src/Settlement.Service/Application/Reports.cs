@@ -22,13 +22,16 @@ public sealed class ReportOptions
 
 /// <summary>
 /// The back-office reports and the public disclosure, computed in PostgreSQL from the projected vouchers and
-/// redemptions, the statements and the campaign snapshot. A redemption earns its subsidy while it is COMPLETED or
-/// REFUNDED (voucher kept) without an exclusion; "used" counts those.
+/// redemptions, the statements and the campaign snapshot. A redemption used its voucher while it is COMPLETED or
+/// REFUNDED with the voucher kept, and earns its subsidy when, besides, nothing excludes it: one without a required
+/// detail (no invoice, no amount) used its voucher and drove its spend, only its subsidy is forfeited. "Used" and
+/// spend count every used voucher, as the statements and the vouchers' own status do; subsidy counts only earnings.
 /// </summary>
 public sealed class Reports(IDbContextFactory<SettlementDbContext> contexts, CampaignDirectory campaigns, IOptions<ReportOptions> options)
 {
     private const short Completed = (short)RedemptionStatus.Completed;
     private const short Refunded = (short)RedemptionStatus.Refunded;
+    private const short MissingDetails = (short)SubsidyExclusion.MissingDetails;
 
     public async Task<TierCategoryReport> TierCategoryAsync(GetTierCategoryReportRequest request, CancellationToken cancellationToken)
     {
@@ -56,7 +59,7 @@ public sealed class Reports(IDbContextFactory<SettlementDbContext> contexts, Cam
         // category, so the order's category is the stock category where the plan splits stock by category, and the
         // lines carry no category where it does not.
         var byCategory = plan.Cells.Any(c => c.CategoryId.Length > 0);
-        var used = db.Redemptions.Where(r => r.CampaignId == snapshot.CampaignId && (r.Status == Completed || r.Status == Refunded) && r.SubsidyExclusion == 0);
+        var used = Used(db, snapshot.CampaignId);
         if (!string.IsNullOrEmpty(request.RoundId))
         {
             used = used.Where(r => r.RoundId == request.RoundId);
@@ -355,7 +358,7 @@ public sealed class Reports(IDbContextFactory<SettlementDbContext> contexts, Cam
         var paidBySource = await db.StatementSplits
             .Where(c => db.Statements.Any(s => s.StatementId == c.StatementId && s.CampaignId == campaignId && s.PayoutStatus == (short)PayoutStatus.Paid))
             .GroupBy(c => c.FundingSourceId).Select(g => new { Source = g.Key, Paid = g.Sum(c => c.AmountCents) }).ToListAsync(cancellationToken);
-        var usedByCategory = await Earning(db, campaignId).GroupBy(r => r.CategoryId).Select(g => new { Category = g.Key, Face = g.Sum(r => r.FaceValueCents) }).ToListAsync(cancellationToken);
+        var usedByCategory = await Used(db, campaignId).GroupBy(r => r.CategoryId).Select(g => new { Category = g.Key, Face = g.Sum(r => r.FaceValueCents) }).ToListAsync(cancellationToken);
         var closed = snapshot.Campaign.State is CampaignState.Settled or CampaignState.Closed;
         var disclosure = new PublicDisclosure
         {
@@ -391,13 +394,16 @@ public sealed class Reports(IDbContextFactory<SettlementDbContext> contexts, Cam
         return disclosure;
     }
 
+    private static IQueryable<RedemptionRow> Used(SettlementDbContext db, string campaignId) =>
+        db.Redemptions.Where(r => r.CampaignId == campaignId && (r.Status == Completed || r.Status == Refunded) && (r.SubsidyExclusion == 0 || r.SubsidyExclusion == MissingDetails));
+
     private static IQueryable<RedemptionRow> Earning(SettlementDbContext db, string campaignId) =>
         db.Redemptions.Where(r => r.CampaignId == campaignId && (r.Status == Completed || r.Status == Refunded) && r.SubsidyExclusion == 0);
 
     private static async Task<ProgressFigures> FiguresAsync(SettlementDbContext db, string campaignId, string? categoryId, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
     {
         var vouchers = db.Vouchers.Where(v => v.CampaignId == campaignId);
-        var redemptions = Earning(db, campaignId).Where(r => r.RedeemedAt >= start && r.RedeemedAt < end);
+        var redemptions = Used(db, campaignId).Where(r => r.RedeemedAt >= start && r.RedeemedAt < end);
         if (categoryId is not null)
         {
             vouchers = vouchers.Where(v => v.CategoryId == categoryId);
@@ -409,7 +415,13 @@ public sealed class Reports(IDbContextFactory<SettlementDbContext> contexts, Cam
         var used = await redemptions.GroupBy(_ => 1).Select(g => new { Count = g.LongCount(), Face = g.Sum(r => r.FaceValueCents), Spend = g.Sum(r => r.OrderAmountCents), Merchants = g.Select(r => r.MerchantId).Distinct().LongCount() }).SingleOrDefaultAsync(cancellationToken);
         var paidStatements = db.Statements.Where(s => s.CampaignId == campaignId && s.PayoutStatus == (short)PayoutStatus.Paid
             && db.PayoutBatches.Any(b => b.BatchId == s.PayoutBatchId && b.PaidAt >= start && b.PaidAt < end));
-        var paid = categoryId is null ? await paidStatements.SumAsync(s => s.NetPayableCents, cancellationToken) : 0;
+        // A category's part of the payments: the government share its redemptions earned on the statements paid;
+        // adjustments belong to no category.
+        var paid = categoryId is null
+            ? await paidStatements.SumAsync(s => s.NetPayableCents, cancellationToken)
+            : await db.Redemptions.Where(r => r.CampaignId == campaignId && r.CategoryId == categoryId && r.SettledEarning
+                    && paidStatements.Any(s => s.RunId == r.SettledRunId && s.MerchantId == r.MerchantId))
+                .SumAsync(r => r.GovernmentShareCents, cancellationToken);
         return new ProgressFigures
         {
             Claimed = Tally(claimed?.Count ?? 0, claimed?.Face ?? 0),

@@ -12,7 +12,7 @@ using Vouchers.Settlement.V1;
 
 namespace Settlement.Service.Tests.Infrastructure;
 
-/// <summary>One copy of the Settlement service as Program.cs builds it, on Kestrel h2c, against a given database and feeds.</summary>
+/// <summary>One copy of the Settlement service as Program.cs builds it, on Kestrel h2c, against a given database and peers.</summary>
 public sealed class SettlementHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -37,7 +37,7 @@ public sealed class SettlementHost : IAsyncDisposable
 
     public ReportService.ReportServiceClient Reports { get; }
 
-    public static async Task<SettlementHost> StartAsync(string connectionString, TimeProvider clock, string? feeds, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<SettlementHost> StartAsync(string connectionString, TimeProvider clock, IReadOnlyDictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -51,15 +51,8 @@ public sealed class SettlementHost : IAsyncDisposable
             ["Settlement:Feeds:IdleDelay"] = "00:00:00.050",
             ["Settlement:Feeds:BatchSize"] = "100",
             ["Settlement:Scheduler:Enabled"] = "false",
-            ["Settlement:Reports:IdentitySecret"] = Seeds.IdentitySecret,
         };
-        if (feeds is not null && settings?.ContainsKey("services:redemption:grpc:0") != true)
-        {
-            configuration["services:redemption:grpc:0"] = feeds;
-            configuration["services:claim:grpc:0"] = feeds;
-        }
-
-        foreach (var (key, value) in InProcessEndpoints.Settings(out _).Concat(settings ?? new Dictionary<string, string?>()))
+        foreach (var (key, value) in InProcessEndpoints.Settings(out _).Concat(settings))
         {
             configuration[key] = value;
         }
@@ -78,37 +71,6 @@ public sealed class SettlementHost : IAsyncDisposable
         await app.StartAsync();
         var address = configuration["Kestrel:Endpoints:grpc:Url"]!;
         return new SettlementHost(app, GrpcChannel.ForAddress(address));
-    }
-
-    /// <summary>Takes a campaign snapshot in as the snapshot follower does.</summary>
-    public Task StoreSnapshotAsync(CampaignSnapshot snapshot) => Services.GetRequiredService<CampaignDirectory>().StoreAsync(snapshot, CancellationToken.None);
-
-    /// <summary>Waits until the redemption feed's cursor reached <paramref name="sequence"/> and a read reached the end after <paramref name="since"/>.</summary>
-    public async Task WaitForFeedsAsync(long redemptionSequence, long issuanceSequence = 0, DateTimeOffset? caughtUpTo = null)
-    {
-        var contexts = Services.GetRequiredService<IDbContextFactory<SettlementDbContext>>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            await using (var db = await contexts.CreateDbContextAsync())
-            {
-                var cursors = await db.FeedCursors.ToListAsync();
-                var redemption = cursors.FirstOrDefault(c => c.Feed == "redemption");
-                var issuance = cursors.FirstOrDefault(c => c.Feed == "issuance");
-                if ((redemption?.Sequence ?? 0) >= redemptionSequence && (issuance?.Sequence ?? 0) >= issuanceSequence
-                    && redemption?.CaughtUpTo is { } reached && (caughtUpTo is null || reached >= caughtUpTo))
-                {
-                    return;
-                }
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"feeds did not reach redemption {redemptionSequence} / issuance {issuanceSequence}");
-            }
-
-            await Task.Delay(25);
-        }
     }
 
     public async ValueTask DisposeAsync()
