@@ -58,6 +58,11 @@ if (Environment.GetEnvironmentVariable("DOTNET_PerfMapEnabled") is { Length: > 0
     }
 }
 
+// The gateway's rate limits protect a shared front door; here one load generator is the only caller and measures it.
+var gatewayProject = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Gateway);
+builder.CreateResourceBuilder(gatewayProject)
+    .WithEnvironment("Gateway__RateLimits__PerClientIp", "100000000")
+    .WithEnvironment("Gateway__RateLimits__PerChannel", "100000000");
 builder.WithoutProxies();
 await using var app = await builder.BuildAsync();
 await app.StartAsync();
@@ -138,16 +143,27 @@ while ((soldOutIssued = await CountAsync(claimDb, soldOutSql, campaign)) < soldO
     await Task.Delay(20);
 }
 
+// Claims through the gateway against claims direct, back to back with fresh users each: the gateway's cost per claim.
+var gatewayChannels = Enumerable.Range(0, connections).Select(_ => LocalTokenClient.Channel(app.GetEndpoint(ResourceNames.Gateway, EndpointNames.Http), channelToken)).ToList();
+var gatewayClients = gatewayChannels.Select(c => new ClaimService.ClaimServiceClient(c)).ToList();
+await RunAsync(ClaimCall(gatewayClients, campaign, BenchCampaign.AmpleTier), phase: 5, count: int.MaxValue, concurrency, Deadline(Math.Max(5, warmupSeconds / 3)));
+var viaGateway = await MeasureAsync(ClaimCall(gatewayClients, campaign, BenchCampaign.AmpleTier), phase: 6, requests, thinRedis: false);
+var directAgain = await MeasureAsync(ClaimCall(clients, campaign, BenchCampaign.AmpleTier), phase: 7, requests, thinRedis: false);
+
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: baseline {thinWarm.Count} calls ({thinWarm.Rate:F0}/s), Claim {warm.Count} claims in {warmupSeconds} s ({warm.Rate:F0}/s)"));
 Console.WriteLine($"load: {requests} claims by {requests} distinct users per phase and server, concurrency {concurrency}, {connections} connection(s)");
 Print("thin granted", thinLoad.Result);
 Print("ample stock", load.Result);
 Print("thin sold out", thinRefused.Result);
 Print("sold out", refused.Result);
+Print("via gateway", viaGateway.Result);
+Print("direct again", directAgain.Result);
 Console.WriteLine("thin granted  " + ProcessCpu.Describe(thinLoad.CpuBefore, thinLoad.CpuAfter, thinLoad.Result.Count));
 Console.WriteLine("ample stock   " + ProcessCpu.Describe(load.CpuBefore, load.CpuAfter, load.Result.Count));
 Console.WriteLine("thin sold out " + ProcessCpu.Describe(thinRefused.CpuBefore, thinRefused.CpuAfter, thinRefused.Result.Count));
 Console.WriteLine("sold out      " + ProcessCpu.Describe(refused.CpuBefore, refused.CpuAfter, refused.Result.Count));
+Console.WriteLine("via gateway   " + ProcessCpu.Describe(viaGateway.CpuBefore, viaGateway.CpuAfter, viaGateway.Result.Count));
+Console.WriteLine("direct again  " + ProcessCpu.Describe(directAgain.CpuBefore, directAgain.CpuAfter, directAgain.Result.Count));
 Console.WriteLine("Redis commands per granted claim (INFO commandstats: calls, µs inside Redis): " + load.Commands);
 Console.WriteLine("Redis commands per sold-out answer: " + refused.Commands);
 Console.WriteLine("Redis commands per baseline grant: " + thinLoad.Commands);
@@ -156,11 +172,13 @@ var oversell = Math.Max(0, soldOutIssued - BenchCampaign.SoldOutQuantity);
 Console.WriteLine($"oversell: {oversell} (sold-out tier: {soldOutIssued} issued of {BenchCampaign.SoldOutQuantity}), duplicate request ids: {stored - distinctRequests}, missing: {acknowledged - stored}");
 var grantedRatio = load.Result.Rate / thinLoad.Result.Rate;
 var soldOutRatio = refused.Result.Rate / thinRefused.Result.Rate;
+var gatewayRatio = viaGateway.Result.Rate / directAgain.Result.Rate;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"claims through the gateway ÷ claims direct: {gatewayRatio:F2} (p99 {viaGateway.Result.Percentile(0.99):F2} ms against {directAgain.Result.Percentile(0.99):F2} ms)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"granted ÷ thin baseline: {grantedRatio:F2}   sold-out ÷ thin baseline: {soldOutRatio:F2}"));
 Console.WriteLine(string.Create(
     CultureInfo.InvariantCulture,
-    $"RESULT claims_per_s={load.Result.Rate:F0} thin_per_s={thinLoad.Result.Rate:F0} granted_ratio={grantedRatio:F2} soldout_per_s={refused.Result.Rate:F0} thin_soldout_per_s={thinRefused.Result.Rate:F0} soldout_ratio={soldOutRatio:F2} p50_ms={load.Result.Percentile(0.5):F2} p99_ms={load.Result.Percentile(0.99):F2} p999_ms={load.Result.Percentile(0.999):F2} lag_ms={lag.TotalMilliseconds:F0} oversell={oversell} duplicates={stored - distinctRequests} missing={acknowledged - stored}"));
-foreach (var channel in channels.Concat(thinChannels))
+    $"RESULT claims_per_s={load.Result.Rate:F0} thin_per_s={thinLoad.Result.Rate:F0} granted_ratio={grantedRatio:F2} soldout_per_s={refused.Result.Rate:F0} thin_soldout_per_s={thinRefused.Result.Rate:F0} soldout_ratio={soldOutRatio:F2} p50_ms={load.Result.Percentile(0.5):F2} p99_ms={load.Result.Percentile(0.99):F2} p999_ms={load.Result.Percentile(0.999):F2} lag_ms={lag.TotalMilliseconds:F0} oversell={oversell} duplicates={stored - distinctRequests} missing={acknowledged - stored} gateway_ratio={gatewayRatio:F2}"));
+foreach (var channel in channels.Concat(thinChannels).Concat(gatewayChannels))
 {
     channel.Dispose();
 }
