@@ -87,9 +87,8 @@ public sealed partial class RedeemService(
         var key = request.IdempotencyKey;
         var fingerprint = Fingerprint(request);
         var transactionKey = TransactionKey(request);
-        await using var keyHold = await store.HoldKeyAsync(key, cancellationToken);
-        var (earlier, transactionTaken) = await store.PrecheckAsync(key, request.MerchantId, transactionKey, cancellationToken);
-        if (earlier is not null)
+        await using var keyHold = await store.HoldKeyAsync(key, request.MerchantId, transactionKey, cancellationToken);
+        if (keyHold.Answer is { } earlier)
         {
             return Replay(earlier, fingerprint);
         }
@@ -97,7 +96,7 @@ public sealed partial class RedeemService(
         RequireKnownMerchant(request.MerchantId);
         var now = time.GetUtcNow();
         var order = VoucherReading.Order(request.Order);
-        if (transactionTaken)
+        if (keyHold.TransactionTaken)
         {
             return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(RefusalReason.TransactionAlreadyHasVoucher), cancellationToken, beforeAttempt: true);
         }
@@ -122,12 +121,16 @@ public sealed partial class RedeemService(
             return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(reason, chosen.Voucher.VoucherId, chosen.Candidate.Verdict), cancellationToken, beforeAttempt: true);
         }
 
-        return await LockRecordConsumeAsync(request, fingerprint, chosen, order, transactionKey, now, cancellationToken);
+        return await LockRecordConsumeAsync(request, fingerprint, chosen, order, transactionKey, now, cancellationToken, keyHold);
     }
 
-    /// <summary>Lock → record; the consume follows unless <paramref name="stopAfterRecord"/> (tests stop there to play a crash).</summary>
+    /// <summary>
+    /// Lock → record; the consume follows unless <paramref name="stopAfterRecord"/> (tests stop there to play a crash).
+    /// With the request key held, ending the attempt and freeing the key share one round trip.
+    /// </summary>
     internal async Task<RedeemOutcome> LockRecordConsumeAsync(
-        RedeemRequest request, string fingerprint, Judged chosen, OrderInput order, string transactionKey, DateTimeOffset now, CancellationToken cancellationToken, bool stopAfterRecord = false)
+        RedeemRequest request, string fingerprint, Judged chosen, OrderInput order, string transactionKey, DateTimeOffset now, CancellationToken cancellationToken,
+        RedemptionStore.KeyHold? keyHold = null, bool stopAfterRecord = false)
     {
         var settings = options.Value;
         var key = request.IdempotencyKey;
@@ -191,7 +194,7 @@ public sealed partial class RedeemService(
         try
         {
             await claim.ConsumeAsync(Consume(record, key, merchant.TradeName), cancellationToken);
-            await store.EndAttemptAsync(key, cancellationToken);
+            await (keyHold is null ? store.EndAttemptAsync(key, cancellationToken) : keyHold.EndAttemptAndReleaseAsync());
         }
         catch (Exception ex) when (ex is UnavailableException or global::Grpc.Core.RpcException or Npgsql.NpgsqlException)
         {
