@@ -58,7 +58,7 @@ try
         ratios.Add(ratio);
         failures += baseline.Failed + full.Failed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
+            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.CpuMicrosPerCall:F0} µs | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.CpuMicrosPerCall:F0} µs | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
     }
 
     var doubles = await world.ScalarAsync("SELECT count(*) FROM (SELECT voucher_id FROM redemptions WHERE status <> 2 GROUP BY voucher_id HAVING count(*) > 1) d");
@@ -86,6 +86,7 @@ static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency,
     var latencies = new double[items.Count];
     var failed = 0L;
     var next = -1;
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
     {
@@ -109,11 +110,14 @@ static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency,
         }
     }));
     var elapsed = clock.Elapsed.TotalSeconds;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
     Array.Sort(latencies);
-    return new Result(items.Count / elapsed, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], failed);
+    return new Result(items.Count / elapsed, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], failed, cpu.TotalMicroseconds / items.Count);
 }
 
-internal sealed record Result(double PerSecond, double P50, double P99, long Failed);
+/// <param name="CpuMicrosPerCall">This process's CPU time per call (load generator and every service hosted here; PostgreSQL and Redis are
+/// other processes): unlike throughput, hardly moved by what else the machine runs.</param>
+internal sealed record Result(double PerSecond, double P50, double P99, long Failed, double CpuMicrosPerCall);
 
 /// <summary>The baseline: claim.v1 ConsumeVoucher answered by one conditional UPDATE on its own table, nothing else.</summary>
 internal sealed class ThinRedeem : IAsyncDisposable

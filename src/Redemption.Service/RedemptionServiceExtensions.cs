@@ -32,6 +32,8 @@ public static class RedemptionServiceExtensions
                 ResourceNames.Claim, [.. VoucherUsageService.Descriptor.Methods]);
             builder.Services.AddServiceGrpcClient<ClaimService.ClaimServiceClient>(
                 ResourceNames.Claim, ClaimService.Descriptor.FindMethodByName("GetVoucher"));
+            builder.Services.AddServiceGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(
+                ResourceNames.Claim, ClaimAdminService.Descriptor.FindMethodByName("ListBlockList"));
         }
 
         builder.Services.AddRedemptionCore();

@@ -129,6 +129,28 @@ public sealed class RecordLifecycleTests(RedemptionWorld world)
     }
 
     [Fact]
+    public async Task The_screening_flags_a_buyer_on_Claims_scalper_list_and_names_them_masked()
+    {
+        var (campaignId, shop, person, vouchers) = await S3Async();
+        await RedeemedAsync(shop, person, vouchers[0], 15000);
+        await world.ClaimAdmin.AddToBlockListAsync(new AddToBlockListRequest
+        {
+            Actor = Seeds.Operator,
+            CampaignId = campaignId,
+            Reason = "many accounts on one phone",
+            Keys = { new IdentityKeyValue { Kind = IdentityKeyKind.Phone, Value = person.Phone } },
+        }, deadline: RedemptionWorld.Deadline);
+
+        world.Clock.Now = Seeds.Beijing(2023, 5, 3, 2);
+        var run = await world.Redemption.Admin.RunScreeningAsync(
+            new RunScreeningRequest { Actor = Seeds.Operator, CampaignId = campaignId, Day = new LocalDate { Year = 2023, Month = 5, Day = 2 } }, deadline: RedemptionWorld.Deadline);
+
+        var signal = Assert.Single(run.Signals);
+        Assert.Equal((AnomalyKind.BlockedBuyer, 1L, 1L, 10000), (signal.Kind, signal.MatchingCount, signal.TotalCount, signal.ScoreBasisPoints));
+        Assert.Equal(person.Phone[..3] + "****" + person.Phone[^4..], signal.Buyer.MaskedValue);
+    }
+
+    [Fact]
     public async Task The_feed_replays_in_order_resumes_after_a_cursor_and_follows_new_events()
     {
         var (campaignId, shop, person, vouchers) = await S3Async();

@@ -62,7 +62,7 @@ public sealed class IssuanceFeed(NpgsqlDataSource dataSource, TimeProvider time)
     private async Task<List<IssuanceEvent>> ReadBatchAsync(long after, string campaignId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT payload FROM issuance_events WHERE sequence > @after AND (@campaign = '' OR campaign_id = @campaign) ORDER BY sequence LIMIT @limit");
+            "SELECT sequence, payload FROM issuance_events WHERE sequence > @after AND (@campaign = '' OR campaign_id = @campaign) ORDER BY sequence LIMIT @limit");
         command.Parameters.AddWithValue("after", after);
         command.Parameters.AddWithValue("campaign", campaignId);
         command.Parameters.AddWithValue("limit", BatchSize);
@@ -70,7 +70,11 @@ public sealed class IssuanceFeed(NpgsqlDataSource dataSource, TimeProvider time)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(IssuanceEvent.Parser.ParseFrom((byte[])reader[0]));
+            // Events appended by a voucher change are numbered by the database, so the column is the sequence's source.
+            var e = IssuanceEvent.Parser.ParseFrom((byte[])reader[1]);
+            e.Sequence = reader.GetInt64(0);
+            e.Cursor = FeedCursor.Format(e.Sequence);
+            events.Add(e);
         }
 
         return events;

@@ -232,6 +232,35 @@ public sealed class VoucherStore(NpgsqlDataSource dataSource)
         await writer.CompleteAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The statements that append a voucher change's few events at the end of its batch: the feed's advisory lock, then
+    /// each event numbered after the last one in its own INSERT (a statement's snapshot is taken after the lock is held,
+    /// so it sees every earlier event committed). The stored payload carries no sequence; the feed reads it from the
+    /// column.
+    /// </summary>
+    internal static IEnumerable<NpgsqlBatchCommand> AppendEventCommands(IReadOnlyList<IssuanceEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            yield break;
+        }
+
+        var gate = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+        gate.Parameters.Add(new NpgsqlParameter { Value = FeedLockKey });
+        yield return gate;
+        foreach (var e in events)
+        {
+            var insert = new NpgsqlBatchCommand(
+                "INSERT INTO issuance_events (sequence, campaign_id, voucher_id, occurred_at, payload) SELECT coalesce(max(sequence), 0) + 1, $1, $2, $3, $4 FROM issuance_events");
+            insert.Parameters.Add(new NpgsqlParameter { Value = e.CampaignId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = VoucherIdOf(e) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (e.OccurredAt ?? Timestamp.FromDateTime(DateTime.UnixEpoch)).ToDateTime() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = e.ToByteArray() });
+            yield return insert;
+        }
+    }
+
     /// <summary>The voucher as it stands: the issued message with the current status fields laid over it.</summary>
     internal static Voucher ReadVoucher(NpgsqlDataReader reader, int offset = 0)
     {

@@ -7,22 +7,25 @@ namespace Claim.Service.Usage;
 
 /// <summary>
 /// The writes one voucher change may make, all inside the transaction that row-locked the voucher
-/// (<see cref="VoucherUsageStore.ChangeAsync"/>). The SQL lives here; callers decide, this records.
+/// (<see cref="VoucherUsageStore.ChangeAsync"/>). The SQL lives here; callers decide, this records. The writes are
+/// queued and reach the server in one batch together with the COMMIT, so a change costs two round trips whatever it
+/// writes, and the feed's lock (taken by the event append) is held only while the server runs that batch.
 /// </summary>
 public sealed class VoucherChange
 {
-    private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlTransaction _transaction;
     private readonly string _voucherId;
-    private readonly CancellationToken _cancellationToken;
+    private readonly PriorRecord? _prior;
+    private readonly string? _priorVoucherId;
 
-    internal VoucherChange(NpgsqlConnection connection, NpgsqlTransaction transaction, string voucherId, CancellationToken cancellationToken)
+    internal VoucherChange(string voucherId, PriorRecord? prior, string? priorVoucherId)
     {
-        _connection = connection;
-        _transaction = transaction;
         _voucherId = voucherId;
-        _cancellationToken = cancellationToken;
+        _prior = prior;
+        _priorVoucherId = priorVoucherId;
     }
+
+    /// <summary>The writes decided so far, in order.</summary>
+    internal List<NpgsqlBatchCommand> Writes { get; } = [];
 
     public Task LockAsync(string lockId, DateTimeOffset expires) => ExecuteAsync(
         "UPDATE vouchers SET status = @status, lock_id = @lock, lock_expires_at = @expires, version = version + 1 WHERE voucher_id = @id",
@@ -85,33 +88,43 @@ public sealed class VoucherChange
         ("reason", reason));
 
     /// <summary>The voucher an earlier consumption with this redemption id consumed; null when none did.</summary>
-    public Task<string?> ConsumedByAsync(string redemptionId) =>
-        ScalarAsync("SELECT voucher_id FROM voucher_consumptions WHERE redemption_id = @key", redemptionId);
+    public Task<string?> ConsumedByAsync(string redemptionId) => Prior(PriorRecord.Consumption(redemptionId));
 
     /// <summary>The voucher an earlier reinstatement with this reversal id reinstated; null when none did.</summary>
-    public Task<string?> ReinstatedByAsync(string reversalId) =>
-        ScalarAsync("SELECT voucher_id FROM voucher_reinstatements WHERE reversal_id = @key", reversalId);
+    public Task<string?> ReinstatedByAsync(string reversalId) => Prior(PriorRecord.Reinstatement(reversalId));
 
-    public Task AppendEventsAsync(IReadOnlyList<IssuanceEvent> events) =>
-        VoucherStore.AppendEventsAsync(_connection, _transaction, events, _cancellationToken);
-
-    private async Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
+    public Task AppendEventsAsync(IReadOnlyList<IssuanceEvent> events)
     {
-        await using var command = new NpgsqlCommand(sql, _connection, _transaction);
+        Writes.AddRange(VoucherStore.AppendEventCommands(events));
+        return Task.CompletedTask;
+    }
+
+    private Task<string?> Prior(PriorRecord asked) =>
+        asked == _prior
+            ? Task.FromResult(_priorVoucherId)
+            : throw new InvalidOperationException($"the change was opened without reading {asked}; pass it to ChangeAsync so it is read with the voucher row");
+
+    private Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
         command.Parameters.AddWithValue("id", _voucherId);
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
 
-        await command.ExecuteNonQueryAsync(_cancellationToken);
+        Writes.Add(command);
+        return Task.CompletedTask;
     }
+}
 
-    private async Task<string?> ScalarAsync(string sql, string key)
-    {
-        await using var command = new NpgsqlCommand(sql, _connection, _transaction);
-        command.Parameters.AddWithValue("key", key);
-        var scalar = await command.ExecuteScalarAsync(_cancellationToken);
-        return scalar is DBNull ? null : (string?)scalar;
-    }
+/// <summary>
+/// A record an idempotent change reads before it decides (the consumption or reinstatement an id already made), read in
+/// the same round trip as the voucher row.
+/// </summary>
+public sealed record PriorRecord(string Sql, string Key)
+{
+    public static PriorRecord Consumption(string redemptionId) => new("SELECT voucher_id FROM voucher_consumptions WHERE redemption_id = @key", redemptionId);
+
+    public static PriorRecord Reinstatement(string reversalId) => new("SELECT voucher_id FROM voucher_reinstatements WHERE reversal_id = @key", reversalId);
 }

@@ -142,7 +142,7 @@ public sealed class VoucherUsageService(VoucherUsageStore store, IdentityKeys id
             used.Use = new VoucherUse { RedemptionId = request.RedemptionId, MerchantId = request.MerchantId, MerchantTradeName = request.MerchantTradeName, UsedAt = VoucherUsageStore.Stamp(usedAt) };
             changed = true;
             return used;
-        }, cancellationToken);
+        }, cancellationToken, PriorRecord.Consumption(request.RedemptionId));
 
         return Counted(answer, changed, "consume", request.VoucherId);
     }
@@ -215,7 +215,7 @@ public sealed class VoucherUsageService(VoucherUsageStore store, IdentityKeys id
             reinstated.Version++;
             changed = true;
             return reinstated;
-        }, cancellationToken);
+        }, cancellationToken, PriorRecord.Reinstatement(request.ReversalId));
 
         return Counted(answer, changed, "reinstate", request.VoucherId);
     }

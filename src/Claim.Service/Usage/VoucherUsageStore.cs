@@ -2,6 +2,7 @@ using Claim.Service.HotPath;
 using Claim.Service.Persistence;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
+using ServiceDefaults;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using InvalidArgumentException = VoucherRules.InvalidArgumentException;
@@ -86,19 +87,34 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Runs <paramref name="decide"/> on the row-locked voucher inside a transaction; what it writes through the
     /// <see cref="VoucherChange"/> (updates, records, feed events) commits together. Null when the voucher does not exist.
+    /// Two round trips: BEGIN, the row lock and the <paramref name="prior"/> record the decision needs; then the writes
+    /// and COMMIT.
     /// </summary>
-    public async Task<T?> ChangeAsync<T>(string voucherId, Func<VoucherRow, VoucherChange, Task<T>> decide, CancellationToken cancellationToken)
+    public async Task<T?> ChangeAsync<T>(string voucherId, Func<VoucherRow, VoucherChange, Task<T>> decide, CancellationToken cancellationToken, PriorRecord? prior = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(decide);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
         VoucherRow? row;
-        await using (var select = new NpgsqlCommand($"SELECT {RowColumns} FROM vouchers WHERE voucher_id = @id FOR UPDATE", connection, transaction))
+        string? priorVoucherId = null;
+        await using (var read = transaction.CreateBatch())
         {
+            var select = new NpgsqlBatchCommand($"SELECT {RowColumns} FROM vouchers WHERE voucher_id = @id FOR UPDATE");
             select.Parameters.AddWithValue("id", voucherId);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            read.BatchCommands.Add(select);
+            if (prior is not null)
+            {
+                var lookup = new NpgsqlBatchCommand(prior.Sql);
+                lookup.Parameters.AddWithValue("key", prior.Key);
+                read.BatchCommands.Add(lookup);
+            }
+
+            await using var reader = await transaction.ReadAsync(read, cancellationToken);
             row = await reader.ReadAsync(cancellationToken) ? ReadRow(reader) : null;
+            if (prior is not null && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken))
+            {
+                priorVoucherId = reader.GetString(0);
+            }
         }
 
         if (row is null)
@@ -106,8 +122,15 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        var result = await decide(row, new VoucherChange(connection, transaction, voucherId, cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+        var change = new VoucherChange(voucherId, prior, priorVoucherId);
+        var result = await decide(row, change);
+        await using var write = transaction.CreateBatch();
+        foreach (var command in change.Writes)
+        {
+            write.BatchCommands.Add(command);
+        }
+
+        await transaction.CommitAsync(write, cancellationToken);
         return result;
     }
 

@@ -10,6 +10,7 @@ public enum AnomalyType
     RepeatBuyer = 2,
     OddHours = 3,
     Burst = 4,
+    BlockedBuyer = 5,
 }
 
 /// <summary>One redemption of the screened day, as the detectors read it. <see cref="Till"/> is the staff id, or the channel for channel redemptions.</summary>
@@ -21,7 +22,8 @@ public sealed record ScreenedRedemption(
     string BuyerHash,
     string BuyerMasked,
     string Till,
-    DateTimeOffset RedeemedAt);
+    DateTimeOffset RedeemedAt,
+    IReadOnlyList<string>? BuyerKeyHashes = null);
 
 /// <summary>A signal the screening raises, before it is stored.</summary>
 public sealed record SignalDraft(
@@ -77,7 +79,9 @@ public sealed record ScreeningSettings
 /// </summary>
 public static class AnomalyScreening
 {
-    public static IReadOnlyList<SignalDraft> Detect(IReadOnlyList<ScreenedRedemption> day, TimeZoneInfo zone, ScreeningSettings? settings = null)
+    /// <param name="blockedKeyHashes">Identity key hashes on the scalper list (Claim's block list) for the campaign.</param>
+    public static IReadOnlyList<SignalDraft> Detect(
+        IReadOnlyList<ScreenedRedemption> day, TimeZoneInfo zone, ScreeningSettings? settings = null, IReadOnlySet<string>? blockedKeyHashes = null)
     {
         ArgumentNullException.ThrowIfNull(day);
         ArgumentNullException.ThrowIfNull(zone);
@@ -90,6 +94,7 @@ public static class AnomalyScreening
             RepeatBuyers(all, settings, signals);
             OddHours(all, zone, settings, signals);
             Bursts(all, settings, signals);
+            BlockedBuyers(all, blockedKeyHashes, settings, signals);
         }
 
         return signals
@@ -173,6 +178,23 @@ public static class AnomalyScreening
                 signals.Add(Draft(AnomalyType.Burst, all, densest, score, settings, null,
                     Invariant($"{densest.Count} redemptions within {settings.BurstWindow.TotalMinutes:0} minutes at till '{till.Key}' from {densest[0].RedeemedAt:u}")));
             }
+        }
+    }
+
+    /// <summary>A buyer on the scalper list is a finding in itself, however few their redemptions: full score.</summary>
+    private static void BlockedBuyers(List<ScreenedRedemption> all, IReadOnlySet<string>? blocked, ScreeningSettings settings, List<SignalDraft> signals)
+    {
+        if (blocked is not { Count: > 0 })
+        {
+            return;
+        }
+
+        var listed = all.Where(r => (r.BuyerKeyHashes ?? [r.BuyerHash]).Any(h => h.Length > 0 && blocked.Contains(h)));
+        foreach (var buyer in listed.GroupBy(r => r.BuyerHash, StringComparer.Ordinal))
+        {
+            var matching = buyer.ToList();
+            signals.Add(Draft(AnomalyType.BlockedBuyer, all, matching, Money.FullShareBasisPoints, settings, matching[0],
+                Invariant($"buyer {matching[0].BuyerMasked} is on the scalper list and redeemed {matching.Count} of {all.Count} vouchers here that day")));
         }
     }
 

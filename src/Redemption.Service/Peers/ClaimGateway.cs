@@ -21,6 +21,9 @@ public sealed class ClaimGateway(IServiceProvider services)
     private VoucherUsageService.VoucherUsageServiceClient Usage =>
         services.GetService<VoucherUsageService.VoucherUsageServiceClient>() ?? throw new UnavailableException(Unreachable);
 
+    private ClaimAdminService.ClaimAdminServiceClient Admin =>
+        services.GetService<ClaimAdminService.ClaimAdminServiceClient>() ?? throw new UnavailableException(Unreachable);
+
     private ClaimService.ClaimServiceClient Wallet =>
         services.GetService<ClaimService.ClaimServiceClient>() ?? throw new UnavailableException(Unreachable);
 
@@ -93,6 +96,25 @@ public sealed class ClaimGateway(IServiceProvider services)
 
     public Task<Voucher> ReinstateAsync(ReinstateVoucherRequest request, CancellationToken cancellationToken) =>
         Call(() => Usage.ReinstateVoucherAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+
+    /// <summary>
+    /// The key hashes on Claim's scalper list in force now for a campaign (its own entries and the global ones), every
+    /// page. The request names no actor: Claim binds this service's own system account to it.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> BlockedKeyHashesAsync(string campaignId, CancellationToken cancellationToken)
+    {
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        var token = string.Empty;
+        do
+        {
+            var page = await Call(() => Admin.ListBlockListAsync(
+                new ListBlockListRequest { CampaignId = campaignId, Page = new PageRequest { PageSize = 500, PageToken = token } }, cancellationToken: cancellationToken).ResponseAsync);
+            hashes.UnionWith(page.Entries.Select(e => e.Key.KeyHash).Where(h => h.Length > 0));
+            token = page.Page?.NextPageToken ?? string.Empty;
+        }
+        while (token.Length > 0);
+        return hashes;
+    }
 
     public static bool IsUnreachable(RpcException exception) =>
         exception?.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled;

@@ -87,9 +87,8 @@ public sealed partial class RedeemService(
         var key = request.IdempotencyKey;
         var fingerprint = Fingerprint(request);
         var transactionKey = TransactionKey(request);
-        await using var keyHold = await store.HoldKeyAsync(key, cancellationToken);
-        var (earlier, transactionTaken) = await store.PrecheckAsync(key, request.MerchantId, transactionKey, cancellationToken);
-        if (earlier is not null)
+        await using var keyHold = await store.HoldKeyAsync(key, request.MerchantId, transactionKey, cancellationToken);
+        if (keyHold.Answer is { } earlier)
         {
             return Replay(earlier, fingerprint);
         }
@@ -97,11 +96,29 @@ public sealed partial class RedeemService(
         RequireKnownMerchant(request.MerchantId);
         var now = time.GetUtcNow();
         var order = VoucherReading.Order(request.Order);
-        if (transactionTaken)
+        if (keyHold.TransactionTaken)
         {
             return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(RefusalReason.TransactionAlreadyHasVoucher), cancellationToken, beforeAttempt: true);
         }
 
+        if (request.VoucherSourceCase == RedeemRequest.VoucherSourceOneofCase.VoucherId && await TryLockNamedAsync(request, cancellationToken) is { } held)
+        {
+            // Claim's lock answer carries the voucher, so a named voucher needs no separate read: judged as it was before this lock.
+            var before = held.Lock.Voucher.Clone();
+            before.Status = VoucherStatus.Unused;
+            var (_, heldRanked) = await FindAndJudgeAsync(Task.FromResult(new VoucherLookup([before], RefusalReason.None)), request.MerchantId, order, request.StaffId, now);
+            var judged = heldRanked[0];
+            if (judged.Candidate.Verdict.Qualifies)
+            {
+                return await LockRecordConsumeAsync(request, fingerprint, judged, order, transactionKey, now, cancellationToken, keyHold, held);
+            }
+
+            await ReleaseQuietlyAsync(request.VoucherId, key);
+            return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(judged.Candidate.Verdict.First, request.VoucherId, judged.Candidate.Verdict), cancellationToken, beforeAttempt: true);
+        }
+
+        // A presentation code, auto-pick, or a named voucher Claim would not lock: read, judge, then lock (the refusal
+        // then names the first rule the voucher fails, as the judge orders them, not only what Claim saw).
         var (lookup, ranked) = await FindAndJudgeAsync(
             request.VoucherSourceCase switch
             {
@@ -122,27 +139,46 @@ public sealed partial class RedeemService(
             return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(reason, chosen.Voucher.VoucherId, chosen.Candidate.Verdict), cancellationToken, beforeAttempt: true);
         }
 
-        return await LockRecordConsumeAsync(request, fingerprint, chosen, order, transactionKey, now, cancellationToken);
+        return await LockRecordConsumeAsync(request, fingerprint, chosen, order, transactionKey, now, cancellationToken, keyHold);
     }
 
-    /// <summary>Lock → record; the consume follows unless <paramref name="stopAfterRecord"/> (tests stop there to play a crash).</summary>
+    /// <summary>
+    /// Lock → record; the consume follows unless <paramref name="stopAfterRecord"/> (tests stop there to play a crash).
+    /// With the request key held, ending the attempt and freeing the key share one round trip.
+    /// </summary>
     internal async Task<RedeemOutcome> LockRecordConsumeAsync(
-        RedeemRequest request, string fingerprint, Judged chosen, OrderInput order, string transactionKey, DateTimeOffset now, CancellationToken cancellationToken, bool stopAfterRecord = false)
+        RedeemRequest request, string fingerprint, Judged chosen, OrderInput order, string transactionKey, DateTimeOffset now, CancellationToken cancellationToken,
+        RedemptionStore.KeyHold? keyHold = null, LockVoucherResponse? held = null, bool stopAfterRecord = false)
     {
         var settings = options.Value;
         var key = request.IdempotencyKey;
         var campaign = chosen.Campaign!;
         var merchant = chosen.Merchant!;
-        var (redemptionId, attemptVoucher) = await store.BeginAttemptAsync(
-            key, "rdm-" + Guid.NewGuid().ToString("N"), chosen.Voucher.VoucherId, request.MerchantId, merchant.TradeName, now + settings.AttemptLease, now, cancellationToken);
+        string redemptionId, attemptVoucher;
+        try
+        {
+            (redemptionId, attemptVoucher) = await store.BeginAttemptAsync(
+                key, "rdm-" + Guid.NewGuid().ToString("N"), chosen.Voucher.VoucherId, request.MerchantId, merchant.TradeName, now + settings.AttemptLease, now, cancellationToken);
+        }
+        catch (Npgsql.NpgsqlException) when (held is not null)
+        {
+            await ReleaseQuietlyAsync(chosen.Voucher.VoucherId, key);
+            throw;
+        }
+
         if (!string.Equals(attemptVoucher, chosen.Voucher.VoucherId, StringComparison.Ordinal))
         {
+            if (held is not null)
+            {
+                await ReleaseQuietlyAsync(chosen.Voucher.VoucherId, key);
+            }
+
             throw new UnavailableException("同一请求号的另一次尝试正在处理中，请稍后用同一请求号重试 (another attempt with this key is in progress; retry with the same key)");
         }
 
         // A presentation code proves possession; a named or auto-picked voucher must belong to the presenting person.
         var presenter = request.VoucherSourceCase == RedeemRequest.VoucherSourceOneofCase.PresentationToken ? null : request.Person;
-        var locked = await claim.LockAsync(chosen.Voucher.VoucherId, key, request.MerchantId, presenter, settings.LockTtl, cancellationToken);
+        var locked = held ?? await claim.LockAsync(chosen.Voucher.VoucherId, key, request.MerchantId, presenter, settings.LockTtl, cancellationToken);
         if (locked.ResultCase != LockVoucherResponse.ResultOneofCase.Lock)
         {
             // The attempt row stays: recovery releases (a no-op without a lock) and removes it once its lease ends, so a
@@ -191,7 +227,7 @@ public sealed partial class RedeemService(
         try
         {
             await claim.ConsumeAsync(Consume(record, key, merchant.TradeName), cancellationToken);
-            await store.EndAttemptAsync(key, cancellationToken);
+            await (keyHold is null ? store.EndAttemptAsync(key, cancellationToken) : keyHold.EndAttemptAndReleaseAsync());
         }
         catch (Exception ex) when (ex is UnavailableException or global::Grpc.Core.RpcException or Npgsql.NpgsqlException)
         {
@@ -200,6 +236,24 @@ public sealed partial class RedeemService(
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// Locks a named voucher for the presenting person before anything is read. Null when Claim will not lock it (or does
+    /// not know it): the caller then reads and judges it to give the refusal. A lock taken before the attempt row exists
+    /// is undone by its own expiry if this copy dies before recording; a retry with the same key takes it again.
+    /// </summary>
+    private async Task<LockVoucherResponse?> TryLockNamedAsync(RedeemRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var locked = await claim.LockAsync(request.VoucherId, request.IdempotencyKey, request.MerchantId, request.Person, options.Value.LockTtl, cancellationToken);
+            return locked.ResultCase == LockVoucherResponse.ResultOneofCase.Lock ? locked : null;
+        }
+        catch (global::Grpc.Core.RpcException ex) when (ex.StatusCode is global::Grpc.Core.StatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     internal static ConsumeVoucherRequest Consume(RedemptionRecord record, string lockId, string tradeName) => new()

@@ -29,8 +29,9 @@ public sealed partial class ScreeningScheduler(
                 {
                     await RunDueAsync(stoppingToken);
                 }
-                catch (Npgsql.NpgsqlException ex)
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or VoucherRules.UnavailableException)
                 {
+                    // The day stays unscreened, so the next tick tries it again.
                     LogFailed(logger, ex);
                 }
             }

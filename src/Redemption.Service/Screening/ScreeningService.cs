@@ -18,7 +18,7 @@ namespace Redemption.Service.Screening;
 /// RunScreening and ListAnomalySignals: one campaign's local day of redemptions (voided ones left out) through the
 /// detectors of <see cref="AnomalyScreening"/>; a run replaces the day's signals in one transaction.
 /// </summary>
-public sealed class ScreeningService(NpgsqlDataSource dataSource, CampaignRules campaigns, TimeProvider time, RedemptionMetrics metrics)
+public sealed class ScreeningService(NpgsqlDataSource dataSource, CampaignRules campaigns, Peers.ClaimGateway claim, TimeProvider time, RedemptionMetrics metrics)
 {
     public async Task<RunScreeningResponse> RunAsync(RunScreeningRequest request, CancellationToken cancellationToken)
     {
@@ -46,6 +46,9 @@ public sealed class ScreeningService(NpgsqlDataSource dataSource, CampaignRules 
     {
         var start = VoucherRules.CampaignClock.ToInstant(day, VoucherRules.WallClock.Midnight, zone);
         var end = VoucherRules.CampaignClock.ToInstant(day, VoucherRules.WallClock.EndOfDay, zone);
+
+        // Read first: a Claim that cannot be reached fails the run before anything of the day's signals is replaced.
+        var blocked = await claim.BlockedKeyHashesAsync(campaignId, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var redemptions = new List<ScreenedRedemption>();
         var masks = new Dictionary<string, MaskedIdentityKey>(StringComparer.Ordinal);
@@ -71,11 +74,12 @@ public sealed class ScreeningService(NpgsqlDataSource dataSource, CampaignRules 
 
                 var till = reader.GetString(5).Length > 0 ? reader.GetString(5) : "channel:" + record.AcquiringChannelId;
                 redemptions.Add(new ScreenedRedemption(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), buyer,
-                    masked?.MaskedValue ?? string.Empty, till, new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc))));
+                    masked?.MaskedValue ?? string.Empty, till, new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc)),
+                    [.. record.BuyerKeys.Select(k => k.KeyHash)]));
             }
         }
 
-        var drafts = AnomalyScreening.Detect(redemptions, zone);
+        var drafts = AnomalyScreening.Detect(redemptions, zone, blockedKeyHashes: blocked);
         var response = new RunScreeningResponse();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var clear = new NpgsqlCommand("DELETE FROM anomaly_signals WHERE campaign_id = @campaign AND day = @day", connection, transaction))

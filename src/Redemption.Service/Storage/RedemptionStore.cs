@@ -43,24 +43,6 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         return await reader.ReadAsync(cancellationToken) ? new StoredAnswer(reader.GetString(0), RedeemOutcome.Parser.ParseFrom((byte[])reader[1])) : null;
     }
 
-    /// <summary>The key's stored answer, and whether the merchant's transaction already carries a live redemption: one round trip.</summary>
-    public async Task<(StoredAnswer? Answer, bool TransactionTaken)> PrecheckAsync(string key, string merchantId, string transactionKey, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            $"""
-            SELECT k.fingerprint, k.outcome,
-                   EXISTS (SELECT 1 FROM redemptions WHERE merchant_id = @merchant AND transaction_key = @transaction AND {Data.RedemptionModel.LiveFilter})
-            FROM (SELECT 1) one LEFT JOIN idempotency_keys k ON k.idempotency_key = @key
-            """);
-        command.Parameters.AddWithValue("key", key);
-        command.Parameters.AddWithValue("merchant", merchantId);
-        command.Parameters.AddWithValue("transaction", transactionKey);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var answer = reader.IsDBNull(0) ? null : new StoredAnswer(reader.GetString(0), RedeemOutcome.Parser.ParseFrom((byte[])reader[1]));
-        return (answer, reader.GetBoolean(2));
-    }
-
     /// <summary>Stores a refusal as the key's answer unless the key has one already; returns the answer that stands.</summary>
     public async Task<StoredAnswer> StoreAnswerAsync(string key, string fingerprint, RedeemOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -132,21 +114,21 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(columns);
         var record = outcome.Redemption;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lease = new NpgsqlCommand("SELECT lease_until FROM redemption_attempts WHERE idempotency_key = @key FOR UPDATE", connection, transaction))
+        await using var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
+        await using (var read = transaction.CreateBatch())
         {
-            lease.Parameters.AddWithValue("key", key);
-            var until = await lease.ExecuteScalarAsync(cancellationToken);
-            if (until is not DateTime leaseUntil || new DateTimeOffset(DateTime.SpecifyKind(leaseUntil, DateTimeKind.Utc)) <= now)
+            var lease = new NpgsqlBatchCommand("SELECT lease_until FROM redemption_attempts WHERE idempotency_key = $1 FOR UPDATE");
+            lease.Parameters.Add(new NpgsqlParameter { Value = key });
+            read.BatchCommands.Add(lease);
+            await using var reader = await transaction.ReadAsync(read, cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken) || new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc)) <= now)
             {
-                await transaction.RollbackAsync(cancellationToken);
                 return (RecordResult.LeaseLost, null);
             }
         }
 
-        // The key's answer, the redemption and the feed event in one round trip; a unique index names what was taken.
-        await using var batch = new NpgsqlBatch(connection, transaction);
+        // The key's answer, the redemption, the feed event and the COMMIT in one round trip; a unique index names what was taken.
+        await using var batch = transaction.CreateBatch();
         var answer = new NpgsqlBatchCommand("INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) VALUES ($1, $2, $3, $4)");
         answer.Parameters.Add(new NpgsqlParameter { Value = key });
         answer.Parameters.Add(new NpgsqlParameter { Value = fingerprint });
@@ -175,11 +157,10 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         batch.BatchCommands.Add(FeedStore.Append(RedemptionEventKind.Redeemed, record, now));
         try
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(batch, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
         {
-            await transaction.RollbackAsync(cancellationToken);
             return ex.ConstraintName switch
             {
                 "idempotency_keys_pkey" or "ux_redemptions_idempotency_key" => (RecordResult.KeyTaken, await FindAnswerAsync(key, cancellationToken)),
@@ -188,7 +169,6 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
             };
         }
 
-        await transaction.CommitAsync(cancellationToken);
         feed.Announce();
         return (RecordResult.Recorded, null);
     }
@@ -333,17 +313,33 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
     /// <summary>
     /// Holds a session advisory lock on the request key until disposed. Concurrent copies of one request (a channel
     /// retrying on a timeout) then run one after another and each later copy finds the first's stored answer, instead
-    /// of judging the voucher while its sibling holds it and answering with a refusal of its own.
+    /// of judging the voucher while its sibling holds it and answering with a refusal of its own. The same round trip
+    /// reads the key's stored answer and whether the merchant's transaction already carries a live redemption.
     /// </summary>
-    public async Task<IAsyncDisposable> HoldKeyAsync(string key, CancellationToken cancellationToken)
+    public async Task<KeyHold> HoldKeyAsync(string key, string merchantId, string transactionKey, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@key, 0))", connection);
-            command.Parameters.AddWithValue("key", key);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            return new KeyHold(connection, key);
+            await using var batch = new NpgsqlBatch(connection);
+            var hold = new NpgsqlBatchCommand("SELECT pg_advisory_lock(hashtextextended($1, 0))");
+            hold.Parameters.Add(new NpgsqlParameter { Value = key });
+            var precheck = new NpgsqlBatchCommand(
+                $"""
+                SELECT k.fingerprint, k.outcome,
+                       EXISTS (SELECT 1 FROM redemptions WHERE merchant_id = $2 AND transaction_key = $3 AND {Data.RedemptionModel.LiveFilter})
+                FROM (SELECT 1) one LEFT JOIN idempotency_keys k ON k.idempotency_key = $1
+                """);
+            precheck.Parameters.Add(new NpgsqlParameter { Value = key });
+            precheck.Parameters.Add(new NpgsqlParameter { Value = merchantId });
+            precheck.Parameters.Add(new NpgsqlParameter { Value = transactionKey });
+            batch.BatchCommands.Add(hold);
+            batch.BatchCommands.Add(precheck);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var answer = reader.IsDBNull(0) ? null : new StoredAnswer(reader.GetString(0), RedeemOutcome.Parser.ParseFrom((byte[])reader[1]));
+            return new KeyHold(connection, key, answer, reader.GetBoolean(2));
         }
         catch
         {
@@ -352,20 +348,60 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         }
     }
 
-    private sealed class KeyHold(NpgsqlConnection connection, string key) : IAsyncDisposable
+    /// <summary>An advisory lock on a request key, with what was known of the key when it was taken.</summary>
+    public sealed class KeyHold : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync()
+        private readonly NpgsqlConnection _connection;
+        private readonly string _key;
+        private bool _released;
+
+        internal KeyHold(NpgsqlConnection connection, string key, StoredAnswer? answer, bool transactionTaken)
         {
+            _connection = connection;
+            _key = key;
+            Answer = answer;
+            TransactionTaken = transactionTaken;
+        }
+
+        /// <summary>The key's stored answer when the hold was taken.</summary>
+        public StoredAnswer? Answer { get; }
+
+        /// <summary>Whether the merchant's transaction carried a live redemption when the hold was taken.</summary>
+        public bool TransactionTaken { get; }
+
+        /// <summary>Ends the key's attempt and frees the key in one round trip.</summary>
+        public Task EndAttemptAndReleaseAsync() => ReleaseAsync(endAttempt: true);
+
+        public async ValueTask DisposeAsync() => await ReleaseAsync(endAttempt: false);
+
+        private async Task ReleaseAsync(bool endAttempt)
+        {
+            if (_released)
+            {
+                return;
+            }
+
+            _released = true;
+
             // Closing the connection resets the session and so frees the lock too; unlocking first frees it at once.
             try
             {
-                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", connection);
-                command.Parameters.AddWithValue("key", key);
-                await command.ExecuteNonQueryAsync(CancellationToken.None);
+                await using var batch = new NpgsqlBatch(_connection);
+                if (endAttempt)
+                {
+                    var end = new NpgsqlBatchCommand("DELETE FROM redemption_attempts WHERE idempotency_key = $1");
+                    end.Parameters.Add(new NpgsqlParameter { Value = _key });
+                    batch.BatchCommands.Add(end);
+                }
+
+                var unlock = new NpgsqlBatchCommand("SELECT pg_advisory_unlock(hashtextextended($1, 0))");
+                unlock.Parameters.Add(new NpgsqlParameter { Value = _key });
+                batch.BatchCommands.Add(unlock);
+                await batch.ExecuteNonQueryAsync(CancellationToken.None);
             }
             finally
             {
-                await connection.DisposeAsync();
+                await _connection.DisposeAsync();
             }
         }
     }

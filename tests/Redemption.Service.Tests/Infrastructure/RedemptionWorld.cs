@@ -58,6 +58,8 @@ public sealed class RedemptionWorld : IAsyncLifetime
 
     public VoucherUsageService.VoucherUsageServiceClient Usage { get; private set; } = null!;
 
+    public ClaimAdminService.ClaimAdminServiceClient ClaimAdmin { get; private set; } = null!;
+
     /// <summary>The Redemption service the tests talk to; replaced by <see cref="RestartRedemptionAsync"/>.</summary>
     public RedemptionHost Redemption { get; private set; } = null!;
 
@@ -91,6 +93,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
         var claimCalls = _claimChannel.WithActorTokens();
         Claims = new ClaimService.ClaimServiceClient(claimCalls);
         Usage = new VoucherUsageService.VoucherUsageServiceClient(claimCalls);
+        ClaimAdmin = new ClaimAdminService.ClaimAdminServiceClient(claimCalls);
         Redemption = await RedemptionHost.StartAsync(this, ClaimAddress);
     }
 

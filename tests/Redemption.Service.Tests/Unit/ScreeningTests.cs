@@ -97,4 +97,26 @@ public class ScreeningTests
         Assert.Equal(["m1", "m2"], signals.Select(s => s.MerchantId));
         Assert.All(signals, s => Assert.Equal(10000, s.ScoreBasisPoints));
     }
+
+    [Fact]
+    public void A_buyer_whose_identity_key_is_on_the_scalper_list_raises_a_blocked_buyer_signal_at_full_score_even_for_one_redemption()
+    {
+        var listed = At(1, Day, buyer: "b") with { BuyerKeyHashes = ["b", "phone-of-b"] };
+        var day = new[] { listed, At(2, Day.AddHours(1)), At(3, Day.AddHours(2)) };
+
+        var signal = Assert.Single(AnomalyScreening.Detect(day, Shanghai, blockedKeyHashes: new HashSet<string> { "phone-of-b" }));
+
+        Assert.Equal((AnomalyType.BlockedBuyer, 1L, 3L, 10000), (signal.Type, signal.MatchingCount, signal.TotalCount, signal.ScoreBasisPoints));
+        Assert.Equal("b", signal.BuyerHash);
+        Assert.Equal(["r001"], signal.SampleRedemptionIds);
+    }
+
+    [Fact]
+    public void Buyers_not_on_the_scalper_list_raise_no_blocked_buyer_signal()
+    {
+        var day = new[] { At(1, Day, buyer: "b") with { BuyerKeyHashes = ["b", "phone-of-b"] }, At(2, Day.AddHours(1)) };
+
+        Assert.Empty(AnomalyScreening.Detect(day, Shanghai, blockedKeyHashes: new HashSet<string> { "someone-else" }));
+        Assert.Empty(AnomalyScreening.Detect(day, Shanghai));
+    }
 }
