@@ -65,7 +65,8 @@ public sealed class ApiWorld : IAsyncLifetime
 
         var reservation = FreePorts.Reserve();
         var gateway = new Uri($"http://127.0.0.1:{reservation.Port}/");
-        var campaign = await Started(CampaignServiceHost.StartAsync(campaignDb.ConnectionString, Clock, GatewayHost.ServiceSettings(gateway, ResourceNames.Campaign)));
+        var campaignSettings = GatewayHost.ServiceSettings(gateway, ResourceNames.Campaign);
+        var campaign = await Started(CampaignServiceHost.StartAsync(campaignDb.ConnectionString, Clock, campaignSettings));
         var claimSettings = GatewayHost.ServiceSettings(gateway, ResourceNames.Claim);
         claimSettings["services:campaign:grpc:0"] = campaign.Address;
         var (claimApp, claim) = await InProcessClaimService.StartAsync(claimDb.ConnectionString, redis.EndPoint, Clock, IdentitySecret, claimSettings);
@@ -96,18 +97,16 @@ public sealed class ApiWorld : IAsyncLifetime
             ["services:claim:grpc:0"] = claim,
             ["services:redemption:grpc:0"] = redemption,
             ["services:settlement:grpc:0"] = settlement,
+            // Every caller of this world shares one address, the services' token and key requests included.
+            ["Gateway:RateLimits:PerClientIp"] = "100000",
         }));
     }
 
     private async Task<string> StartServiceAsync(Dictionary<string, string?> settings, Action<WebApplicationBuilder> add, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        var endpoints = InProcessEndpoints.Settings(out var grpcAddress);
-        foreach (var (key, value) in endpoints)
-        {
-            settings[key] = value;
-        }
-
+        // The endpoints' defaults first (they bring the test signing key), this world's token settings over them.
+        builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out var grpcAddress));
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TimeProvider>(Clock);

@@ -19,7 +19,7 @@ public static class BureauApi
         var group = api.MapGroup("/bureau").RequireAuthorization(Audiences.Bureau).WithTags("bureau").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/campaigns", ListCampaignsAsync).WithName("ListCampaigns").WithSummary("Every campaign, newest first; filter by state, region or text.");
         group.MapGet("/campaigns/{campaignId}", GetCampaignAsync).WithName("GetCampaignWithReport")
-            .WithSummary("A campaign with its tier × category report (null with reportUnavailable while Settlement cannot answer).");
+            .WithSummary("A campaign with its tier × category report (null with reportUnavailable while Settlement cannot answer or has not learnt of the campaign yet).");
         group.MapGet("/campaigns/{campaignId}/report", GetReportAsync).WithName("GetTierCategoryReport")
             .WithSummary("Allocated, claimed, used, expired and revoked vouchers per tier × category, optionally for one round.");
         group.MapGet("/merchants/pending", ListPendingMerchantsAsync).WithName("ListMerchantsAwaitingApproval")
@@ -75,9 +75,10 @@ public static class BureauApi
         {
             return TypedResults.Ok(new CampaignWithReport(CampaignView.From(details), TierCategoryReportView.From(await report), ReportUnavailable: false));
         }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.NotFound)
         {
-            // The campaign is the Campaign service's; the dashboard shows it while Settlement is away.
+            // The campaign is the Campaign service's; the dashboard shows it while Settlement is away or has not
+            // learnt of the campaign yet from the snapshot watch.
             return TypedResults.Ok(new CampaignWithReport(CampaignView.From(details), Report: null, ReportUnavailable: true));
         }
     }
