@@ -24,7 +24,7 @@ namespace Gateway.Tests;
 /// All four services behind the gateway (Campaign, Claim, Redemption, Settlement: real PostgreSQL, real Redis), on one
 /// clock the tests move, each trusting only the gateway's tokens; the JSON APIs' tests call them through the gateway.
 /// </summary>
-public sealed class ApiWorld : IAsyncLifetime
+public sealed class ApiWorld : TestWorld
 {
     public const string IdentitySecret = "gateway-api-tests-identity-secret-01";
 
@@ -39,20 +39,7 @@ public sealed class ApiWorld : IAsyncLifetime
 
     public WebApplication Redemption { get; private set; } = null!;
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            await StartAllAsync();
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
-
-    private async Task StartAllAsync()
+    protected override async Task StartAllAsync()
     {
         var redis = await Started(RedisServer.StartAsync());
         var campaignDb = await Started(SharedPostgres.CreateDatabaseAsync("gateway_api_campaign"));
@@ -205,7 +192,7 @@ public sealed class ApiWorld : IAsyncLifetime
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         foreach (var started in Enumerable.Reverse(_started))
         {

@@ -144,7 +144,7 @@ public sealed class GatewayHost : IAsyncDisposable
 }
 
 /// <summary>Campaign and Claim behind the gateway, trusting only the gateway's tokens; one per test class.</summary>
-public sealed class GatewayWorld : IAsyncLifetime
+public sealed class GatewayWorld : TestWorld
 {
     private readonly ClaimFixture _claim = new();
     private TestDatabase? _campaignDatabase;
@@ -158,21 +158,7 @@ public sealed class GatewayWorld : IAsyncLifetime
 
     public WebApplication ClaimApp => _claimApp!;
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            await StartAllAsync();
-        }
-        catch
-        {
-            // xunit does not dispose a fixture whose start failed: stop what did start (Redis, PostgreSQL databases, hosts).
-            await DisposeAsync();
-            throw;
-        }
-    }
-
-    private async Task StartAllAsync()
+    protected override async Task StartAllAsync()
     {
         await _claim.InitializeAsync();
         await _claim.ResetAsync(TestCampaigns.Opens.AddMinutes(1));
@@ -206,7 +192,7 @@ public sealed class GatewayWorld : IAsyncLifetime
         return TestTokens.Bearer(token);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         if (Gateway is not null)
         {
