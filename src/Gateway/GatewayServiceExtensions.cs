@@ -1,3 +1,4 @@
+using Gateway.Api;
 using Gateway.Proxy;
 using Gateway.TokenServer;
 using Microsoft.AspNetCore.Diagnostics;
@@ -32,6 +33,7 @@ public static class GatewayServiceExtensions
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddGatewayRateLimits(builder.Configuration);
+        builder.AddGatewayApis();
         var packages = GrpcRoutes.PackagesWith(builder.Configuration);
         builder.Services.AddReverseProxy()
             .LoadFromMemory(GrpcRoutes.Routes(packages), GrpcRoutes.Clusters(packages))
@@ -57,6 +59,7 @@ public static class GatewayServiceExtensions
         app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapSignIn();
+        app.MapGatewayApis();
         app.MapReverseProxy();
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new
         {

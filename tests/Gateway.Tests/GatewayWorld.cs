@@ -7,6 +7,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServiceDefaults;
 using TestSupport;
@@ -35,6 +36,8 @@ public sealed class GatewayHost : IAsyncDisposable
         ("system-cli", Roles.System, null, null),
         (ResourceNames.Campaign, Roles.System, null, null),
         (ResourceNames.Claim, Roles.System, null, null),
+        (ResourceNames.Redemption, Roles.System, null, null),
+        (ResourceNames.Settlement, Roles.System, null, null),
     ];
 
     private readonly WebApplication _app;
@@ -52,6 +55,14 @@ public sealed class GatewayHost : IAsyncDisposable
     public HttpClient Http { get; }
 
     public GrpcChannel Channel { get; }
+
+    /// <summary>
+    /// Links a merchant client's account to a merchant the bureau registered after the gateway started (merchant ids
+    /// are the Campaign service's to choose); the token server reads accounts when it issues a token.
+    /// </summary>
+    public void LinkMerchant(string clientId, string merchantId) =>
+        _app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Gateway.TokenServer.TokenServerOptions>>().Value.Clients
+            .Single(c => c.ClientId == clientId).MerchantId = merchantId;
 
     /// <summary>The settings a service needs to trust this gateway's tokens and get its own (as the app host gives them).</summary>
     public static Dictionary<string, string?> ServiceSettings(Uri gateway, string service) => new()
@@ -133,7 +144,7 @@ public sealed class GatewayHost : IAsyncDisposable
 }
 
 /// <summary>Campaign and Claim behind the gateway, trusting only the gateway's tokens; one per test class.</summary>
-public sealed class GatewayWorld : IAsyncLifetime
+public sealed class GatewayWorld : TestWorld
 {
     private readonly ClaimFixture _claim = new();
     private TestDatabase? _campaignDatabase;
@@ -147,21 +158,7 @@ public sealed class GatewayWorld : IAsyncLifetime
 
     public WebApplication ClaimApp => _claimApp!;
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            await StartAllAsync();
-        }
-        catch
-        {
-            // xunit does not dispose a fixture whose start failed: stop what did start (Redis, PostgreSQL databases, hosts).
-            await DisposeAsync();
-            throw;
-        }
-    }
-
-    private async Task StartAllAsync()
+    protected override async Task StartAllAsync()
     {
         await _claim.InitializeAsync();
         await _claim.ResetAsync(TestCampaigns.Opens.AddMinutes(1));
@@ -195,7 +192,7 @@ public sealed class GatewayWorld : IAsyncLifetime
         return TestTokens.Bearer(token);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         if (Gateway is not null)
         {
