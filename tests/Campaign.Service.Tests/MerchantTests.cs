@@ -1,5 +1,6 @@
 using Campaign.Service.Domain;
 using Grpc.Core;
+using TestSupport;
 using Vouchers.Campaign.V1;
 using Vouchers.Common.V1;
 
@@ -111,6 +112,23 @@ public class MerchantTests(CampaignServiceFixture fixture) : IClassFixture<Campa
         var expired = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-12-5", BindingCode = codes.Codes[1].Code, AccountId = "cashier-12-05", Name = "钱" }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, expired.StatusCode);
         Assert.Contains("expired", expired.Status.Detail);
+    }
+
+    [Fact]
+    public async Task A_merchant_account_cannot_bind_staff_with_another_merchants_code_and_the_code_stays_usable()
+    {
+        Host.Clock.Now = Seeds.Beijing(2023, 2, 1);
+        var a = await ApprovedMerchantAsync(31, "supermarket");
+        var b = await ApprovedMerchantAsync(32, "supermarket");
+        var codeOfB = (await Host.Merchants.IssueStaffBindingCodesAsync(new IssueStaffBindingCodesRequest { Actor = Seeds.Operator, MerchantId = b.MerchantId, Count = 1, ValidFor = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) })).Codes[0].Code;
+        var ownerOf = (string merchantId) => TestTokens.Bearer(TestTokens.For(new Actor { ActorId = "owner-" + merchantId, Role = ActorRole.Merchant, MerchantId = merchantId }));
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-31-b", BindingCode = codeOfB, AccountId = "cashier-31-01", Name = "冒" }, ownerOf(a.MerchantId)).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("another merchant", refused.Status.Detail);
+
+        var bound = await Host.Merchants.BindStaffAsync(new BindStaffRequest { RequestId = "bind-32-b", BindingCode = codeOfB, AccountId = "cashier-32-01", Name = "周" }, ownerOf(b.MerchantId));
+        Assert.Equal(b.MerchantId, bound.MerchantId);
     }
 
     [Fact]

@@ -63,8 +63,12 @@ public sealed class StaffCommands(
         return response;
     }
 
-    public async Task<StaffMember> BindStaffAsync(BindStaffRequest request, CancellationToken cancellationToken)
+    /// <param name="caller">Who presents the code: a person not yet bound to any merchant, or a merchant's account,
+    /// which may only bind staff to its own merchant (the code is a secret, but a merchant holding another's code
+    /// must not be able to place people there).</param>
+    public async Task<StaffMember> BindStaffAsync(BindStaffRequest request, Actor caller, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         var problems = new FieldProblems();
         if (string.IsNullOrWhiteSpace(request.RequestId))
         {
@@ -109,6 +113,11 @@ public sealed class StaffCommands(
                 if (now >= code.ExpiresAt)
                 {
                     throw new FailedPreconditionException($"binding_code: the code expired at {code.ExpiresAt:u}");
+                }
+
+                if (caller.Role == ActorRole.Merchant && caller.MerchantId.Length > 0 && caller.MerchantId != code.MerchantId)
+                {
+                    throw new PermissionDeniedException($"binding_code: the code belongs to another merchant than '{caller.MerchantId}', for which this account acts");
                 }
 
                 var merchant = await db.Merchants.AsNoTracking().FirstAsync(m => m.Id == code.MerchantId, ct);

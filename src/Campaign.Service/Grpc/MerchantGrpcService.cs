@@ -1,5 +1,6 @@
 using Campaign.Service.Application;
 using Grpc.Core;
+using ServiceDefaults;
 using Vouchers.Campaign.V1;
 
 namespace Campaign.Service.Grpc;
@@ -60,7 +61,7 @@ public sealed class MerchantGrpcService(
         staff.IssueStaffBindingCodesAsync(request, context.CancellationToken);
 
     public override Task<StaffMember> BindStaff(BindStaffRequest request, ServerCallContext context) =>
-        staff.BindStaffAsync(request, context.CancellationToken);
+        staff.BindStaffAsync(request, TokenClaims.ToActor(context.GetHttpContext().User), context.CancellationToken);
 
     public override Task<ListStaffResponse> ListStaff(ListStaffRequest request, ServerCallContext context) =>
         queries.ListStaffAsync(request, context.CancellationToken);
