@@ -32,13 +32,14 @@ public static class BackOfficeServiceExtensions
         builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");
         builder.AddBackOfficeSignIn();
 
-        // Every page calls the services on the server with the signed-in user's token (BearerTokenInterceptor).
-        builder.Services.AddServiceGrpcClient<CampaignService.CampaignServiceClient>(ResourceNames.Campaign).AddUserToken();
-        builder.Services.AddServiceGrpcClient<MerchantService.MerchantServiceClient>(ResourceNames.Campaign).AddUserToken();
-        builder.Services.AddServiceGrpcClient<AuditService.AuditServiceClient>(ResourceNames.Campaign).AddUserToken();
-        builder.Services.AddServiceGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(ResourceNames.Claim).AddUserToken();
-        builder.Services.AddServiceGrpcClient<RedemptionService.RedemptionServiceClient>(ResourceNames.Redemption).AddUserToken();
-        // The claims chart follows the feed once for everybody, outside any user's session.
+        // Every page calls the services on the server with the signed-in person's access token (BearerTokenInterceptor).
+        builder.Services.AddPersonGrpcClient<CampaignService.CampaignServiceClient>(ResourceNames.Campaign);
+        builder.Services.AddPersonGrpcClient<MerchantService.MerchantServiceClient>(ResourceNames.Campaign);
+        builder.Services.AddPersonGrpcClient<AuditService.AuditServiceClient>(ResourceNames.Campaign);
+        builder.Services.AddPersonGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(ResourceNames.Claim);
+        builder.Services.AddPersonGrpcClient<RedemptionService.RedemptionServiceClient>(ResourceNames.Redemption);
+        // The claims chart follows the feed once for everybody, outside any person's session: with the back
+        // office's own account (role system), the only call that does.
         builder.Services.AddServiceGrpcClient<IssuanceFeedService.IssuanceFeedServiceClient>(ResourceNames.Claim);
         builder.Services.AddSingleton<ClaimActivity>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ClaimActivity>());
@@ -77,6 +78,16 @@ public static class BackOfficeServiceExtensions
         return app;
     }
 
-    private static IHttpClientBuilder AddUserToken(this IHttpClientBuilder client) =>
-        client.AddInterceptor<BearerTokenInterceptor>(InterceptorScope.Client);
+    /// <summary>
+    /// A gRPC client whose calls carry the signed-in person's token: addressed through service discovery like the
+    /// services' own clients, but without the back office's system token (two bearer tokens would be refused, and
+    /// the person's role is what the service must check).
+    /// </summary>
+    private static IHttpClientBuilder AddPersonGrpcClient<TClient>(this IServiceCollection services, string service)
+        where TClient : class
+    {
+        services.AddOptions<GrpcClientPolicy>();
+        return services.AddGrpcClient<TClient>(options => options.Address = ServiceDiscovery.DiscoveryAddress(service))
+            .AddInterceptor<BearerTokenInterceptor>(InterceptorScope.Client);
+    }
 }
