@@ -24,6 +24,9 @@ public static class BackOfficeServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
+        // Run from the build output (the app host, the tests) the framework's and MudBlazor's assets are found through
+        // the static web assets manifest, which ASP.NET Core only reads by itself in Development; published, it is absent.
+        builder.WebHost.UseStaticWebAssets();
         // The service defaults close every endpoint to callers without a service token; a web app's pages say
         // themselves who may open them ([Authorize] with the signed-in person's roles), and its assets are public.
         builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(null);

@@ -24,7 +24,7 @@ public static class SignInPage
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapMethods("/" + TokenServerSetup.AuthorizePath, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync).AllowAnonymous();
-        app.MapMethods("/" + TokenServerSetup.EndSessionPath, [HttpMethods.Get, HttpMethods.Post], EndSessionAsync).AllowAnonymous();
+        app.MapMethods("/" + TokenServerSetup.EndSessionPath, [HttpMethods.Get, HttpMethods.Post], (Delegate)EndSessionAsync).AllowAnonymous();
         app.MapGet(Path, (HttpContext http, IAntiforgery antiforgery, string? returnUrl) => Form(http, antiforgery, returnUrl, problem: null)).AllowAnonymous();
         app.MapPost(Path, SignInAsync).AllowAnonymous();
         return app;
