@@ -1,6 +1,7 @@
 using System.Globalization;
 using BackOffice.Campaigns;
 using BackOffice.Components;
+using BackOffice.Settlement;
 using BackOffice.SignIn;
 using Grpc.Net.ClientFactory;
 using Microsoft.AspNetCore.Localization;
@@ -9,6 +10,7 @@ using ServiceDefaults;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Redemption.V1;
+using Vouchers.Settlement.V1;
 
 namespace BackOffice;
 
@@ -41,6 +43,10 @@ public static class BackOfficeServiceExtensions
         builder.Services.AddPersonGrpcClient<AuditService.AuditServiceClient>(ResourceNames.Campaign);
         builder.Services.AddPersonGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(ResourceNames.Claim);
         builder.Services.AddPersonGrpcClient<RedemptionService.RedemptionServiceClient>(ResourceNames.Redemption);
+        builder.Services.AddPersonGrpcClient<RedemptionAdminService.RedemptionAdminServiceClient>(ResourceNames.Redemption);
+        builder.Services.AddPersonGrpcClient<SettlementService.SettlementServiceClient>(ResourceNames.Settlement);
+        builder.Services.AddPersonGrpcClient<ReportService.ReportServiceClient>(ResourceNames.Settlement);
+        builder.Services.AddAuditExportDownload();
         // The claims chart follows the feed once for everybody, outside any person's session: with the back
         // office's own account (role system), the only call that does.
         builder.Services.AddServiceGrpcClient<IssuanceFeedService.IssuanceFeedServiceClient>(ResourceNames.Claim);
@@ -65,6 +71,7 @@ public static class BackOfficeServiceExtensions
         app.MapDefaultEndpoints();
         app.MapStaticAssets();
         app.MapBackOfficeSignIn();
+        app.MapAuditExportDownload();
         app.MapGet(CulturePath, (HttpContext context, string culture, string? returnUrl) =>
         {
             if (Cultures.Any(c => c.Name == culture))
