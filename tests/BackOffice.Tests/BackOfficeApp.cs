@@ -214,6 +214,7 @@ public sealed class BackOfficeApp : IAsyncLifetime
         redemptionChannel?.Dispose();
         settlementChannel?.Dispose();
         http.Dispose();
+        redemptionOnce.Dispose();
         if (app is not null)
         {
             await app.DisposeAsync();
@@ -291,6 +292,64 @@ public sealed class BackOfficeApp : IAsyncLifetime
             Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = account, DisplayName = "张*" },
         });
         return (outcome.Voucher, outcome.Refusal?.Reason ?? ClaimRefusalReason.Unspecified);
+    }
+
+    private readonly SemaphoreSlim redemptionOnce = new(1, 1);
+    private (Voucher Voucher, RedemptionRecord Redemption, long Order)? redemptionAtMerchantB;
+
+    /// <summary>
+    /// Merchant B approved and enrolled in S2's fuel category, and one voucher redeemed there by a channel for a 92#
+    /// fuel order: done once, by whichever test needs it first.
+    /// </summary>
+    public async Task<(Voucher Voucher, RedemptionRecord Redemption, long Order)> RedemptionAtMerchantBAsync()
+    {
+        await redemptionOnce.WaitAsync();
+        try
+        {
+            redemptionAtMerchantB ??= await RedeemAtMerchantBAsync();
+            return redemptionAtMerchantB.Value;
+        }
+        finally
+        {
+            redemptionOnce.Release();
+        }
+    }
+
+    private async Task<(Voucher, RedemptionRecord, long)> RedeemAtMerchantBAsync()
+    {
+        var merchant = await Merchants.GetMerchantAsync(new GetMerchantRequest { Actor = Seeds.Operator, MerchantId = MerchantB.MerchantId });
+        merchant = await Merchants.ApproveMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId, ExpectedVersion = merchant.Version });
+        await Merchants.EnrollMerchantAsync(new EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = S2.CampaignId, MerchantId = merchant.MerchantId, CategoryIds = { "fuel" } });
+        await WaitForRoundOneAsync();
+        var (voucher, refusal) = await DrawUntilOpenAsync("fuel", "acct-redeem-1");
+        Assert.True(voucher is not null, $"draw refused: {refusal}");
+
+        // A channel applies the voucher to a 92# fuel order at merchant B; Redemption learns of the enrolment
+        // through Campaign's snapshot, so the first attempts may come too early.
+        var channel = new Actor { ActorId = "unionpay-gateway", Role = ActorRole.Channel, ChannelId = "unionpay" };
+        var order = (voucher.FaceValueCents * 4) + 37;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var outcome = await Redemptions.RedeemAsync(new RedeemRequest
+            {
+                IdempotencyKey = Guid.NewGuid().ToString(),
+                Actor = channel,
+                MerchantId = merchant.MerchantId,
+                Order = new OrderDetails { OrderAmountCents = order, CategoryId = "fuel", Note = "92#" },
+                VoucherId = voucher.VoucherId,
+                Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = "acct-redeem-1" },
+                AcquiringChannelId = "unionpay",
+                ChannelTransactionId = Guid.NewGuid().ToString("N"),
+            });
+            if (outcome.Redemption is not null || DateTime.UtcNow > deadline)
+            {
+                Assert.True(outcome.Redemption is not null, $"redemption refused: {outcome.Refusal}");
+                return (voucher, outcome.Redemption, order);
+            }
+
+            await Task.Delay(300);
+        }
     }
 
     private static IEnumerable<TierDefinition> S2Tiers() =>

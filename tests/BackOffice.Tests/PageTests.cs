@@ -287,41 +287,7 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
     [Fact]
     public async Task A_redemption_shows_in_the_merchants_list_of_today_and_in_the_campaigns_leverage_to_the_cent()
     {
-        var merchant = await app.Merchants.GetMerchantAsync(new GetMerchantRequest { Actor = Seeds.Operator, MerchantId = app.MerchantB.MerchantId });
-        merchant = await app.Merchants.ApproveMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId, ExpectedVersion = merchant.Version });
-        await app.Merchants.EnrollMerchantAsync(new EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = app.S2.CampaignId, MerchantId = merchant.MerchantId, CategoryIds = { "fuel" } });
-        await app.WaitForRoundOneAsync();
-        var (voucher, refusal) = await app.DrawUntilOpenAsync("fuel", "acct-redeem-1");
-        Assert.True(voucher is not null, $"draw refused: {refusal}");
-
-        // A channel applies the voucher to a 92# fuel order at merchant B; Redemption learns of the enrolment
-        // through Campaign's snapshot, so the first attempts may come too early.
-        var channel = new Actor { ActorId = "unionpay-gateway", Role = ActorRole.Channel, ChannelId = "unionpay" };
-        var order = (voucher.FaceValueCents * 4) + 37;
-        RedemptionRecord redemption;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            var outcome = await app.Redemptions.RedeemAsync(new RedeemRequest
-            {
-                IdempotencyKey = Guid.NewGuid().ToString(),
-                Actor = channel,
-                MerchantId = merchant.MerchantId,
-                Order = new OrderDetails { OrderAmountCents = order, CategoryId = "fuel", Note = "92#" },
-                VoucherId = voucher.VoucherId,
-                Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = "acct-redeem-1" },
-                AcquiringChannelId = "unionpay",
-                ChannelTransactionId = Guid.NewGuid().ToString("N"),
-            });
-            if (outcome.Redemption is not null || DateTime.UtcNow > deadline)
-            {
-                Assert.True(outcome.Redemption is not null, $"redemption refused: {outcome.Refusal}");
-                redemption = outcome.Redemption;
-                break;
-            }
-
-            await Task.Delay(300);
-        }
+        var (voucher, redemption, order) = await app.RedemptionAtMerchantBAsync();
 
         var page = await app.SignInAsync("cashier");
         var row = page.Locator($"[data-testid=redemptions] tr[data-redemption='{redemption.RedemptionId}']");
