@@ -43,7 +43,7 @@ public sealed class SettlementPageTests(BackOfficeApp app)
         Assert.Equal(redemption.GovernmentShareCents, await FigureAsync(batch, "total"));
         await batch.Locator("[data-action=approve]").ClickAsync();
         await Assertions.Expect(batch).ToHaveAttributeAsync("data-status", nameof(PayoutBatchStatus.Approved));
-        await page.Locator("[data-testid=payment-reference] input").FillAsync("GK-2022-0001");
+        await page.Locator("input[data-testid=payment-reference], [data-testid=payment-reference] input").FillAsync("GK-2022-0001");
         await batch.Locator("[data-action=paid]").ClickAsync();
         await Assertions.Expect(batch).ToHaveAttributeAsync("data-status", nameof(PayoutBatchStatus.Paid));
         await Assertions.Expect(statement).ToHaveAttributeAsync("data-payout", nameof(PayoutStatus.Paid));
