@@ -240,6 +240,10 @@ public sealed class BackOfficeApp : IAsyncLifetime
         return page;
     }
 
+    /// <summary>A database's connection string (the page benchmark loads redemptions straight into redemptiondb).</summary>
+    public async Task<string> ConnectionStringAsync(string resource) =>
+        await app!.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
+
     /// <summary>The seeded password of <paramref name="person"/> (the app host's secret parameter).</summary>
     public string PasswordOf(string person) => passwords[person];
 
