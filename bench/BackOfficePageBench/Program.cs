@@ -60,13 +60,24 @@ static async Task<List<double>> MeasureAsync(IPage page, BackOfficeApp fixture, 
 // the last 24 hours, all at merchant B.
 static async Task LoadRedemptionsAsync(string connectionString, BackOfficeApp fixture, int count)
 {
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using (var import = await connection.BeginBinaryImportAsync(
+        "COPY redemptions (redemption_id, idempotency_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key, buyer_hash, buyer_phone_hash, status, subsidy_exclusion, face_value_cents, order_amount_cents, government_share_cents, threshold_cents, redeemed_at, version, record) FROM STDIN (FORMAT BINARY)"))
+    {
+        await WriteRowsAsync(import, fixture, count);
+        await import.CompleteAsync();
+    }
+
+    await using var analyze = new NpgsqlCommand("ANALYZE redemptions", connection);
+    await analyze.ExecuteNonQueryAsync();
+}
+
+static async Task WriteRowsAsync(NpgsqlBinaryImporter import, BackOfficeApp fixture, int count)
+{
     var s2 = fixture.S2;
     var cells = s2.Tiers.SelectMany(t => s2.Settings.Categories.Select(c => (Tier: t, Category: c.CategoryId))).ToList();
     var now = DateTimeOffset.UtcNow;
-    await using var connection = new NpgsqlConnection(connectionString);
-    await connection.OpenAsync();
-    await using var import = await connection.BeginBinaryImportAsync(
-        "COPY redemptions (redemption_id, idempotency_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key, buyer_hash, buyer_phone_hash, status, subsidy_exclusion, face_value_cents, order_amount_cents, government_share_cents, threshold_cents, redeemed_at, version, record) FROM STDIN (FORMAT BINARY)");
     for (var i = 0; i < count; i++)
     {
         var (tier, category) = cells[i % cells.Count];
@@ -112,10 +123,6 @@ static async Task LoadRedemptionsAsync(string connectionString, BackOfficeApp fi
         await import.WriteAsync(1L, NpgsqlDbType.Bigint);
         await import.WriteAsync(record.ToByteArray(), NpgsqlDbType.Bytea);
     }
-
-    await import.CompleteAsync();
-    await using var analyze = new NpgsqlCommand("ANALYZE redemptions", connection);
-    await analyze.ExecuteNonQueryAsync();
 }
 
 static double P(List<double> times, int percentile)
