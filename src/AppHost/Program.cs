@@ -68,25 +68,19 @@ var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WaitFor(settlement)
     .WithServiceHealthCheck();
 
-// The bureau's dashboard and the merchant portal call the services server-side with the back office's own
-// account (role system: the services keep the signed-in person's actor it passes along). Until it signs people
-// in through the gateway's OpenID Connect server, local runs use the development accounts page, which the back
-// office accepts only in its Development environment (a published model gets neither line).
+// The bureau's dashboard and the merchant portal: people sign in through the gateway's OpenID Connect server
+// (authorization code + PKCE) and every page calls the services with the signed-in person's access token.
 var backOffice = builder.AddProject<Projects.BackOffice>(ResourceNames.BackOffice)
     .WithExternalHttpEndpoints()
     .WithReference(campaign)
     .WithReference(claim)
     .WithReference(redemption)
+    .WithReference(settlement)
     .WaitFor(campaign)
     .WaitFor(claim)
     .WaitFor(gateway)
     .WithServiceHealthCheck();
-if (builder.ExecutionContext.IsRunMode)
-{
-    backOffice
-        .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
-        .WithEnvironment("BackOffice__SignIn__Mode", "DevelopmentAccounts");
-}
+gateway.AddBackOfficeClient(backOffice);
 
 var accounts = builder.AddLocalAccounts(gateway, [campaign, claim, redemption, settlement, backOffice]);
 

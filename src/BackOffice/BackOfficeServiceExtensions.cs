@@ -1,6 +1,7 @@
 using System.Globalization;
 using BackOffice.Campaigns;
 using BackOffice.Components;
+using BackOffice.Settlement;
 using BackOffice.SignIn;
 using Grpc.Net.ClientFactory;
 using Microsoft.AspNetCore.Localization;
@@ -9,6 +10,7 @@ using ServiceDefaults;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Redemption.V1;
+using Vouchers.Settlement.V1;
 
 namespace BackOffice;
 
@@ -24,6 +26,9 @@ public static class BackOfficeServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
+        // Run from the build output (the app host, the tests) the framework's and MudBlazor's assets are found through
+        // the static web assets manifest, which ASP.NET Core only reads by itself in Development; published, it is absent.
+        builder.WebHost.UseStaticWebAssets();
         // The service defaults close every endpoint to callers without a service token; a web app's pages say
         // themselves who may open them ([Authorize] with the signed-in person's roles), and its assets are public.
         builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(null);
@@ -32,13 +37,18 @@ public static class BackOfficeServiceExtensions
         builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");
         builder.AddBackOfficeSignIn();
 
-        // Every page calls the services on the server with the signed-in user's token (BearerTokenInterceptor).
-        builder.Services.AddServiceGrpcClient<CampaignService.CampaignServiceClient>(ResourceNames.Campaign).AddUserToken();
-        builder.Services.AddServiceGrpcClient<MerchantService.MerchantServiceClient>(ResourceNames.Campaign).AddUserToken();
-        builder.Services.AddServiceGrpcClient<AuditService.AuditServiceClient>(ResourceNames.Campaign).AddUserToken();
-        builder.Services.AddServiceGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(ResourceNames.Claim).AddUserToken();
-        builder.Services.AddServiceGrpcClient<RedemptionService.RedemptionServiceClient>(ResourceNames.Redemption).AddUserToken();
-        // The claims chart follows the feed once for everybody, outside any user's session.
+        // Every page calls the services on the server with the signed-in person's access token (BearerTokenInterceptor).
+        builder.Services.AddPersonGrpcClient<CampaignService.CampaignServiceClient>(ResourceNames.Campaign);
+        builder.Services.AddPersonGrpcClient<MerchantService.MerchantServiceClient>(ResourceNames.Campaign);
+        builder.Services.AddPersonGrpcClient<AuditService.AuditServiceClient>(ResourceNames.Campaign);
+        builder.Services.AddPersonGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(ResourceNames.Claim);
+        builder.Services.AddPersonGrpcClient<RedemptionService.RedemptionServiceClient>(ResourceNames.Redemption);
+        builder.Services.AddPersonGrpcClient<RedemptionAdminService.RedemptionAdminServiceClient>(ResourceNames.Redemption);
+        builder.Services.AddPersonGrpcClient<SettlementService.SettlementServiceClient>(ResourceNames.Settlement);
+        builder.Services.AddPersonGrpcClient<ReportService.ReportServiceClient>(ResourceNames.Settlement);
+        builder.Services.AddAuditExportDownload();
+        // The claims chart follows the feed once for everybody, outside any person's session: with the back
+        // office's own account (role system), the only call that does.
         builder.Services.AddServiceGrpcClient<IssuanceFeedService.IssuanceFeedServiceClient>(ResourceNames.Claim);
         builder.Services.AddSingleton<ClaimActivity>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ClaimActivity>());
@@ -61,6 +71,7 @@ public static class BackOfficeServiceExtensions
         app.MapDefaultEndpoints();
         app.MapStaticAssets();
         app.MapBackOfficeSignIn();
+        app.MapAuditExportDownload();
         app.MapGet(CulturePath, (HttpContext context, string culture, string? returnUrl) =>
         {
             if (Cultures.Any(c => c.Name == culture))
@@ -77,6 +88,16 @@ public static class BackOfficeServiceExtensions
         return app;
     }
 
-    private static IHttpClientBuilder AddUserToken(this IHttpClientBuilder client) =>
-        client.AddInterceptor<BearerTokenInterceptor>(InterceptorScope.Client);
+    /// <summary>
+    /// A gRPC client whose calls carry the signed-in person's token: addressed through service discovery like the
+    /// services' own clients, but without the back office's system token (two bearer tokens would be refused, and
+    /// the person's role is what the service must check).
+    /// </summary>
+    private static IHttpClientBuilder AddPersonGrpcClient<TClient>(this IServiceCollection services, string service)
+        where TClient : class
+    {
+        services.AddOptions<GrpcClientPolicy>();
+        return services.AddGrpcClient<TClient>(options => options.Address = ServiceDiscovery.DiscoveryAddress(service))
+            .AddInterceptor<BearerTokenInterceptor>(InterceptorScope.Client);
+    }
 }

@@ -2,6 +2,8 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Campaign.Service.Tests;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Playwright;
 using ServiceDefaults;
@@ -14,26 +16,44 @@ using Vouchers.Redemption.V1;
 namespace BackOffice.Tests;
 
 /// <summary>
-/// The app host's model narrowed to what the pages read today (PostgreSQL, Redis, Campaign, Claim, the back
-/// office), started once for the page tests, seeded through the services' APIs: S2 configured for today with
-/// its first round opening a minute or two after the start, S2's document table waiting in a draft, two
-/// merchants awaiting approval. Chromium is Debian's (eng/install-prereqs.sh).
+/// The app host's whole model (PostgreSQL, Redis, the four services, the gateway with its token server, the back
+/// office), started once for the page tests and seeded through the services' APIs with the token of the seeded
+/// system-cli account: S2 configured for today with its first round opening a minute or two after the start, S2's
+/// document table waiting in a draft, two merchants awaiting approval. People sign in on the gateway's sign-in page
+/// as the app host seeds them; the merchant owner then belongs to merchant A and the cashier to merchant B (the
+/// gateway restarts once with those ids, which Campaign only hands out when the merchants register).
+/// Chromium is Debian's (eng/install-prereqs.sh).
 /// </summary>
 public sealed class BackOfficeApp : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The seeded people the tests sign in as, with the names the pages and the audit log show.</summary>
+    public static readonly IReadOnlyDictionary<string, string> People = new Dictionary<string, string>
+    {
+        ["operator"] = "张科长",
+        ["finance"] = "财政局王科长",
+        ["auditor"] = "审计局",
+        ["merchant-owner"] = "李经理",
+        ["cashier"] = "收银员小赵",
+    };
 
     private readonly TemporaryStateDirectory state = new();
+    private readonly Dictionary<string, string> passwords = [];
+    private readonly HttpClient http = new();
     private DistributedApplication? app;
     private GrpcChannel? campaignChannel;
-
-    public GrpcChannel CampaignChannel => campaignChannel!;
     private GrpcChannel? claimChannel;
     private GrpcChannel? redemptionChannel;
+    private GrpcChannel? settlementChannel;
     private IPlaywright? playwright;
+    private string? merchantOfOwner;
+    private string? merchantOfCashier;
 
     public Uri BackOffice { get; private set; } = default!;
+
+    public Uri Gateway { get; private set; } = default!;
 
     public IBrowser Browser { get; private set; } = default!;
 
@@ -41,11 +61,16 @@ public sealed class BackOfficeApp : IAsyncLifetime
 
     public MerchantService.MerchantServiceClient Merchants { get; private set; } = default!;
 
+    public AuditService.AuditServiceClient Audit { get; private set; } = default!;
+
     public ClaimService.ClaimServiceClient Claims { get; private set; } = default!;
 
     public ClaimAdminService.ClaimAdminServiceClient ClaimAdmin { get; private set; } = default!;
 
     public RedemptionService.RedemptionServiceClient Redemptions { get; private set; } = default!;
+
+    /// <summary>Settlement's channel, with the system token on every call.</summary>
+    public CallInvoker Settlement { get; private set; } = default!;
 
     /// <summary>S2 (乾安 2022) as configured for a run starting today: published, round 1 opening at <see cref="RoundOneOpens"/>.</summary>
     public CampaignDetails S2 { get; private set; } = default!;
@@ -55,8 +80,10 @@ public sealed class BackOfficeApp : IAsyncLifetime
     /// <summary>S2's header and tiers in DRAFT without a plan: where the printed table is entered.</summary>
     public CampaignDetails S2Draft { get; private set; } = default!;
 
+    /// <summary>Merchant A (乾安县宾馆): the seeded merchant owner's.</summary>
     public MerchantDetails MerchantA { get; private set; } = default!;
 
+    /// <summary>Merchant B (乾安县加油站): the seeded cashier's.</summary>
     public MerchantDetails MerchantB { get; private set; } = default!;
 
     /// <summary>Screenshots of every page, kept by CI with the test results.</summary>
@@ -81,41 +108,36 @@ public sealed class BackOfficeApp : IAsyncLifetime
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run eng/install-prereqs.sh (Debian package chromium).");
         using var timeout = new CancellationTokenSource(StartTimeout);
         var cancellationToken = timeout.Token;
-        var builder = await AppHostTesting.CreateBuilderAsync(
-            state.Path, [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Redemption, ResourceNames.BackOffice], cancellationToken);
-        // No gateway in this narrowed model: every process trusts the tests' signing key instead of the token
-        // server (the back office signs its own system token with it), and nothing waits for the gateway.
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        var builder = await AppHostTesting.CreateBuilderAsync(state.Path, cancellationToken: cancellationToken);
+        foreach (var person in People.Keys)
         {
-            foreach (var wait in project.Annotations.OfType<WaitAnnotation>().Where(w => !builder.Resources.Contains(w.Resource)).ToList())
-            {
-                project.Annotations.Remove(wait);
-            }
-
-            builder.CreateResourceBuilder(project).WithEnvironment(context =>
-            {
-                context.EnvironmentVariables.Remove("Authentication__Authority");
-                foreach (var (key, value) in TestTokens.Settings)
-                {
-                    context.EnvironmentVariables[key.Replace(":", "__", StringComparison.Ordinal)] = value ?? string.Empty;
-                }
-            });
+            var parameter = builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "token-person-" + person);
+            passwords[person] = await parameter.GetValueAsync(cancellationToken) ?? string.Empty;
         }
+
+        var systemSecret = await builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "token-client-system-cli").GetValueAsync(cancellationToken);
+        var gateway = builder.Resources.OfType<ProjectResource>().Single(p => p.Name == ResourceNames.Gateway);
+        builder.CreateResourceBuilder(gateway).WithEnvironment(DescribePeople);
 
         app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
-        await Task.WhenAll(new[] { ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Redemption, ResourceNames.BackOffice }
+        await Task.WhenAll(new[] { ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Redemption, ResourceNames.Settlement, ResourceNames.Gateway, ResourceNames.BackOffice }
             .Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellationToken)));
 
         BackOffice = app.GetEndpoint(ResourceNames.BackOffice, EndpointNames.Http);
+        Gateway = app.GetEndpoint(ResourceNames.Gateway, EndpointNames.Http);
+        var system = await SystemTokenAsync(systemSecret ?? string.Empty, cancellationToken);
         campaignChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Campaign, EndpointNames.Grpc));
         claimChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Claim, EndpointNames.Grpc));
-        Campaigns = new CampaignService.CampaignServiceClient(campaignChannel.WithActorTokens());
-        Merchants = new MerchantService.MerchantServiceClient(campaignChannel.WithActorTokens());
-        Claims = new ClaimService.ClaimServiceClient(claimChannel.WithActorTokens());
-        ClaimAdmin = new ClaimAdminService.ClaimAdminServiceClient(claimChannel.WithActorTokens());
         redemptionChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Redemption, EndpointNames.Grpc));
-        Redemptions = new RedemptionService.RedemptionServiceClient(redemptionChannel.WithActorTokens());
+        settlementChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Settlement, EndpointNames.Grpc));
+        Campaigns = new CampaignService.CampaignServiceClient(WithToken(campaignChannel, system));
+        Merchants = new MerchantService.MerchantServiceClient(WithToken(campaignChannel, system));
+        Audit = new AuditService.AuditServiceClient(WithToken(campaignChannel, system));
+        Claims = new ClaimService.ClaimServiceClient(WithToken(claimChannel, system));
+        ClaimAdmin = new ClaimAdminService.ClaimAdminServiceClient(WithToken(claimChannel, system));
+        Redemptions = new RedemptionService.RedemptionServiceClient(WithToken(redemptionChannel, system));
+        Settlement = WithToken(settlementChannel, system);
 
         (S2, RoundOneOpens) = await SeedS2TodayAsync();
         S2Draft = (await Seeds.CreateAsync(Campaigns, S2Settings("qianan-2022-printed", DateOnly.FromDateTime(RoundOneOpens.ToOffset(Beijing).Date)))).Details;
@@ -129,9 +151,55 @@ public sealed class BackOfficeApp : IAsyncLifetime
         MerchantA = await RegisterAwaitingApprovalAsync(701, "乾安县宾馆");
         MerchantB = await RegisterAwaitingApprovalAsync(702, "乾安县加油站");
 
+        // The seeded merchant people now belong to the merchants just registered: the gateway reads its accounts at start.
+        (merchantOfOwner, merchantOfCashier) = (MerchantA.MerchantId, MerchantB.MerchantId);
+        await app.ResourceCommands.ExecuteCommandAsync(ResourceNames.Gateway, KnownResourceCommands.RestartCommand, cancellationToken);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Gateway, WaitBehavior.WaitOnResourceUnavailable, cancellationToken);
+
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
     }
+
+    /// <summary>The display names of the seeded people, and (after the restart) the merchants the merchant people belong to.</summary>
+    private void DescribePeople(EnvironmentCallbackContext context)
+    {
+        foreach (var (key, value) in context.EnvironmentVariables.ToList())
+        {
+            if (!key.StartsWith("TokenServer__People__", StringComparison.Ordinal) || !key.EndsWith("__UserName", StringComparison.Ordinal)
+                || value is not string person || !People.TryGetValue(person, out var name))
+            {
+                continue;
+            }
+
+            var prefix = key[..^"UserName".Length];
+            context.EnvironmentVariables[prefix + "DisplayName"] = name;
+            if ((person == "merchant-owner" ? merchantOfOwner : person == "cashier" ? merchantOfCashier : null) is { } merchant)
+            {
+                context.EnvironmentVariables[prefix + "MerchantId"] = merchant;
+            }
+        }
+    }
+
+    private async Task<string> SystemTokenAsync(string secret, CancellationToken cancellationToken)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "system-cli",
+            ["client_secret"] = secret,
+        });
+        using var response = await http.PostAsync(new Uri(Gateway, "connect/token"), form, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return body.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    private static CallInvoker WithToken(GrpcChannel channel, string token) =>
+        channel.Intercept(metadata =>
+        {
+            metadata.Add("Authorization", "Bearer " + token);
+            return metadata;
+        });
 
     public async Task DisposeAsync()
     {
@@ -144,6 +212,9 @@ public sealed class BackOfficeApp : IAsyncLifetime
         campaignChannel?.Dispose();
         claimChannel?.Dispose();
         redemptionChannel?.Dispose();
+        settlementChannel?.Dispose();
+        http.Dispose();
+        redemptionOnce.Dispose();
         if (app is not null)
         {
             await app.DisposeAsync();
@@ -154,23 +225,35 @@ public sealed class BackOfficeApp : IAsyncLifetime
 
     private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
 
-    /// <summary>A page signed in through the development sign-in as <paramref name="role"/> (its own browser context: its own cookie).</summary>
-    public async Task<IPage> SignInAsync(string role, string account, string name, string? merchantId = null, string returnUrl = "/")
+    /// <summary>
+    /// A page (its own browser context: its own cookies) signed in as the seeded <paramref name="person"/> the way a
+    /// person does it: the back office sends the browser to the gateway's sign-in page, the person types their user
+    /// name and password there, and the gateway's code comes back to the back office.
+    /// </summary>
+    public async Task<IPage> SignInAsync(string person, string returnUrl = "/")
     {
         var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1500, Height = 1000 }, BaseURL = BackOffice.ToString() });
         var page = await context.NewPageAsync();
-        await page.GotoAsync($"/signin/development?returnUrl={Uri.EscapeDataString(returnUrl)}");
-        await page.FillAsync("input[name=account]", account);
-        await page.FillAsync("input[name=name]", name);
-        await page.SelectOptionAsync("select[name=role]", role);
-        if (merchantId is not null)
-        {
-            await page.FillAsync("input[name=merchant]", merchantId);
-        }
-
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.GotoAsync(returnUrl);
+        await SignInOnGatewayPageAsync(page, person, passwords[person]);
+        await page.WaitForURLAsync(url => url.StartsWith(BackOffice.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal) && !url.Contains("/signin", StringComparison.Ordinal));
         return page;
+    }
+
+    /// <summary>A database's connection string (the page benchmark loads redemptions straight into redemptiondb).</summary>
+    public async Task<string> ConnectionStringAsync(string resource) =>
+        await app!.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
+
+    /// <summary>The seeded password of <paramref name="person"/> (the app host's secret parameter).</summary>
+    public string PasswordOf(string person) => passwords[person];
+
+    /// <summary>Fills in the gateway's sign-in page, which <paramref name="page"/> must be on or on its way to.</summary>
+    public async Task SignInOnGatewayPageAsync(IPage page, string userName, string password)
+    {
+        await page.WaitForURLAsync(url => url.StartsWith(Gateway.GetLeftPart(UriPartial.Authority) + "/account/login", StringComparison.Ordinal));
+        await page.FillAsync("#userName", userName);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
     }
 
     public static async Task ScreenshotAsync(IPage page, string name) =>
@@ -213,6 +296,64 @@ public sealed class BackOfficeApp : IAsyncLifetime
             Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = account, DisplayName = "张*" },
         });
         return (outcome.Voucher, outcome.Refusal?.Reason ?? ClaimRefusalReason.Unspecified);
+    }
+
+    private readonly SemaphoreSlim redemptionOnce = new(1, 1);
+    private (Voucher Voucher, RedemptionRecord Redemption, long Order)? redemptionAtMerchantB;
+
+    /// <summary>
+    /// Merchant B approved and enrolled in S2's fuel category, and one voucher redeemed there by a channel for a 92#
+    /// fuel order: done once, by whichever test needs it first.
+    /// </summary>
+    public async Task<(Voucher Voucher, RedemptionRecord Redemption, long Order)> RedemptionAtMerchantBAsync()
+    {
+        await redemptionOnce.WaitAsync();
+        try
+        {
+            redemptionAtMerchantB ??= await RedeemAtMerchantBAsync();
+            return redemptionAtMerchantB.Value;
+        }
+        finally
+        {
+            redemptionOnce.Release();
+        }
+    }
+
+    private async Task<(Voucher, RedemptionRecord, long)> RedeemAtMerchantBAsync()
+    {
+        var merchant = await Merchants.GetMerchantAsync(new GetMerchantRequest { Actor = Seeds.Operator, MerchantId = MerchantB.MerchantId });
+        merchant = await Merchants.ApproveMerchantAsync(new ReviewMerchantRequest { Actor = Seeds.Operator, MerchantId = merchant.MerchantId, ExpectedVersion = merchant.Version });
+        await Merchants.EnrollMerchantAsync(new EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = S2.CampaignId, MerchantId = merchant.MerchantId, CategoryIds = { "fuel" } });
+        await WaitForRoundOneAsync();
+        var (voucher, refusal) = await DrawUntilOpenAsync("fuel", "acct-redeem-1");
+        Assert.True(voucher is not null, $"draw refused: {refusal}");
+
+        // A channel applies the voucher to a 92# fuel order at merchant B; Redemption learns of the enrolment
+        // through Campaign's snapshot, so the first attempts may come too early.
+        var channel = new Actor { ActorId = "unionpay-gateway", Role = ActorRole.Channel, ChannelId = "unionpay" };
+        var order = (voucher.FaceValueCents * 4) + 37;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var outcome = await Redemptions.RedeemAsync(new RedeemRequest
+            {
+                IdempotencyKey = Guid.NewGuid().ToString(),
+                Actor = channel,
+                MerchantId = merchant.MerchantId,
+                Order = new OrderDetails { OrderAmountCents = order, CategoryId = "fuel", Note = "92#" },
+                VoucherId = voucher.VoucherId,
+                Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = "acct-redeem-1" },
+                AcquiringChannelId = "unionpay",
+                ChannelTransactionId = Guid.NewGuid().ToString("N"),
+            });
+            if (outcome.Redemption is not null || DateTime.UtcNow > deadline)
+            {
+                Assert.True(outcome.Redemption is not null, $"redemption refused: {outcome.Refusal}");
+                return (voucher, outcome.Redemption, order);
+            }
+
+            await Task.Delay(300);
+        }
     }
 
     private static IEnumerable<TierDefinition> S2Tiers() =>

@@ -2,6 +2,8 @@ using System.Security.Claims;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
+using ServiceDefaults;
 using Vouchers.Common.V1;
 
 namespace BackOffice.SignIn;
@@ -36,14 +38,19 @@ public sealed class CurrentUser(AuthenticationStateProvider authentication, Acce
     }
 }
 
-/// <summary>Puts the user's access token on every call to a service, so each service checks the user again.</summary>
-public sealed class BearerTokenInterceptor(CurrentUser user) : Interceptor
+/// <summary>
+/// Puts the signed-in person's access token (and only that: never the back office's own) on every call to a
+/// service, so each service checks the person's role again; unary calls get the suite's default deadline.
+/// A session without a token calls without one, and the service refuses it.
+/// </summary>
+public sealed class BearerTokenInterceptor(CurrentUser user, IOptions<GrpcClientPolicy> policy) : Interceptor
 {
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        return continuation(request, WithToken(context));
+        var call = WithToken(context);
+        return continuation(request, call.Options.Deadline is null ? new(call.Method, call.Host, call.Options.WithDeadline(DateTime.UtcNow + policy.Value.UnaryDeadline)) : call);
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(

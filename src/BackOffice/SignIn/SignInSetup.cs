@@ -8,15 +8,16 @@ using ServiceDefaults;
 namespace BackOffice.SignIn;
 
 /// <summary>
-/// The one seam between the pages and how people sign in: a cookie session holding <see cref="BackOfficeClaims"/>,
-/// opened either by the gateway's OpenID Connect server (authorization code + PKCE) or, in development runs
-/// before the gateway's issuer exists, by the development sign-in page. Switching is configuration only.
+/// The one seam between the pages and how people sign in: the gateway's OpenID Connect server (authorization
+/// code + PKCE) signs the person in, and a cookie session keeps the claims its ID token carries
+/// (<see cref="BackOfficeClaims"/>) while the access token stays on the server (<see cref="AccessTokenStore"/>).
 /// </summary>
 public static class SignInSetup
 {
     public const string SignInPath = "/signin";
     public const string SignOutPath = "/signout";
-    public const string DevelopmentSignInPath = "/signin/development";
+    public const string CallbackPath = "/signin-oidc";
+    public const string SignedOutCallbackPath = "/signout-callback-oidc";
 
     public static WebApplicationBuilder AddBackOfficeSignIn(this WebApplicationBuilder builder)
     {
@@ -27,44 +28,32 @@ public static class SignInSetup
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddScoped<BearerTokenInterceptor>();
 
-        var authentication = builder.Services.AddAuthentication(auth =>
-        {
-            auth.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
-            auth.DefaultChallengeScheme = options.Mode == SignInMode.OpenIdConnect
-                ? OpenIdConnectDefaults.AuthenticationScheme
-                : CookieAuthenticationDefaults.AuthenticationScheme;
-        });
-        authentication.AddCookie(cookie =>
-        {
-            cookie.Cookie.Name = "backoffice";
-            cookie.Cookie.HttpOnly = true;
-            cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.LoginPath = SignInPath;
-            cookie.AccessDeniedPath = "/forbidden";
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
-            cookie.Events.OnValidatePrincipal = context =>
+        builder.Services.AddAuthentication(auth =>
             {
-                // After a restart the server no longer holds the session's token: sign in again rather than
-                // call the services without it.
-                if (options.Mode == SignInMode.OpenIdConnect
-                    && context.HttpContext.RequestServices.GetRequiredService<AccessTokenStore>().Find(context.Principal?.FindFirst(BackOfficeClaims.Session)?.Value) is null)
+                auth.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                auth.DefaultChallengeScheme = OpenIdConnectDefaults.AuthenticationScheme;
+            })
+            .AddCookie(cookie =>
+            {
+                cookie.Cookie.Name = "backoffice";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.LoginPath = SignInPath;
+                cookie.AccessDeniedPath = "/forbidden";
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+                cookie.Events.OnValidatePrincipal = context =>
                 {
-                    context.RejectPrincipal();
-                }
+                    // The server no longer holds the session's token (it expired, or the server restarted): sign in
+                    // again rather than call the services without it.
+                    if (context.HttpContext.RequestServices.GetRequiredService<AccessTokenStore>().Find(context.Principal?.FindFirst(BackOfficeClaims.Session)?.Value) is null)
+                    {
+                        context.RejectPrincipal();
+                    }
 
-                return Task.CompletedTask;
-            };
-        });
-
-        if (options.Mode == SignInMode.OpenIdConnect)
-        {
-            authentication.AddOpenIdConnect(oidc => ConfigureOpenIdConnect(oidc, options, builder.Configuration));
-        }
-        else if (!builder.Environment.IsDevelopment())
-        {
-            throw new InvalidOperationException(
-                $"{SignInOptions.SectionName}:Mode={options.Mode} is for development runs only; set it to {SignInMode.OpenIdConnect} and point Authority at the gateway.");
-        }
+                    return Task.CompletedTask;
+                };
+            })
+            .AddOpenIdConnect(oidc => ConfigureOpenIdConnect(oidc, options, builder.Configuration));
 
         builder.Services.AddAuthorization();
         builder.Services.AddCascadingAuthenticationState();
@@ -73,9 +62,12 @@ public static class SignInSetup
 
     private static void ConfigureOpenIdConnect(OpenIdConnectOptions oidc, SignInOptions options, IConfiguration configuration)
     {
-        oidc.Authority = options.Authority is { Length: > 0 } authority
-            ? authority
-            : ServiceDiscovery.GetEndpoint(configuration, ResourceNames.Gateway, EndpointNames.Http).ToString();
+        var authority = options.Authority is { Length: > 0 } configured
+            ? new Uri(configured)
+            : ServiceDiscovery.GetEndpoint(configuration, ResourceNames.Gateway, EndpointNames.Http);
+        oidc.Authority = authority.ToString();
+        // Local runs reach the gateway over plain HTTP on loopback; a deployment's issuer is HTTPS.
+        oidc.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps;
         oidc.ClientId = options.ClientId;
         if (options.ClientSecret.Length > 0)
         {
@@ -83,33 +75,46 @@ public static class SignInSetup
         }
 
         oidc.ResponseType = OpenIdConnectResponseType.Code;
+        // The code comes back on a plain redirect: no cross-site form post, so the correlation cookies can be Lax.
+        oidc.ResponseMode = OpenIdConnectResponseMode.Query;
         oidc.UsePkce = true;
-        oidc.RequireHttpsMetadata = options.RequireHttpsMetadata;
         oidc.MapInboundClaims = false;
-        oidc.GetClaimsFromUserInfoEndpoint = true;
+        oidc.GetClaimsFromUserInfoEndpoint = false;
+        // No token in the cookie: the access token is kept on the server (AccessTokenStore).
         oidc.SaveTokens = false;
-        oidc.CallbackPath = "/signin-oidc";
-        oidc.SignedOutCallbackPath = "/signout-callback-oidc";
+        oidc.CallbackPath = CallbackPath;
+        oidc.SignedOutCallbackPath = SignedOutCallbackPath;
+        oidc.SignedOutRedirectUri = "/";
+        oidc.CorrelationCookie.SameSite = SameSiteMode.Lax;
+        oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        oidc.NonceCookie.SameSite = SameSiteMode.Lax;
+        oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         oidc.TokenValidationParameters.NameClaimType = BackOfficeClaims.Name;
         oidc.TokenValidationParameters.RoleClaimType = BackOfficeClaims.Role;
         oidc.Scope.Clear();
-        oidc.Scope.Add("openid");
-        oidc.Scope.Add("profile");
+        oidc.Scope.Add(OpenIdConnectScope.OpenId);
+        oidc.Scope.Add(OpenIdConnectScope.OpenIdProfile);
         foreach (var scope in options.Scopes)
         {
             oidc.Scope.Add(scope);
         }
 
-        oidc.Events.OnTokenResponseReceived = context =>
+        oidc.Events.OnTokenValidated = context =>
         {
             // The access token stays on the server, under a fresh session key the cookie carries.
-            if (context.TokenEndpointResponse.AccessToken is { Length: > 0 } token && context.Principal?.Identity is ClaimsIdentity identity)
+            if (context.TokenEndpointResponse?.AccessToken is { Length: > 0 } token && context.Principal?.Identity is ClaimsIdentity identity)
             {
                 var session = Guid.NewGuid().ToString("N");
-                var lifetime = int.TryParse(context.TokenEndpointResponse.ExpiresIn, out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromHours(1);
+                var lifetime = int.TryParse(context.TokenEndpointResponse.ExpiresIn, out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
                 var time = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>();
                 context.HttpContext.RequestServices.GetRequiredService<AccessTokenStore>().Store(session, token, time.GetUtcNow() + lifetime);
                 identity.AddClaim(new Claim(BackOfficeClaims.Session, session));
+                // The session ends with the token: a later page then signs in again (silently while the gateway's session lasts).
+                context.Properties!.ExpiresUtc = time.GetUtcNow() + lifetime;
+            }
+            else
+            {
+                context.Fail("the gateway issued no access token: the back office cannot call the services for this person");
             }
 
             return Task.CompletedTask;
@@ -119,29 +124,15 @@ public static class SignInSetup
     public static WebApplication MapBackOfficeSignIn(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var options = app.Services.GetRequiredService<SignInOptions>();
-        if (options.Mode == SignInMode.OpenIdConnect)
+        app.MapGet(SignInPath, (string? returnUrl) => Results.Challenge(
+            new AuthenticationProperties { RedirectUri = LocalOnly(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]));
+        app.MapPost(SignOutPath, async (HttpContext context, AccessTokenStore tokens) =>
         {
-            app.MapGet(SignInPath, (string? returnUrl) => Results.Challenge(
-                new AuthenticationProperties { RedirectUri = LocalOnly(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]));
-            app.MapPost(SignOutPath, async (HttpContext context, AccessTokenStore tokens) =>
-            {
-                tokens.Remove(context.User.FindFirst(BackOfficeClaims.Session)?.Value);
-                await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
-                return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);
-            }).DisableAntiforgery();
-        }
-        else
-        {
-            app.MapGet(SignInPath, (string? returnUrl) => Results.Redirect($"{DevelopmentSignInPath}?returnUrl={Uri.EscapeDataString(LocalOnly(returnUrl))}"));
-            app.MapPost(DevelopmentSignInPath, DevelopmentSignIn.SignInAsync);
-            app.MapPost(SignOutPath, async (HttpContext context) =>
-            {
-                await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
-                return Results.Redirect("/");
-            }).DisableAntiforgery();
-        }
-
+            tokens.Remove(context.User.FindFirst(BackOfficeClaims.Session)?.Value);
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+            // And at the gateway, whose end-session endpoint sends the browser back to the signed-out callback.
+            return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);
+        }).DisableAntiforgery();
         return app;
     }
 

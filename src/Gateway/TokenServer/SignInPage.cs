@@ -24,6 +24,7 @@ public static class SignInPage
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapMethods("/" + TokenServerSetup.AuthorizePath, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync).AllowAnonymous();
+        app.MapMethods("/" + TokenServerSetup.EndSessionPath, [HttpMethods.Get, HttpMethods.Post], (Delegate)EndSessionAsync).AllowAnonymous();
         app.MapGet(Path, (HttpContext http, IAntiforgery antiforgery, string? returnUrl) => Form(http, antiforgery, returnUrl, problem: null)).AllowAnonymous();
         app.MapPost(Path, SignInAsync).AllowAnonymous();
         return app;
@@ -44,7 +45,17 @@ public static class SignInPage
 
         var principal = TokenServerSetup.PrincipalFor(person.UserName, person);
         principal.SetScopes(request.GetScopes());
+        // A web client signing a person in reads who they are (name, role, merchant) from the ID token; the
+        // services read the same claims from the access token.
+        principal.SetDestinations(_ => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken]);
         return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>Ends the person's session on this page too (else the next sign-in would not ask), then OpenIddict sends them back to the client's registered address.</summary>
+    private static async Task<IResult> EndSessionAsync(HttpContext http)
+    {
+        await http.SignOutAsync(TokenServerSetup.SignInScheme);
+        return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
 
     private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery antiforgery, IOptions<TokenServerOptions> options)

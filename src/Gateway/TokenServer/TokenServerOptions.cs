@@ -58,4 +58,7 @@ public sealed class PublicClient
     public string ClientId { get; set; } = string.Empty;
 
     public IList<Uri> RedirectUris { get; } = [];
+
+    /// <summary>Where the client may send people back to after they sign out at <c>/connect/endsession</c>.</summary>
+    public IList<Uri> PostLogoutRedirectUris { get; } = [];
 }

@@ -22,6 +22,7 @@ public static class TokenServerSetup
 {
     public const string TokenPath = "connect/token";
     public const string AuthorizePath = "connect/authorize";
+    public const string EndSessionPath = "connect/endsession";
     public const string SignInScheme = "sign-in";
 
     public static WebApplicationBuilder AddTokenServer(this WebApplicationBuilder builder)
@@ -47,7 +48,7 @@ public static class TokenServerSetup
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<TokenStoreContext>())
             .AddServer(server =>
             {
-                server.SetTokenEndpointUris(TokenPath).SetAuthorizationEndpointUris(AuthorizePath);
+                server.SetTokenEndpointUris(TokenPath).SetAuthorizationEndpointUris(AuthorizePath).SetEndSessionEndpointUris(EndSessionPath);
                 server.AllowClientCredentialsFlow().AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
                 if (settings.Issuer is { } issuer)
                 {
@@ -60,7 +61,7 @@ public static class TokenServerSetup
                 server.DisableAccessTokenEncryption();
                 server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Roles);
                 // TLS ends at the gateway's own certificate or at the ingress in front of it; local runs are plain HTTP.
-                server.UseAspNetCore().EnableAuthorizationEndpointPassthrough().DisableTransportSecurityRequirement();
+                server.UseAspNetCore().EnableAuthorizationEndpointPassthrough().EnableEndSessionEndpointPassthrough().DisableTransportSecurityRequirement();
                 server.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(handler =>
                     handler.UseSingletonHandler<ClientCredentialsGrant>().SetOrder(int.MinValue + 1_000));
             });
@@ -158,7 +159,7 @@ internal sealed class AccountSeeder(IServiceProvider services, IOptions<TokenSer
                 ClientType = ClientTypes.Public,
                 Permissions =
                 {
-                    Permissions.Endpoints.Authorization, Permissions.Endpoints.Token,
+                    Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.EndSession,
                     Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code,
                     Permissions.Prefixes.Scope + Scopes.OpenId, Permissions.Prefixes.Scope + Scopes.Profile, Permissions.Prefixes.Scope + Scopes.Roles,
                 },
@@ -167,6 +168,11 @@ internal sealed class AccountSeeder(IServiceProvider services, IOptions<TokenSer
             foreach (var uri in client.RedirectUris)
             {
                 descriptor.RedirectUris.Add(uri);
+            }
+
+            foreach (var uri in client.PostLogoutRedirectUris)
+            {
+                descriptor.PostLogoutRedirectUris.Add(uri);
             }
 
             await applications.CreateAsync(descriptor, cancellationToken);
