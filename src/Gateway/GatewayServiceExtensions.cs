@@ -52,12 +52,18 @@ public static class GatewayServiceExtensions
         app.UseStatusCodePages(WriteStatusProblemAsync);
         // Authentication first so that the limiter knows the channel; the limiter before authorization so that a flood
         // of bad tokens is limited too.
-        app.UseAuthentication();
+        app.UseGatewayAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapSignIn();
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseGrpcUnavailableForUnreachableBackends();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new
         {
             service = "voucher-gateway",

@@ -74,6 +74,9 @@ public static class ServiceAuthentication
 
     private static void ConfigureBearer(JwtBearerOptions jwt, ServiceAuthenticationOptions settings)
     {
+        // The same token comes with every call of a caller: one full validation per token, not per call.
+        jwt.TokenHandlers.Clear();
+        jwt.TokenHandlers.Add(new AcceptedTokenCache());
         // Claim names stay as the token writes them (sub, role, merchant_id), not the WS-Federation URIs.
         jwt.MapInboundClaims = false;
         jwt.TokenValidationParameters = new TokenValidationParameters
