@@ -1,15 +1,16 @@
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.TokenServer;
 
 /// <summary>
 /// Keeps the token server's work to its own requests. OpenIddict's ASP.NET Core handler is an authentication
-/// <em>request handler</em>: the authentication middleware asks it about every request, and it then runs its server
-/// pipeline (endpoint inference, request extraction) even for a gRPC call it has nothing to do with. Only the token
-/// server's endpoints (<c>/connect/*</c>, the discovery document and key set under <c>/.well-known</c>) and the
-/// sign-in page go through the full authentication middleware; every other request is authenticated by the bearer
-/// scheme alone, the way the middleware would for a request no request handler claims.
+/// <em>request handler</em>: the authentication middleware (which WebApplication adds on its own when an app does not)
+/// asks every request handler about every request, and OpenIddict then runs its server pipeline (dozens of handlers)
+/// even for a gRPC call it has nothing to do with. Here the authentication middleware sees no request handlers, and
+/// they are asked only about the token server's requests: <c>/connect/*</c>, the discovery document and key set under
+/// <c>/.well-known</c>, and the sign-in page. Every other request is authenticated by the default (bearer) scheme alone.
 /// </summary>
 public static class TokenServerRequests
 {
@@ -29,23 +30,41 @@ public static class TokenServerRequests
         return false;
     }
 
-    /// <summary>The full authentication middleware for the token server's requests, the bearer scheme alone for the rest.</summary>
+    public static IServiceCollection AddTokenServerRequestHandling(this IServiceCollection services)
+    {
+        services.Replace(ServiceDescriptor.Singleton<IAuthenticationSchemeProvider, RequestHandlersOnlyWhenAsked>());
+        return services;
+    }
+
+    /// <summary>Authentication by the default scheme for every request; the request handlers (the token server) for their own requests only.</summary>
     public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseWhen(IsTokenServerRequest, tokenServer => tokenServer.UseAuthentication());
-        app.UseWhen(http => !IsTokenServerRequest(http), others => others.Use(AuthenticateBearerAsync));
+        app.UseAuthentication();
+        app.UseWhen(IsTokenServerRequest, tokenServer => tokenServer.Use(HandleTokenServerRequestAsync));
         return app;
     }
 
-    private static async Task AuthenticateBearerAsync(HttpContext http, RequestDelegate next)
+    /// <summary>What the authentication middleware does with request handlers: the first that handles the request ends it.</summary>
+    private static async Task HandleTokenServerRequestAsync(HttpContext http, RequestDelegate next)
     {
-        var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
-        if (result.Principal is { } principal)
+        var schemes = (RequestHandlersOnlyWhenAsked)http.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
+        var handlers = http.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
+        foreach (var scheme in await schemes.AllRequestHandlerSchemesAsync())
         {
-            http.User = principal;
+            if (await handlers.GetHandlerAsync(http, scheme.Name) is IAuthenticationRequestHandler handler && await handler.HandleRequestAsync())
+            {
+                return;
+            }
         }
 
         await next(http);
+    }
+
+    private sealed class RequestHandlersOnlyWhenAsked(IOptions<AuthenticationOptions> options) : AuthenticationSchemeProvider(options)
+    {
+        public override Task<IEnumerable<AuthenticationScheme>> GetRequestHandlerSchemesAsync() => Task.FromResult(Enumerable.Empty<AuthenticationScheme>());
+
+        public Task<IEnumerable<AuthenticationScheme>> AllRequestHandlerSchemesAsync() => base.GetRequestHandlerSchemesAsync();
     }
 }
