@@ -1,6 +1,7 @@
 using Gateway.Proxy;
 using Gateway.TokenServer;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServiceDefaults;
 
 namespace Gateway;
@@ -36,6 +37,7 @@ public static class GatewayServiceExtensions
         builder.Services.AddReverseProxy()
             .LoadFromMemory(GrpcRoutes.Routes(packages), GrpcRoutes.Clusters(packages))
             .AddServiceDiscoveryDestinationResolver();
+        builder.Services.Replace(ServiceDescriptor.Singleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, ForwarderClients>());
         // No response compression anywhere: gRPC compresses per message itself, and compressing
         // responses that carry secrets (tokens) invites BREACH-style attacks.
         return builder;

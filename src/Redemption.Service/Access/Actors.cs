@@ -58,6 +58,27 @@ public static class Actors
         }
     }
 
+    /// <summary>
+    /// Whether the actor's role may ever reverse a redemption, checked before the request is validated or the record
+    /// loaded: a role that never may (auditor, finance, consumer) hears PERMISSION_DENIED, not a remark on its request.
+    /// </summary>
+    public static void RequireMayReverse(Actor? actor)
+    {
+        if (Require(actor).Role is not (ActorRole.Merchant or ActorRole.Channel) && !BackOfficeWriters.Contains(actor!.Role))
+        {
+            throw new PermissionDeniedException("无权撤销核销 (this actor may not reverse redemptions)");
+        }
+    }
+
+    /// <summary>Whether the actor's role may ever read a redemption (consumers may not), checked before anything else.</summary>
+    public static void RequireMayRead(Actor? actor)
+    {
+        if (Require(actor).Role is not (ActorRole.Merchant or ActorRole.Channel) && !BackOfficeReaders.Contains(actor!.Role))
+        {
+            throw new PermissionDeniedException("无权查看核销记录 (this actor may not read redemptions)");
+        }
+    }
+
     /// <summary>Revocation and screening runs.</summary>
     public static void RequireOperator(Actor? actor)
     {
