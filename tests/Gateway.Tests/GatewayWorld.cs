@@ -224,9 +224,10 @@ public sealed class GatewayWorld : IAsyncLifetime
         where TContext : Microsoft.EntityFrameworkCore.DbContext
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        var configuration = GatewayHost.ServiceSettings(gateway, service);
+        // The endpoints' settings name the test signing key; the gateway's token settings replace them.
+        var configuration = InProcessEndpoints.Settings(out var address);
         configuration[$"ConnectionStrings:{connectionName}"] = database.ConnectionString;
-        foreach (var (key, value) in InProcessEndpoints.Settings(out var address).Concat(settings))
+        foreach (var (key, value) in GatewayHost.ServiceSettings(gateway, service).Concat(settings))
         {
             configuration[key] = value;
         }
@@ -243,7 +244,7 @@ public sealed class GatewayWorld : IAsyncLifetime
 
         map(app);
         await app.StartAsync();
-        return (app, address);
+        return (app, address.GetLeftPart(UriPartial.Authority));
     }
 
     /// <summary>A cached token per client: the table tests make hundreds of calls.</summary>

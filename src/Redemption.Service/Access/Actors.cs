@@ -13,6 +13,18 @@ public static class Actors
     private static readonly ActorRole[] BackOfficeWriters = [ActorRole.Operator, ActorRole.System];
     private static readonly ActorRole[] BackOfficeReaders = [ActorRole.Operator, ActorRole.Auditor, ActorRole.Finance, ActorRole.System];
 
+    /// <summary>
+    /// Whether the actor's role may ever quote or redeem, checked before the request is validated: the back office and
+    /// consumers hear PERMISSION_DENIED whatever their request holds.
+    /// </summary>
+    public static void RequireMayRedeem(Actor? actor)
+    {
+        if (Require(actor).Role is not (ActorRole.Merchant or ActorRole.Channel or ActorRole.System))
+        {
+            throw new PermissionDeniedException("只有商户收银员或支付渠道可以核销 (only a merchant's staff or a channel may redeem)");
+        }
+    }
+
     /// <summary>Quote and redeem: the merchant's own staff, a channel, or the platform.</summary>
     public static void RequireRedeemer(Actor? actor, string merchantId)
     {
