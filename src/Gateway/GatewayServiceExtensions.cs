@@ -21,6 +21,8 @@ public static class GatewayServiceExtensions
         {
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            // Every response would carry "Server: Kestrel": bytes on each call that tell a caller nothing it needs.
+            kestrel.AddServerHeader = false;
             // h2c callers send ":scheme http"; the detected connections must not be taken for TLS ones.
             kestrel.AllowAlternateSchemes = true;
             kestrel.ConfigureEndpointDefaults(listen =>
