@@ -3,7 +3,8 @@
 # (a) direct, (b) through the gateway (YARP; JWT validated, rate limits on, limits set out of reach) and (c) through
 # Debian's HAProxy 2.6 (two threads, proto h2 on both sides). Paired rounds in rotating order; prints medians and the
 # gateway/HAProxy and HAProxy/direct ratios.
-# Usage: bash bench/gateway.sh   (knobs: REQUESTS CLIENTS STREAMS WARMUP ROUNDS PAYLOAD)
+# Usage: bash bench/gateway.sh   (knobs: REQUESTS CLIENTS STREAMS WARMUP ROUNDS PAYLOAD; GATEWAY_BUILD=<folder> runs an
+# already built gateway from that folder instead of building src/Gateway, to compare builds of earlier commits)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,11 @@ command -v h2load >/dev/null || { echo "missing h2load: run bash eng/install-pre
 command -v haproxy >/dev/null || { echo "missing haproxy: apt-get install haproxy" >&2; exit 1; }
 
 dotnet build bench/GrpcBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
-dotnet build src/Gateway -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+gateway_build=${GATEWAY_BUILD:-}
+if [[ -z $gateway_build ]]; then
+  dotnet build src/Gateway -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+  gateway_build=src/Gateway/bin/Release/net10.0
+fi
 bench=(dotnet bench/GrpcBench/bin/Release/net10.0/GrpcBench.dll)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -38,7 +43,7 @@ wait_port() {
 
 secret=bench-client-secret
 # env, not shell assignments: the route's key holds dots (the proto package), which shell variable names cannot.
-( cd src/Gateway/bin/Release/net10.0 && exec env \
+( cd "$gateway_build" && exec env \
   ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
   Kestrel__Endpoints__http__Url="http://127.0.0.1:$gateway" \
   TokenServer__Issuer="http://127.0.0.1:$gateway/" \

@@ -2,6 +2,7 @@ using Gateway.Api;
 using Gateway.Proxy;
 using Gateway.TokenServer;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServiceDefaults;
 
 namespace Gateway;
@@ -21,6 +22,8 @@ public static class GatewayServiceExtensions
         {
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            // Every response would carry "Server: Kestrel": bytes on each call that tell a caller nothing it needs.
+            kestrel.AddServerHeader = false;
             // h2c callers send ":scheme http"; the detected connections must not be taken for TLS ones.
             kestrel.AllowAlternateSchemes = true;
             kestrel.ConfigureEndpointDefaults(listen =>
@@ -38,6 +41,7 @@ public static class GatewayServiceExtensions
         builder.Services.AddReverseProxy()
             .LoadFromMemory(GrpcRoutes.Routes(packages), GrpcRoutes.Clusters(packages))
             .AddServiceDiscoveryDestinationResolver();
+        builder.Services.Replace(ServiceDescriptor.Singleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, ForwarderClients>());
         // No response compression anywhere: gRPC compresses per message itself, and compressing
         // responses that carry secrets (tokens) invites BREACH-style attacks.
         return builder;
@@ -54,13 +58,19 @@ public static class GatewayServiceExtensions
         app.UseStatusCodePages(WriteStatusProblemAsync);
         // Authentication first so that the limiter knows the channel; the limiter before authorization so that a flood
         // of bad tokens is limited too.
-        app.UseAuthentication();
+        app.UseGatewayAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapSignIn();
         app.MapGatewayApis();
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseGrpcUnavailableForUnreachableBackends();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new
         {
             service = "voucher-gateway",

@@ -85,6 +85,7 @@ public static class ServiceAuthentication
             RoleClaimType = TokenClaims.Role,
             ClockSkew = settings.ClockSkew,
         };
+        // The same token comes with every call of a caller: one full validation per token, not per call.
         jwt.TokenHandlers.Clear();
         jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler());
         if (settings.SharedKey() is { } key)

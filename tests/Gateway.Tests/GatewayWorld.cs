@@ -8,6 +8,8 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Redemption.Service;
+using Settlement.Service;
 using Microsoft.Extensions.Logging;
 using ServiceDefaults;
 using TestSupport;
@@ -143,13 +145,19 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 }
 
-/// <summary>Campaign and Claim behind the gateway, trusting only the gateway's tokens; one per test class.</summary>
+/// <summary>Campaign, Claim, Redemption and Settlement behind the gateway, trusting only the gateway's tokens; one per test class.</summary>
 public sealed class GatewayWorld : TestWorld
 {
+    private const string IdentitySecret = "gateway-tests-identity-secret-0123";
+
     private readonly ClaimFixture _claim = new();
     private TestDatabase? _campaignDatabase;
     private CampaignServiceHost? _campaign;
     private WebApplication? _claimApp;
+    private TestDatabase? _redemptionDatabase;
+    private TestDatabase? _settlementDatabase;
+    private WebApplication? _redemptionApp;
+    private WebApplication? _settlementApp;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
 
     public GatewayHost Gateway { get; private set; } = null!;
@@ -171,13 +179,66 @@ public sealed class GatewayWorld : TestWorld
             GatewayHost.ServiceSettings(gateway, ResourceNames.Campaign));
         var claimSettings = GatewayHost.ServiceSettings(gateway, ResourceNames.Claim);
         claimSettings["services:campaign:grpc:0"] = _campaign.Address;
-        (_claimApp, var claimAddress) = await InProcessClaimService.StartAsync(_claim, new TestClock(TestCampaigns.Opens.AddMinutes(1)), "gateway-tests-identity-secret-0123", claimSettings);
+        (_claimApp, var claimAddress) = await InProcessClaimService.StartAsync(_claim, new TestClock(TestCampaigns.Opens.AddMinutes(1)), IdentitySecret, claimSettings);
+        _redemptionDatabase = await SharedPostgres.CreateDatabaseAsync("gateway_redemption");
+        (_redemptionApp, var redemptionAddress) = await StartServiceAsync<Redemption.Service.Data.RedemptionDbContext>(
+            ResourceNames.Redemption, gateway, _redemptionDatabase, ResourceNames.RedemptionDb, b => b.AddRedemptionServices(), a => a.MapRedemptionServices(), new()
+            {
+                ["services:campaign:grpc:0"] = _campaign.Address,
+                ["services:claim:grpc:0"] = claimAddress,
+                ["Redemption:IdentitySecret"] = IdentitySecret,
+            });
+        _settlementDatabase = await SharedPostgres.CreateDatabaseAsync("gateway_settlement");
+        (_settlementApp, var settlementAddress) = await StartServiceAsync<Settlement.Service.Data.SettlementDbContext>(
+            ResourceNames.Settlement, gateway, _settlementDatabase, ResourceNames.SettlementDb, b => b.AddSettlementServices(), a => a.MapSettlementServices(), new()
+            {
+                ["services:campaign:grpc:0"] = _campaign.Address,
+                ["services:claim:grpc:0"] = claimAddress,
+                ["services:redemption:grpc:0"] = redemptionAddress,
+                ["Settlement:Scheduler:Enabled"] = "false",
+                ["Settlement:Reports:IdentitySecret"] = IdentitySecret,
+            });
         reservation.Dispose();
         Gateway = await GatewayHost.StartAsync(gateway, new Dictionary<string, string?>
         {
             ["services:campaign:grpc:0"] = _campaign.Address,
             ["services:claim:grpc:0"] = claimAddress,
+            ["services:redemption:grpc:0"] = redemptionAddress,
+            ["services:settlement:grpc:0"] = settlementAddress,
         });
+    }
+
+    /// <summary>
+    /// A service as its Program.cs builds it, on a free h2c port, its database migrated first, trusting the gateway's
+    /// tokens and getting its own from it (the gateway starts last: until then the service's own calls wait and retry).
+    /// </summary>
+    private static async Task<(WebApplication App, string Address)> StartServiceAsync<TContext>(
+        string service, Uri gateway, TestDatabase database, string connectionName,
+        Action<WebApplicationBuilder> add, Action<WebApplication> map, Dictionary<string, string?> settings)
+        where TContext : Microsoft.EntityFrameworkCore.DbContext
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        // The endpoints' settings name the test signing key; the gateway's token settings replace them.
+        var configuration = InProcessEndpoints.Settings(out var address);
+        configuration[$"ConnectionStrings:{connectionName}"] = database.ConnectionString;
+        foreach (var (key, value) in GatewayHost.ServiceSettings(gateway, service).Concat(settings))
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        add(builder);
+        var app = builder.Build();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.MigrateAsync(
+                scope.ServiceProvider.GetRequiredService<TContext>().Database);
+        }
+
+        map(app);
+        await app.StartAsync();
+        return (app, address.GetLeftPart(UriPartial.Authority));
     }
 
     /// <summary>A cached token per client: the table tests make hundreds of calls.</summary>
@@ -197,6 +258,23 @@ public sealed class GatewayWorld : TestWorld
         if (Gateway is not null)
         {
             await Gateway.DisposeAsync();
+        }
+
+        foreach (var app in new[] { _settlementApp, _redemptionApp })
+        {
+            if (app is not null)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+
+        foreach (var database in new[] { _settlementDatabase, _redemptionDatabase })
+        {
+            if (database is not null)
+            {
+                await database.DisposeAsync();
+            }
         }
 
         if (_claimApp is not null)

@@ -4,6 +4,8 @@ using Grpc.Core;
 using ServiceDefaults;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
+using Vouchers.Redemption.V1;
+using Vouchers.Settlement.V1;
 
 namespace Gateway.Tests;
 
@@ -19,12 +21,15 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
 
     private static readonly string[] Anyone = [.. Roles.All];
     private static readonly string[] BackOffice = [Operator, Finance, Auditor];
+    private static readonly string[] Settlers = [Operator, Finance];
 
     /// <summary>The services behind the gateway in this build.</summary>
     private static readonly ServiceDescriptor[] Services =
     [
         CampaignService.Descriptor, CategoryService.Descriptor, AuditService.Descriptor, MerchantService.Descriptor, CampaignSnapshotService.Descriptor,
         ClaimService.Descriptor, ClaimAdminService.Descriptor, VoucherUsageService.Descriptor, IssuanceFeedService.Descriptor,
+        RedemptionService.Descriptor, RedemptionAdminService.Descriptor, RedemptionFeedService.Descriptor,
+        SettlementService.Descriptor, ReconciliationService.Descriptor, ReportService.Descriptor,
     ];
 
     /// <summary>Who may make each call (system, the platform itself, always may). A call missing here fails the completeness test.</summary>
@@ -102,6 +107,45 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
         ["VoucherUsageService.ReleaseVoucher"] = [Merchant],
         ["VoucherUsageService.ReinstateVoucher"] = [Merchant],
         ["IssuanceFeedService.StreamIssuanceEvents"] = [],
+        // Redemption at the till: the merchant's staff for their own shop, or the channel that carries the payment.
+        ["RedemptionService.QuoteRedemption"] = [Merchant, Channel],
+        ["RedemptionService.Redeem"] = [Merchant, Channel],
+        // Reversals: the merchant, the acquiring channel or an operator; reading one: those and the back office.
+        ["RedemptionService.ReverseRedemption"] = [Merchant, Channel, Operator],
+        ["RedemptionService.GetRedemption"] = [Merchant, Channel, .. BackOffice],
+        // Listing: the back office, a merchant its own only.
+        ["RedemptionService.ListRedemptions"] = [Merchant, .. BackOffice],
+        ["RedemptionAdminService.RevokeRedemption"] = [Operator],
+        ["RedemptionAdminService.RunScreening"] = [Operator],
+        ["RedemptionAdminService.ListAnomalySignals"] = [Operator, Auditor],
+        ["RedemptionFeedService.StreamRedemptionEvents"] = [],
+        // Settlement: operators and finance run it, finance alone releases, approves and pays; the back office reads;
+        // a merchant reads its own statements.
+        ["SettlementService.RunSettlement"] = Settlers,
+        ["SettlementService.GetSettlementRun"] = BackOffice,
+        ["SettlementService.ListSettlementRuns"] = BackOffice,
+        ["SettlementService.ListStatements"] = [.. BackOffice, Merchant],
+        ["SettlementService.GetStatement"] = [.. BackOffice, Merchant],
+        ["SettlementService.RecordAdjustment"] = Settlers,
+        ["SettlementService.HoldStatement"] = Settlers,
+        ["SettlementService.ReleaseHeldStatements"] = [Finance],
+        ["SettlementService.ListPayoutBatches"] = BackOffice,
+        ["SettlementService.GetPayoutBatch"] = BackOffice,
+        ["SettlementService.ApprovePayoutBatch"] = [Finance],
+        ["SettlementService.MarkPayoutBatchPaid"] = [Finance],
+        ["SettlementService.GetFundingSplit"] = BackOffice,
+        ["ReconciliationService.ImportChannelStatement"] = Settlers,
+        ["ReconciliationService.GetReconciliation"] = BackOffice,
+        ["ReconciliationService.ListReconciliations"] = BackOffice,
+        ["ReconciliationService.ListReconciliationItems"] = BackOffice,
+        // Reports: the back office; the public disclosure (公示) is for everyone; the audit export for auditors and operators.
+        ["ReportService.GetTierCategoryReport"] = BackOffice,
+        ["ReportService.ListClaimRecords"] = BackOffice,
+        ["ReportService.ListRedemptionRecords"] = BackOffice,
+        ["ReportService.GetMerchantStats"] = BackOffice,
+        ["ReportService.GetMonthlyProgress"] = BackOffice,
+        ["ReportService.GetPublicDisclosure"] = Anyone,
+        ["ReportService.ExportAuditData"] = [Auditor, Operator],
     };
 
     /// <summary>A client per role (the channel, merchant and consumer ones belong to a channel, a merchant, the city app).</summary>
@@ -145,7 +189,7 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
         var method = Services.SelectMany(s => s.Methods).Single(m => Key(m) == call);
         var allowed = role == Roles.System || Allowed[call].Contains(role);
 
-        var status = await CallAsync(method, await world.BearerAsync(ClientOf[role]));
+        var status = await CallAsync(method, role, await world.BearerAsync(ClientOf[role]));
 
         if (allowed)
         {
@@ -159,16 +203,25 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
 
     private static string Key(MethodDescriptor method) => method.Service.Name + "." + method.Name;
 
-    /// <summary>The call with an empty request through the gateway; a stream is read until its first message or a short deadline.</summary>
-    private async Task<StatusCode> CallAsync(MethodDescriptor descriptor, Metadata headers)
+    /// <summary>
+    /// The call through the gateway with an empty request, except what makes it the caller's own business: a merchant
+    /// names its own merchant, and a stream of chunks opens with its (empty) header. A server stream is read until its
+    /// first message or a short deadline; a client stream sends that one message.
+    /// </summary>
+    private async Task<StatusCode> CallAsync(MethodDescriptor descriptor, string role, Metadata headers)
     {
         var method = new Method<IMessage, IMessage>(
-            descriptor.IsServerStreaming ? MethodType.ServerStreaming : MethodType.Unary,
+            descriptor switch
+            {
+                { IsServerStreaming: true } => MethodType.ServerStreaming,
+                { IsClientStreaming: true } => MethodType.ClientStreaming,
+                _ => MethodType.Unary,
+            },
             descriptor.Service.FullName,
             descriptor.Name,
             Marshallers.Create<IMessage>(m => m.ToByteArray(), descriptor.InputType.Parser.ParseFrom),
             Marshallers.Create<IMessage>(m => m.ToByteArray(), descriptor.OutputType.Parser.ParseFrom));
-        var request = descriptor.InputType.Parser.ParseFrom(ByteString.Empty);
+        var request = RequestFor(descriptor.InputType, role);
         var invoker = world.Gateway.Channel.CreateCallInvoker();
         var options = new CallOptions(headers, DateTime.UtcNow.AddSeconds(descriptor.IsServerStreaming ? 2 : 15));
         try
@@ -177,6 +230,21 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
             {
                 using var stream = invoker.AsyncServerStreamingCall(method, null, options, request);
                 await stream.ResponseStream.MoveNext(CancellationToken.None);
+            }
+            else if (descriptor.IsClientStreaming)
+            {
+                using var stream = invoker.AsyncClientStreamingCall(method, null, options);
+                try
+                {
+                    await stream.RequestStream.WriteAsync(request);
+                    await stream.RequestStream.CompleteAsync();
+                }
+                catch (RpcException)
+                {
+                    // The service answered before reading the stream: its status is the response's.
+                }
+
+                await stream.ResponseAsync;
             }
             else
             {
@@ -190,4 +258,23 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
             return ex.StatusCode;
         }
     }
+
+    private static IMessage RequestFor(MessageDescriptor type, string role)
+    {
+        var request = type.Parser.ParseFrom(ByteString.Empty);
+        if (role == Merchant && type.FindFieldByName("merchant_id") is { FieldType: FieldType.String } merchant)
+        {
+            merchant.Accessor.SetValue(request, MerchantOf[ClientOf[Merchant]]);
+        }
+
+        if (type.FindFieldByName("header") is { FieldType: FieldType.Message } header)
+        {
+            header.Accessor.SetValue(request, header.MessageType.Parser.ParseFrom(ByteString.Empty));
+        }
+
+        return request;
+    }
+
+    private static readonly Dictionary<string, string> MerchantOf = GatewayHost.Clients
+        .Where(c => c.MerchantId is not null).ToDictionary(c => c.ClientId, c => c.MerchantId!, StringComparer.Ordinal);
 }

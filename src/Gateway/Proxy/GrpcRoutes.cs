@@ -70,5 +70,13 @@ public static class GrpcRoutes
             HttpClient = new HttpClientConfig { EnableMultipleHttp2Connections = true },
         })];
 
-    public static string ClusterFor(string service) => "svc-" + service;
+    private const string ClusterPrefix = "svc-";
+
+    public static string ClusterFor(string service) => ClusterPrefix + service;
+
+    public static string ServiceOf(string clusterId)
+    {
+        ArgumentNullException.ThrowIfNull(clusterId);
+        return clusterId.StartsWith(ClusterPrefix, StringComparison.Ordinal) ? clusterId[ClusterPrefix.Length..] : clusterId;
+    }
 }

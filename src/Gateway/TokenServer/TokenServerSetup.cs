@@ -76,6 +76,7 @@ public static class TokenServerSetup
             options.Cookie.SameSite = SameSiteMode.Lax;
         });
         builder.Services.AddAntiforgery();
+        builder.Services.AddTokenServerRequestHandling();
 
         // The gateway checks the tokens it issues with the key it signs them with (no discovery round trip to itself).
         builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt =>

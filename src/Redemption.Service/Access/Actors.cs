@@ -13,6 +13,18 @@ public static class Actors
     private static readonly ActorRole[] BackOfficeWriters = [ActorRole.Operator, ActorRole.System];
     private static readonly ActorRole[] BackOfficeReaders = [ActorRole.Operator, ActorRole.Auditor, ActorRole.Finance, ActorRole.System];
 
+    /// <summary>
+    /// Whether the actor's role may ever quote or redeem, checked before the request is validated: the back office and
+    /// consumers hear PERMISSION_DENIED whatever their request holds.
+    /// </summary>
+    public static void RequireMayRedeem(Actor? actor)
+    {
+        if (Require(actor).Role is not (ActorRole.Merchant or ActorRole.Channel or ActorRole.System))
+        {
+            throw new PermissionDeniedException("只有商户收银员或支付渠道可以核销 (only a merchant's staff or a channel may redeem)");
+        }
+    }
+
     /// <summary>Quote and redeem: the merchant's own staff, a channel, or the platform.</summary>
     public static void RequireRedeemer(Actor? actor, string merchantId)
     {
@@ -55,6 +67,27 @@ public static class Actors
                 return;
             default:
                 throw new PermissionDeniedException("无权查询核销记录 (this actor may not list redemptions)");
+        }
+    }
+
+    /// <summary>
+    /// Whether the actor's role may ever reverse a redemption, checked before the request is validated or the record
+    /// loaded: a role that never may (auditor, finance, consumer) hears PERMISSION_DENIED, not a remark on its request.
+    /// </summary>
+    public static void RequireMayReverse(Actor? actor)
+    {
+        if (Require(actor).Role is not (ActorRole.Merchant or ActorRole.Channel) && !BackOfficeWriters.Contains(actor!.Role))
+        {
+            throw new PermissionDeniedException("无权撤销核销 (this actor may not reverse redemptions)");
+        }
+    }
+
+    /// <summary>Whether the actor's role may ever read a redemption (consumers may not), checked before anything else.</summary>
+    public static void RequireMayRead(Actor? actor)
+    {
+        if (Require(actor).Role is not (ActorRole.Merchant or ActorRole.Channel) && !BackOfficeReaders.Contains(actor!.Role))
+        {
+            throw new PermissionDeniedException("无权查看核销记录 (this actor may not read redemptions)");
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class QueryService(NpgsqlDataSource dataSource, Storage.Redemption
     public async Task<RedemptionRecord> GetAsync(GetRedemptionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Actors.RequireMayRead(request.Actor);
         if (string.IsNullOrWhiteSpace(request.RedemptionId))
         {
             throw VoucherRules.InvalidArgumentException.ForField("redemption_id", "请填写核销编号 (redemption_id is required)");

@@ -27,6 +27,7 @@ public sealed class ReversalService(RedemptionStore store, CampaignRules campaig
     public async Task<RedemptionRecord> ReverseAsync(ReverseRedemptionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Actors.RequireMayReverse(request.Actor);
         var problems = new FieldProblems();
         problems.Require(request.ReversalId, "reversal_id", "请填写撤销单号 (reversal_id is required)");
         problems.Require(request.RedemptionId, "redemption_id", "请填写核销编号 (redemption_id is required)");

@@ -40,6 +40,7 @@ public sealed partial class RedeemService(
     public async Task<QuoteRedemptionResponse> QuoteAsync(QuoteRedemptionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Actors.RequireMayRedeem(request.Actor);
         var problems = new FieldProblems();
         problems.Require(request.MerchantId, "merchant_id", "请填写商户 (merchant_id is required)");
         ValidateOrder(request.Order, problems);
@@ -82,6 +83,7 @@ public sealed partial class RedeemService(
     public async Task<RedeemOutcome> RedeemAsync(RedeemRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Actors.RequireMayRedeem(request.Actor);
         Validate(request);
         Actors.RequireRedeemer(request.Actor, request.MerchantId);
         var key = request.IdempotencyKey;
