@@ -41,7 +41,24 @@ const string ThinRedis = "thinredis";
 const string Thin = "thinclaim";
 Console.WriteLine("starting PostgreSQL, Redis, Campaign and Claim (app host model, Release build output) and the thin-claim baseline…");
 var stateDirectory = Directory.CreateTempSubdirectory("claim-bench-").FullName;
-var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory, keep: [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Campaign, ResourceNames.Claim, ResourceNames.Gateway]);
+var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory);
+
+// Redemption, Settlement and the back office stay in the model, never started: the gateway's routes and sign-in
+// clients name their addresses, but nothing of theirs may run beside the claims (Settlement would project every claim).
+string[] idle = [ResourceNames.Redemption, ResourceNames.Settlement, ResourceNames.BackOffice];
+var idleResources = builder.Resources.Where(r => idle.Contains(r.Name)).ToList();
+foreach (var resource in idleResources.OfType<ProjectResource>())
+{
+    builder.CreateResourceBuilder(resource).WithExplicitStart();
+}
+
+foreach (var resource in builder.Resources)
+{
+    foreach (var wait in resource.Annotations.OfType<WaitAnnotation>().Where(w => idleResources.Contains(w.Resource)).ToList())
+    {
+        resource.Annotations.Remove(wait);
+    }
+}
 var thinRedis = builder.AddRedisServer(ThinRedis);
 var configuration = typeof(Answer).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 var thinDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "ThinClaim", "bin", configuration, "net10.0"));
@@ -64,6 +81,13 @@ builder.CreateResourceBuilder(gatewayProject)
     .WithEnvironment("Gateway__RateLimits__PerClientIp", "100000000")
     .WithEnvironment("Gateway__RateLimits__PerChannel", "100000000");
 builder.WithoutProxies();
+// The idle services keep a proxied endpoint, which DCP allocates although they never start, so the addresses that
+// name them resolve.
+foreach (var endpoint in idleResources.SelectMany(r => r.Annotations.OfType<EndpointAnnotation>()))
+{
+    endpoint.IsProxied = true;
+}
+
 await using var app = await builder.BuildAsync();
 await app.StartAsync();
 await app.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Claim);

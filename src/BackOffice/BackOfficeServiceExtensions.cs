@@ -47,11 +47,14 @@ public static class BackOfficeServiceExtensions
         builder.Services.AddPersonGrpcClient<SettlementService.SettlementServiceClient>(ResourceNames.Settlement);
         builder.Services.AddPersonGrpcClient<ReportService.ReportServiceClient>(ResourceNames.Settlement);
         builder.Services.AddAuditExportDownload();
-        // The claims chart follows the feed once for everybody, outside any person's session: with the back
-        // office's own account (role system), the only call that does.
+        // The claims and redemptions charts follow the feeds once for everybody, outside any person's session:
+        // with the back office's own account (role system), the only calls that do.
         builder.Services.AddServiceGrpcClient<IssuanceFeedService.IssuanceFeedServiceClient>(ResourceNames.Claim);
+        builder.Services.AddServiceGrpcClient<RedemptionFeedService.RedemptionFeedServiceClient>(ResourceNames.Redemption);
         builder.Services.AddSingleton<ClaimActivity>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ClaimActivity>());
+        builder.Services.AddSingleton<RedemptionActivity>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RedemptionActivity>());
         return builder;
     }
 

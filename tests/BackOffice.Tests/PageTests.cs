@@ -308,6 +308,8 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
         await Assertions.Expect(campaignTotals.Locator("[data-total=face]")).ToHaveAttributeAsync("data-value", expected.FaceValueCents.ToString(CultureInfo.InvariantCulture));
         await Assertions.Expect(campaignTotals.Locator("[data-total=subsidy]")).ToHaveAttributeAsync("data-value", expected.SubsidyCents.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(1, expected.Count);
+        // The redemptions chart follows Redemption's feed: the till's redemption is on it.
+        await Assertions.Expect(auditor.Locator("[data-testid=redemptions-chart]")).ToHaveAttributeAsync("data-total", expected.Count.ToString(CultureInfo.InvariantCulture));
         await BackOfficeApp.ScreenshotAsync(auditor, "auditor-campaign-s2-redemptions");
         await auditor.Context.CloseAsync();
     }
