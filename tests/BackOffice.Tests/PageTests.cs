@@ -158,7 +158,7 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task The_operator_approves_a_merchant_and_hands_out_a_code_the_merchant_binds_a_cashier_with()
+    public async Task The_operator_approves_a_merchant_who_binds_a_cashier_with_the_code_handed_out_and_whose_till_then_accepts_a_voucher()
     {
         var page = await OperatorAsync("/merchants");
         var pending = page.Locator($"[data-testid=merchants] tr[data-merchant='{app.MerchantA.MerchantId}']");
@@ -189,6 +189,37 @@ public sealed class PageTests(BackOfficeApp app, ITestOutputHelper output)
         await Assertions.Expect(merchant.Locator("[data-testid=staff] tr[data-staff='cashier-701-1']")).ToContainTextAsync("收银员小王");
         await BackOfficeApp.ScreenshotAsync(merchant, "merchant-portal-cashier-bound");
         await merchant.Context.CloseAsync();
+
+        // The approval reaches the till: enrolled in S2, merchant A is where a lodging voucher now applies. A quote
+        // records nothing, so the campaign's redemption figures other tests check stay as they are.
+        await app.Merchants.EnrollMerchantAsync(new EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = app.S2.CampaignId, MerchantId = app.MerchantA.MerchantId, CategoryIds = { "lodging" } });
+        await app.WaitForRoundOneAsync();
+        var (voucher, refusal) = await app.DrawUntilOpenAsync("lodging", "acct-quote-at-a");
+        Assert.True(voucher is not null, $"draw refused: {refusal}");
+        var channel = new Actor { ActorId = "unionpay-gateway", Role = ActorRole.Channel, ChannelId = "unionpay" };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        QuoteRedemptionResponse quote;
+        while (true)
+        {
+            // Redemption learns of the enrolment through Campaign's snapshot watch, a moment after the call.
+            quote = await app.Redemptions.QuoteRedemptionAsync(new QuoteRedemptionRequest
+            {
+                Actor = channel,
+                MerchantId = app.MerchantA.MerchantId,
+                Order = new OrderDetails { OrderAmountCents = voucher.FaceValueCents * 3, CategoryId = "lodging", MerchantOrderNumber = "A-0001" },
+                VoucherId = voucher.VoucherId,
+                Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = "acct-quote-at-a" },
+            });
+            if (quote.Best is not null || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(300);
+        }
+
+        Assert.True(quote.Best is { Qualifies: true }, $"the voucher does not apply at the approved merchant: {quote}");
+        Assert.Equal(voucher.VoucherId, quote.Best.Voucher.VoucherId);
     }
 
     [Fact]
