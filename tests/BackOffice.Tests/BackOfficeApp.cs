@@ -41,7 +41,6 @@ public sealed class BackOfficeApp : IAsyncLifetime
 
     private readonly TemporaryStateDirectory state = new();
     private readonly Dictionary<string, string> passwords = [];
-    private readonly HttpClient http = new();
     private DistributedApplication? app;
     private GrpcChannel? campaignChannel;
     private GrpcChannel? claimChannel;
@@ -115,7 +114,6 @@ public sealed class BackOfficeApp : IAsyncLifetime
             passwords[person] = await parameter.GetValueAsync(cancellationToken) ?? string.Empty;
         }
 
-        var systemSecret = await builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "token-client-system-cli").GetValueAsync(cancellationToken);
         var gateway = builder.Resources.OfType<ProjectResource>().Single(p => p.Name == ResourceNames.Gateway);
         builder.CreateResourceBuilder(gateway).WithEnvironment(DescribePeople);
 
@@ -126,7 +124,7 @@ public sealed class BackOfficeApp : IAsyncLifetime
 
         BackOffice = app.GetEndpoint(ResourceNames.BackOffice, EndpointNames.Http);
         Gateway = app.GetEndpoint(ResourceNames.Gateway, EndpointNames.Http);
-        var system = await SystemTokenAsync(systemSecret ?? string.Empty, cancellationToken);
+        var system = await LocalTokenClient.RequestAsync(app, LocalTokenClient.SystemClient, cancellationToken);
         campaignChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Campaign, EndpointNames.Grpc));
         claimChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Claim, EndpointNames.Grpc));
         redemptionChannel = GrpcChannel.ForAddress(app.GetEndpoint(ResourceNames.Redemption, EndpointNames.Grpc));
@@ -180,20 +178,6 @@ public sealed class BackOfficeApp : IAsyncLifetime
         }
     }
 
-    private async Task<string> SystemTokenAsync(string secret, CancellationToken cancellationToken)
-    {
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = "system-cli",
-            ["client_secret"] = secret,
-        });
-        using var response = await http.PostAsync(new Uri(Gateway, "connect/token"), form, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-        return body.RootElement.GetProperty("access_token").GetString()!;
-    }
-
     private static CallInvoker WithToken(GrpcChannel channel, string token) =>
         channel.Intercept(metadata =>
         {
@@ -213,7 +197,6 @@ public sealed class BackOfficeApp : IAsyncLifetime
         claimChannel?.Dispose();
         redemptionChannel?.Dispose();
         settlementChannel?.Dispose();
-        http.Dispose();
         redemptionOnce.Dispose();
         if (app is not null)
         {

@@ -20,6 +20,7 @@ public static class LocalTokenClient
 {
     public const string OperatorClient = "operator-cli";
     public const string ChannelClient = "channel-unionpay";
+    public const string SystemClient = "system-cli";
 
     /// <summary>The channel the seeded <see cref="ChannelClient"/> belongs to.</summary>
     public const string ChannelOfChannelClient = "unionpay";
