@@ -58,6 +58,7 @@ public static class SettlementServiceExtensions
         services.AddSingleton<IssuanceFeedFollower>();
         services.AddSingleton<SettlementRuns>();
         services.AddSingleton<Payouts>();
+        services.AddSingleton<RedemptionStandings>();
         services.AddSingleton<Reconciliations>();
         services.AddSingleton<Reports>();
         services.AddSingleton<AuditExport>();

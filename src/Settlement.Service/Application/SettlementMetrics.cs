@@ -5,7 +5,7 @@ namespace Settlement.Service.Application;
 
 /// <summary>
 /// Business events of the Settlement service on the "Settlement.Service" meter: feed events projected, runs and
-/// statements made, payout batch transitions, holds and releases, adjustments, reconciliation outcomes, exported rows.
+/// statements made, payout batch transitions, holds and releases, adjustments, reconciliation outcomes, exported rows, redemptions looked up.
 /// Traces of the runs and imports on the "Settlement.Service" activity source.
 /// </summary>
 public sealed class SettlementMetrics : IDisposable
@@ -24,6 +24,7 @@ public sealed class SettlementMetrics : IDisposable
     private readonly Counter<long> _adjustments;
     private readonly Counter<long> _reconciled;
     private readonly Counter<long> _exported;
+    private readonly Counter<long> _lookups;
 
     public SettlementMetrics(IMeterFactory meterFactory)
     {
@@ -38,6 +39,7 @@ public sealed class SettlementMetrics : IDisposable
         _adjustments = _meter.CreateCounter<long>("settlement.adjustments", "{adjustment}", "Adjustments recorded, by kind");
         _reconciled = _meter.CreateCounter<long>("settlement.reconciliation.items", "{item}", "Reconciliation results, by outcome");
         _exported = _meter.CreateCounter<long>("settlement.export.rows", "{row}", "Audit export rows sent, by dataset");
+        _lookups = _meter.CreateCounter<long>("settlement.redemption_lookups", "{redemption}", "Redemptions Redemption asked about before a reversal, by settlement stage");
     }
 
     public void Projected(string feed, long count) => _projected.Add(count, new KeyValuePair<string, object?>("feed", feed));
@@ -59,6 +61,8 @@ public sealed class SettlementMetrics : IDisposable
     public void Reconciled(string outcome, long count) => _reconciled.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Exported(string dataset, long rows) => _exported.Add(rows, new KeyValuePair<string, object?>("dataset", dataset));
+
+    public void RedemptionLookedUp(string stage) => _lookups.Add(1, new KeyValuePair<string, object?>("stage", stage));
 
     public void Dispose() => _meter.Dispose();
 }

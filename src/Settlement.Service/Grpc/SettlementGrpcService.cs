@@ -9,7 +9,7 @@ namespace Settlement.Service.Grpc;
 /// <summary>settlement.v1.SettlementService: each call one use case of the application layer. Calls whose requests carry no actor are
 /// limited to the back-office roles: the token's role is all there is to check.
 /// </summary>
-public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts) : SettlementService.SettlementServiceBase
+public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts, RedemptionStandings standings) : SettlementService.SettlementServiceBase
 {
     public override Task<SettlementRun> RunSettlement(RunSettlementRequest request, ServerCallContext context) =>
         runs.RunAsync(request, context.CancellationToken);
@@ -54,4 +54,9 @@ public sealed class SettlementGrpcService(SettlementRuns runs, Payouts payouts) 
     [Authorize(Roles = Roles.BackOffice)]
     public override Task<FundingSplit> GetFundingSplit(GetFundingSplitRequest request, ServerCallContext context) =>
         payouts.GetFundingSplitAsync(request, context.CancellationToken);
+
+    // Asked by Redemption before a till reverses a redemption; people read the same facts from statements and batches.
+    [Authorize(Roles = Roles.System)]
+    public override Task<GetRedemptionSettlementResponse> GetRedemptionSettlement(GetRedemptionSettlementRequest request, ServerCallContext context) =>
+        standings.GetAsync(request, context.CancellationToken);
 }
