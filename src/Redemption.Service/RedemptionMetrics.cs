@@ -4,7 +4,7 @@ namespace Redemption.Service;
 
 /// <summary>
 /// Business events of the Redemption service on the "Redemption.Service" meter: redeem decisions (redeemed, refused
-/// with its reason, replayed), face value and order amount redeemed, reversals and revocations, recoveries of
+/// with its reason, replayed), face value and order amount redeemed, reversals and revocations, reversals refused as paid out, recoveries of
 /// interrupted attempts, screening signals raised and feed events appended.
 /// </summary>
 public sealed class RedemptionMetrics : IDisposable
@@ -16,6 +16,7 @@ public sealed class RedemptionMetrics : IDisposable
     private readonly Counter<long> _faceValue;
     private readonly Counter<long> _orderAmount;
     private readonly Counter<long> _reversals;
+    private readonly Counter<long> _refusedReversals;
     private readonly Counter<long> _recoveries;
     private readonly Counter<long> _signals;
     private readonly Counter<long> _events;
@@ -28,6 +29,7 @@ public sealed class RedemptionMetrics : IDisposable
         _faceValue = _meter.CreateCounter<long>("redemption.face_value", "cents", "Face value of vouchers redeemed");
         _orderAmount = _meter.CreateCounter<long>("redemption.order_amount", "cents", "Order amounts (leveraged spend) recorded with redemptions");
         _reversals = _meter.CreateCounter<long>("redemption.reversals", "{reversal}", "Voids, refunds and revocations");
+        _refusedReversals = _meter.CreateCounter<long>("redemption.reversals.refused", "{reversal}", "Reversals refused because settlement paid the subsidy out");
         _recoveries = _meter.CreateCounter<long>("redemption.recoveries", "{attempt}", "Interrupted attempts finished (consumed) or undone (released) by recovery");
         _signals = _meter.CreateCounter<long>("redemption.screening.signals", "{signal}", "Anomaly signals raised by the screening");
         _events = _meter.CreateCounter<long>("redemption.feed.events", "{event}", "Events appended to the redemption feed");
@@ -45,6 +47,8 @@ public sealed class RedemptionMetrics : IDisposable
     public void Replayed() => _decisions.Add(1, new KeyValuePair<string, object?>("outcome", "replayed"));
 
     public void Reversed(string kind) => _reversals.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void ReversalRefusedPaidOut() => _refusedReversals.Add(1, new KeyValuePair<string, object?>("reason", "paid_out"));
 
     public void Recovered(string action) => _recoveries.Add(1, new KeyValuePair<string, object?>("action", action));
 

@@ -4,6 +4,7 @@ using Redemption.Service.Peers;
 using ServiceDefaults;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
+using Vouchers.Settlement.V1;
 
 namespace Redemption.Service;
 
@@ -36,6 +37,13 @@ public static class RedemptionServiceExtensions
                 ResourceNames.Claim, ClaimAdminService.Descriptor.FindMethodByName("ListBlockList"));
         }
 
+        // Asked only before a reversal, never on the redeem path; the lookup is a read, so it may be retried.
+        if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Settlement) is not null)
+        {
+            builder.Services.AddServiceGrpcClient<SettlementService.SettlementServiceClient>(
+                ResourceNames.Settlement, SettlementService.Descriptor.FindMethodByName("GetRedemptionSettlement"));
+        }
+
         builder.Services.AddRedemptionCore();
         builder.Services.AddHostedService<SnapshotFollower>();
         builder.Services.AddHostedService<Redeeming.RecoveryWorker>();
@@ -50,6 +58,7 @@ public static class RedemptionServiceExtensions
         services.AddSingleton<RedemptionMetrics>();
         services.AddSingleton<CampaignRules>();
         services.AddSingleton<ClaimGateway>();
+        services.AddSingleton<SettlementGateway>();
         services.AddSingleton<Storage.FeedStore>();
         services.AddSingleton<Storage.RedemptionStore>();
         services.AddSingleton<Redeeming.RedeemService>();

@@ -82,6 +82,23 @@ public static class Reversals
             : new ReversalEffect(Standing.Refunded, ReturnsVoucher: false, currentExclusion);
     }
 
+    /// <summary>
+    /// A till may not reverse a redemption whose subsidy a settlement batch has paid out: the money has left the
+    /// treasury, so only the bureau's revocation (which claws it back on the merchant's next statement) may undo it.
+    /// </summary>
+    public static void RefuseIfPaidOut(string? paidBatchId, DateTimeOffset paidAt, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        if (string.IsNullOrEmpty(paidBatchId))
+        {
+            return;
+        }
+
+        var day = CampaignClock.LocalDate(paidAt, zone).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        throw new FailedPreconditionException(
+            $"该核销的补贴已于 {day} 在结算批次 {paidBatchId} 中支付，收银端不能撤销，只能由主管部门撤回 (this redemption was paid out in settlement batch {paidBatchId} on {day}; only the bureau can revoke it)");
+    }
+
     /// <summary>Whether the operator may revoke; false means it is revoked already (an unchanged answer).</summary>
     public static bool CanRevoke(Standing current) => current switch
     {

@@ -17,12 +17,12 @@ using UnavailableException = VoucherRules.UnavailableException;
 namespace Redemption.Service.Records;
 
 /// <summary>
-/// ReverseRedemption and RevokeRedemption: load → check the actor and the rules → (VOID, or REFUND under
-/// VOUCHER_RETURNED: reinstate the voucher in Claim, idempotent on the reversal id) → store the change with its feed
-/// event. The voucher is reinstated before the change is stored: if storing fails, the retry with the same reversal
+/// ReverseRedemption and RevokeRedemption: load → check the actor and the rules → (a reversal only: ask Settlement
+/// whether the subsidy was paid out, refused if so) → (VOID, or REFUND under VOUCHER_RETURNED: reinstate the voucher
+/// in Claim, idempotent on the reversal id) → store the change with its feed event. The voucher is reinstated before the change is stored: if storing fails, the retry with the same reversal
 /// id finds the voucher reinstated already and stores the change.
 /// </summary>
-public sealed class ReversalService(RedemptionStore store, CampaignRules campaigns, ClaimGateway claim, TimeProvider time, RedemptionMetrics metrics)
+public sealed class ReversalService(RedemptionStore store, CampaignRules campaigns, ClaimGateway claim, SettlementGateway settlement, TimeProvider time, RedemptionMetrics metrics)
 {
     public async Task<RedemptionRecord> ReverseAsync(ReverseRedemptionRequest request, CancellationToken cancellationToken)
     {
@@ -53,6 +53,13 @@ public sealed class ReversalService(RedemptionStore store, CampaignRules campaig
         var now = time.GetUtcNow();
         var type = request.Kind == ReversalKind.Void ? ReversalType.Void : ReversalType.Refund;
         var effect = Decide(record, type, request.RefundedAmountCents, now, campaign.Terms);
+        var paidOut = await settlement.FindPaidOutAsync(record.RedemptionId, cancellationToken);
+        if (paidOut is not null)
+        {
+            metrics.ReversalRefusedPaidOut();
+            Reversals.RefuseIfPaidOut(paidOut.BatchId, paidOut.PaidAt, campaign.Terms.Zone);
+        }
+
         if (effect.ReturnsVoucher)
         {
             await claim.ReinstateAsync(new ReinstateVoucherRequest { VoucherId = record.VoucherId, RedemptionId = record.RedemptionId, ReversalId = request.ReversalId, Reason = request.Reason }, cancellationToken);
