@@ -55,6 +55,11 @@ var settlement = builder.AddProject<Projects.Settlement_Service>(ResourceNames.S
     .WaitFor(settlementDb)
     .WithServiceHealthCheck();
 
+// Redemption asks Settlement whether a redemption was paid out before a till reverses it. A reference without
+// WaitFor: Settlement follows Redemption's feed, so waiting both ways would start neither; until Settlement is up a
+// reversal answers UNAVAILABLE and the till retries.
+redemption.WithReference(settlement);
+
 var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithEndpoint(EndpointNames.Http, endpoint => endpoint.Port = builder.Configuration.GetValue("GatewayPort", 8080))
     .WithExternalHttpEndpoints()

@@ -134,6 +134,8 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
         ["SettlementService.ApprovePayoutBatch"] = [Finance],
         ["SettlementService.MarkPayoutBatchPaid"] = [Finance],
         ["SettlementService.GetFundingSplit"] = BackOffice,
+        // Redemption asks it before a till reverses a redemption: the platform's services only.
+        ["SettlementService.GetRedemptionSettlement"] = [],
         ["ReconciliationService.ImportChannelStatement"] = Settlers,
         ["ReconciliationService.GetReconciliation"] = BackOffice,
         ["ReconciliationService.ListReconciliations"] = BackOffice,

@@ -26,10 +26,11 @@ using RedisServer = claimtests::Claim.Service.Tests.Infrastructure.RedisServer;
 namespace Redemption.Service.Tests.Infrastructure;
 
 /// <summary>
-/// The real Campaign, Claim and Redemption services in this process on free ports, over one redis-server and three
-/// throw-away databases, all reading one clock the tests move. Redemption learns campaigns only through Campaign's
-/// snapshot watch and touches vouchers only through Claim's gRPC API. Tests share the world and stay apart by each
-/// configuring its own campaign, merchants and people.
+/// The real Campaign, Claim, Redemption and Settlement services in this process on free ports, over one redis-server
+/// and four throw-away databases, all reading one clock the tests move. Redemption learns campaigns only through
+/// Campaign's snapshot watch, touches vouchers only through Claim's gRPC API and asks Settlement before a reversal;
+/// Settlement follows the three as it does in a deployment. Tests share the world and stay apart by each configuring
+/// its own campaign, merchants and people.
 /// </summary>
 public sealed class RedemptionWorld : IAsyncLifetime
 {
@@ -39,6 +40,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
 
     private TestDatabase _campaignDb = null!;
     private TestDatabase _claimDb = null!;
+    private TestDatabase _settlementDb = null!;
     private WebApplication _claimApp = null!;
     private GrpcChannel _claimChannel = null!;
 
@@ -60,6 +62,12 @@ public sealed class RedemptionWorld : IAsyncLifetime
 
     public ClaimAdminService.ClaimAdminServiceClient ClaimAdmin { get; private set; } = null!;
 
+    /// <summary>Where Redemption listens, kept across restarts so Settlement's feed follower finds it again.</summary>
+    public Uri RedemptionAddress { get; } = new($"http://127.0.0.1:{FreePorts.Next()}");
+
+    /// <summary>The Settlement service Redemption asks before a reversal (it follows Campaign, Claim and Redemption).</summary>
+    public SettlementHost Settlement { get; private set; } = null!;
+
     /// <summary>The Redemption service the tests talk to; replaced by <see cref="RestartRedemptionAsync"/>.</summary>
     public RedemptionHost Redemption { get; private set; } = null!;
 
@@ -73,6 +81,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
         _campaignDb = await SharedPostgres.CreateDatabaseAsync("redemption_campaign");
         _claimDb = await SharedPostgres.CreateDatabaseAsync("redemption_claim");
         RedemptionDb = await SharedPostgres.CreateDatabaseAsync("redemption_tests");
+        _settlementDb = await SharedPostgres.CreateDatabaseAsync("redemption_settlement");
         RedemptionData = NpgsqlDataSource.Create(RedemptionDb.ConnectionString);
         await using (var claimDb = new ClaimDbContext(new DbContextOptionsBuilder<ClaimDbContext>().UseNpgsql(_claimDb.ConnectionString).Options))
         {
@@ -94,8 +103,18 @@ public sealed class RedemptionWorld : IAsyncLifetime
         Claims = new ClaimService.ClaimServiceClient(claimCalls);
         Usage = new VoucherUsageService.VoucherUsageServiceClient(claimCalls);
         ClaimAdmin = new ClaimAdminService.ClaimAdminServiceClient(claimCalls);
+        Settlement = await SettlementHost.StartAsync(_settlementDb.ConnectionString, Clock, new Dictionary<string, string?>
+        {
+            ["services:campaign:grpc:0"] = Campaign.Address,
+            ["services:claim:grpc:0"] = ClaimAddress,
+            ["services:redemption:grpc:0"] = RedemptionAddress.ToString(),
+            ["Settlement:Reports:IdentitySecret"] = IdentitySecret,
+        });
         Redemption = await RedemptionHost.StartAsync(this, ClaimAddress);
     }
+
+    /// <summary>Where Redemption finds Settlement, as its configuration names it.</summary>
+    public string SettlementAddress => $"http://{Settlement.Channel.Target}";
 
     /// <summary>Stops the Redemption service without letting it finish anything (its attempts stay as they are) and starts a fresh copy.</summary>
     public async Task RestartRedemptionAsync(IReadOnlyDictionary<string, string?>? settings = null)
@@ -107,12 +126,14 @@ public sealed class RedemptionWorld : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Redemption.DisposeAsync();
+        await Settlement.DisposeAsync();
         _claimChannel.Dispose();
         await _claimApp.StopAsync();
         await _claimApp.DisposeAsync();
         await Campaign.DisposeAsync();
         await RedemptionData.DisposeAsync();
         await RedemptionDb.DisposeAsync();
+        await _settlementDb.DisposeAsync();
         await _claimDb.DisposeAsync();
         await _campaignDb.DisposeAsync();
         await Redis.DisposeAsync();
@@ -182,6 +203,7 @@ public sealed class RedemptionHost : IAsyncDisposable
     public RedemptionFeedService.RedemptionFeedServiceClient Feed { get; }
 
     /// <param name="claimAddress">Where Claim is, or a dead address to play Claim unreachable.</param>
+    /// <param name="settings">Overrides, e.g. <c>services:settlement:grpc:0</c> at a dead address to play Settlement unreachable.</param>
     public static async Task<RedemptionHost> StartAsync(RedemptionWorld world, string claimAddress, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
@@ -190,13 +212,15 @@ public sealed class RedemptionHost : IAsyncDisposable
             ["ConnectionStrings:redemptiondb"] = world.RedemptionDb.ConnectionString,
             ["services:campaign:grpc:0"] = world.Campaign.Address,
             ["services:claim:grpc:0"] = claimAddress,
+            ["services:settlement:grpc:0"] = world.SettlementAddress,
             ["Redemption:IdentitySecret"] = RedemptionWorld.IdentitySecret,
             ["Redemption:LockTtl"] = "00:00:30",
             ["Redemption:AttemptLease"] = "00:00:05",
             ["Redemption:RecoveryInterval"] = "00:00:00.200",
             ["Redemption:FeedPollInterval"] = "00:00:00.100",
         };
-        var endpoints = InProcessEndpoints.Settings(out var grpcAddress);
+        var endpoints = InProcessEndpoints.Settings(out _);
+        endpoints["Kestrel:Endpoints:grpc:Url"] = world.RedemptionAddress.ToString();
         foreach (var (key, value) in endpoints.Concat(settings ?? new Dictionary<string, string?>()))
         {
             configuration[key] = value;
@@ -209,7 +233,7 @@ public sealed class RedemptionHost : IAsyncDisposable
         var app = builder.Build();
         app.MapRedemptionServices();
         await app.StartAsync();
-        return new RedemptionHost(app, GrpcChannel.ForAddress(grpcAddress));
+        return new RedemptionHost(app, GrpcChannel.ForAddress(world.RedemptionAddress));
     }
 
     public T Get<T>()

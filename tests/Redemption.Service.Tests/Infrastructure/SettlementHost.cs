@@ -4,15 +4,18 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Settlement.Service.Application;
+using Settlement.Service;
 using Settlement.Service.Data;
 using TestSupport;
-using Vouchers.Campaign.V1;
 using Vouchers.Settlement.V1;
 
-namespace Settlement.Service.Tests.Infrastructure;
+namespace Redemption.Service.Tests.Infrastructure;
 
-/// <summary>One copy of the Settlement service as Program.cs builds it, on Kestrel h2c, against a given database and peers.</summary>
+/// <summary>
+/// One copy of the Settlement service as Program.cs builds it, on Kestrel h2c, against a given database and peers
+/// (settings may name its own address, <c>Kestrel:Endpoints:grpc:Url</c>). Redemption's world hosts one, since
+/// reversals ask it; Settlement's tests host their own beside it.
+/// </summary>
 public sealed class SettlementHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
