@@ -82,6 +82,39 @@ public sealed class RecordLifecycleTests(RedemptionWorld world)
     }
 
     [Fact]
+    public async Task With_Settlement_unreachable_a_void_or_refund_is_unavailable_and_changes_nothing_and_the_same_reversal_succeeds_once_it_is_back()
+    {
+        var (campaignId, shop, person, vouchers) = await S3Async();
+        var redeemed = await RedeemedAsync(shop, person, vouchers[0], 15000);
+        var reversalId = Guid.NewGuid().ToString();
+
+        RpcException voidDown, refundDown;
+        RedemptionRecord afterwards;
+        await world.RestartRedemptionAsync(new Dictionary<string, string?> { ["services:settlement:grpc:0"] = $"http://127.0.0.1:{TestSupport.FreePorts.Next()}" });
+        try
+        {
+            await world.WaitForRedemptionToSeeAsync(campaignId, view => view.Terms.Running);
+            voidDown = await Assert.ThrowsAsync<RpcException>(() => ReverseAsync(shop.Cashier, redeemed.RedemptionId, ReversalKind.Void, reversalId: reversalId));
+            refundDown = await Assert.ThrowsAsync<RpcException>(() => ReverseAsync(shop.Cashier, redeemed.RedemptionId, ReversalKind.Refund, refunded: 5000));
+            afterwards = await world.Redemption.Redemptions.GetRedemptionAsync(new GetRedemptionRequest { Actor = shop.Cashier, RedemptionId = redeemed.RedemptionId }, deadline: RedemptionWorld.Deadline);
+        }
+        finally
+        {
+            await world.RestartRedemptionAsync();
+        }
+
+        await world.WaitForRedemptionToSeeAsync(campaignId, view => view.Terms.Running);
+        var voided = await ReverseAsync(shop.Cashier, redeemed.RedemptionId, ReversalKind.Void, reversalId: reversalId);
+
+        Assert.Equal((StatusCode.Unavailable, StatusCode.Unavailable), (voidDown.StatusCode, refundDown.StatusCode));
+        Assert.Contains("Settlement", voidDown.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(redeemed, afterwards);
+        Assert.Equal(0, await world.ScalarAsync("SELECT count(*) FROM reversals WHERE redemption_id = @id", ("id", redeemed.RedemptionId)));
+        Assert.Equal(RedemptionStatus.Voided, voided.Status);
+        Assert.Equal(VoucherStatus.Unused, (await world.WaitForVoucherAsync(person, vouchers[0].VoucherId)).Status);
+    }
+
+    [Fact]
     public async Task A_merchant_lists_its_redemptions_newest_first_in_pages_with_totals_over_every_page()
     {
         var (campaignId, shop, person, vouchers) = await S3Async();

@@ -2,9 +2,12 @@ extern alias campaigntests;
 extern alias claimtests;
 extern alias claim;
 
+using System.Net;
+using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -228,12 +231,23 @@ public sealed class RedemptionHost : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A restarted copy takes the same address while the old copy's connections linger in TIME_WAIT.
+        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = ReusableListenSocket);
         builder.Services.AddSingleton<TimeProvider>(world.Clock);
         builder.AddRedemptionServices();
         var app = builder.Build();
         app.MapRedemptionServices();
         await app.StartAsync();
         return new RedemptionHost(app, GrpcChannel.ForAddress(world.RedemptionAddress));
+    }
+
+    private static Socket ReusableListenSocket(EndPoint endpoint)
+    {
+        var address = (IPEndPoint)endpoint;
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        socket.Bind(address);
+        return socket;
     }
 
     public T Get<T>()
