@@ -109,4 +109,16 @@ public class SubsidyAndReversalTests
         Assert.False(Reversals.CanRevoke(Standing.Revoked));
         Assert.Throws<FailedPreconditionException>(() => Reversals.CanRevoke(Standing.Voided));
     }
+
+    [Fact]
+    public void A_redemption_paid_out_in_a_batch_cannot_be_reversed_and_the_refusal_names_the_batch_and_the_local_day_it_was_paid()
+    {
+        var shanghai = TimeZones.Resolve("Asia/Shanghai");
+
+        var refused = Assert.Throws<FailedPreconditionException>(() => Reversals.RefuseIfPaidOut("batch-17", new DateTimeOffset(2023, 5, 8, 17, 30, 0, TimeSpan.Zero), shanghai));
+        Reversals.RefuseIfPaidOut(null, DateTimeOffset.MinValue, shanghai);
+        Reversals.RefuseIfPaidOut(string.Empty, DateTimeOffset.MinValue, shanghai);
+
+        Assert.Contains("settlement batch batch-17 on 2023-05-09; only the bureau can revoke it", refused.Message, StringComparison.Ordinal);
+    }
 }
