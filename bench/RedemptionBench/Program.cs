@@ -23,7 +23,7 @@ var vouchers = Arg("--vouchers", 2000);
 var concurrency = Arg("--concurrency", 16);
 var rounds = Arg("--rounds", 3);
 
-var world = new RedemptionWorld();
+var world = new RedemptionWorld { WithSettlement = false };
 await world.InitializeAsync();
 try
 {

@@ -71,6 +71,13 @@ public sealed class RedemptionWorld : IAsyncLifetime
     /// <summary>The Settlement service Redemption asks before a reversal (it follows Campaign, Claim and Redemption).</summary>
     public SettlementHost Settlement { get; private set; } = null!;
 
+    /// <summary>
+    /// False leaves Settlement out (the redemption benchmark: its feed projection is no part of a redemption and would
+    /// bill its CPU to the redemptions); Redemption is then told an address where nothing listens, so a reversal is
+    /// UNAVAILABLE.
+    /// </summary>
+    public bool WithSettlement { get; init; } = true;
+
     /// <summary>The Redemption service the tests talk to; replaced by <see cref="RestartRedemptionAsync"/>.</summary>
     public RedemptionHost Redemption { get; private set; } = null!;
 
@@ -106,7 +113,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
         Claims = new ClaimService.ClaimServiceClient(claimCalls);
         Usage = new VoucherUsageService.VoucherUsageServiceClient(claimCalls);
         ClaimAdmin = new ClaimAdminService.ClaimAdminServiceClient(claimCalls);
-        Settlement = await SettlementHost.StartAsync(_settlementDb.ConnectionString, Clock, new Dictionary<string, string?>
+        Settlement = !WithSettlement ? null! : await SettlementHost.StartAsync(_settlementDb.ConnectionString, Clock, new Dictionary<string, string?>
         {
             ["services:campaign:grpc:0"] = Campaign.Address,
             ["services:claim:grpc:0"] = ClaimAddress,
@@ -117,7 +124,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
     }
 
     /// <summary>Where Redemption finds Settlement, as its configuration names it.</summary>
-    public string SettlementAddress => $"http://{Settlement.Channel.Target}";
+    public string SettlementAddress => WithSettlement ? $"http://{Settlement.Channel.Target}" : "http://127.0.0.1:9";
 
     /// <summary>Stops the Redemption service without letting it finish anything (its attempts stay as they are) and starts a fresh copy.</summary>
     public async Task RestartRedemptionAsync(IReadOnlyDictionary<string, string?>? settings = null)
@@ -129,7 +136,11 @@ public sealed class RedemptionWorld : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Redemption.DisposeAsync();
-        await Settlement.DisposeAsync();
+        if (WithSettlement)
+        {
+            await Settlement.DisposeAsync();
+        }
+
         _claimChannel.Dispose();
         await _claimApp.StopAsync();
         await _claimApp.DisposeAsync();
