@@ -22,6 +22,7 @@ using Seeds = Campaign.Service.Tests.Seeds;
 var vouchers = Arg("--vouchers", 2000);
 var concurrency = Arg("--concurrency", 16);
 var rounds = Arg("--rounds", 3);
+var sampleWaits = Arg("--waits", 0) == 1;
 
 var world = new RedemptionWorld();
 await world.InitializeAsync();
@@ -44,21 +45,28 @@ try
     await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, vouchers * rounds);
     var thinClient = new VoucherUsageService.VoucherUsageServiceClient(thin.Channel);
 
+    var peers = await PeerProcesses.FindAsync(world.RedemptionDb.ConnectionString);
     Console.WriteLine($"vouchers per round {vouchers}, concurrency {concurrency}, rounds {rounds}, load {Load()}");
     var ratios = new List<double>();
     var failures = 0L;
     for (var round = 0; round < rounds; round++)
     {
         var slice = claimed.Skip(round * vouchers).Take(vouchers).ToList();
-        var baseline = await DriveAsync(slice.Select((c, i) => i + (round * vouchers)).ToList(), concurrency, async id =>
+        var baseline = await DriveAsync(slice.Select((c, i) => i + (round * vouchers)).ToList(), concurrency, peers, async id =>
             (await thinClient.ConsumeVoucherAsync(new ConsumeVoucherRequest { VoucherId = id.ToString(CultureInfo.InvariantCulture) })).Status == VoucherStatus.Used);
-        var full = await DriveAsync(slice, concurrency, async c =>
+        var waits = sampleWaits ? new WaitSampler(world.RedemptionDb.ConnectionString) : null;
+        var full = await DriveAsync(slice, concurrency, peers, async c =>
             (await world.Redemption.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, 15000, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption);
         var ratio = full.PerSecond / baseline.PerSecond;
         ratios.Add(ratio);
         failures += baseline.Failed + full.Failed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.CpuMicrosPerCall:F0} µs | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.CpuMicrosPerCall:F0} µs | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
+            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.Cpu} | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.Cpu} | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
+        if (waits is not null)
+        {
+            Console.WriteLine($"  busy PostgreSQL backends during the redemptions (mean per sample): {await waits.StopAsync()}");
+            await waits.DisposeAsync();
+        }
     }
 
     var doubles = await world.ScalarAsync("SELECT count(*) FROM (SELECT voucher_id FROM redemptions WHERE status <> 2 GROUP BY voucher_id HAVING count(*) > 1) d");
@@ -81,12 +89,13 @@ int Arg(string name, int fallback)
 
 static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency, Func<T, Task<bool>> call)
+static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency, PeerProcesses peers, Func<T, Task<bool>> call)
 {
     var latencies = new double[items.Count];
     var failed = 0L;
     var next = -1;
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var peersBefore = peers.CpuSeconds();
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
     {
@@ -111,13 +120,22 @@ static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency,
     }));
     var elapsed = clock.Elapsed.TotalSeconds;
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var peersAfter = peers.CpuSeconds();
     Array.Sort(latencies);
-    return new Result(items.Count / elapsed, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], failed, cpu.TotalMicroseconds / items.Count);
+    return new Result(items.Count / elapsed, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], failed, new CpuPerCall(
+        cpu.TotalMicroseconds / items.Count, (peersAfter.Postgres - peersBefore.Postgres) * 1e6 / items.Count, (peersAfter.Redis - peersBefore.Redis) * 1e6 / items.Count));
 }
 
-/// <param name="CpuMicrosPerCall">This process's CPU time per call (load generator and every service hosted here; PostgreSQL and Redis are
-/// other processes): unlike throughput, hardly moved by what else the machine runs.</param>
-internal sealed record Result(double PerSecond, double P50, double P99, long Failed, double CpuMicrosPerCall);
+internal sealed record Result(double PerSecond, double P50, double P99, long Failed, CpuPerCall Cpu);
+
+/// <summary>
+/// CPU time per call, µs: this process (load generator and every service hosted in it), the PostgreSQL server and
+/// redis-server. Unlike throughput, hardly moved by what else the machine runs.
+/// </summary>
+internal sealed record CpuPerCall(double Process, double Postgres, double Redis)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Process:F0} µs + pg {Postgres:F0} + redis {Redis:F0}");
+}
 
 /// <summary>The baseline: claim.v1 ConsumeVoucher answered by one conditional UPDATE on its own table, nothing else.</summary>
 internal sealed class ThinRedeem : IAsyncDisposable
