@@ -152,7 +152,8 @@ internal sealed class ThinRedeem : IAsyncDisposable
 
     public static async Task<ThinRedeem> StartAsync(string connectionString, int vouchers)
     {
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        // Prepared like the services' own statements (ServiceDefaults.StatementPreparation), so both sides run alike.
+        var dataSource = NpgsqlDataSource.Create(ServiceDefaults.StatementPreparation.WithAutoPrepare(connectionString));
         await using (var setup = dataSource.CreateCommand(
             "DROP TABLE IF EXISTS thin_vouchers; CREATE TABLE thin_vouchers (id bigint PRIMARY KEY, status text NOT NULL); " +
             "INSERT INTO thin_vouchers SELECT g, 'unused' FROM generate_series(0, @last) g"))
