@@ -19,9 +19,11 @@ using Seeds = Campaign.Service.Tests.Seeds;
 // call whose handler runs UPDATE … SET status = 'used' WHERE id = $1 AND status = 'unused' on PostgreSQL. Both are
 // driven by the same load generator (same concurrency, same number of distinct vouchers), one after the other, in one
 // process on one PostgreSQL. Exit code 1 when a double redemption or an error is found.
-var vouchers = Arg("--vouchers", 2000);
+var vouchers = Arg("--vouchers", 1000);
 var concurrency = Arg("--concurrency", 16);
 var rounds = Arg("--rounds", 3);
+var warmup = Arg("--warmup", 1000);
+var sampleWaits = Arg("--waits", 0) == 1;
 
 var world = new RedemptionWorld { WithSettlement = false };
 await world.InitializeAsync();
@@ -34,39 +36,60 @@ try
     await world.WaitForRedemptionToSeeAsync(s3.Id, view => view.Terms.Running);
     var shop = await ShopAsync(world, s3.Id, "supermarket");
 
-    // Claims for every round up front: round r redeems its own N vouchers, so every call is a first redemption.
-    var people = Enumerable.Range(0, vouchers * rounds).Select(i => Person(RedemptionWorld.NextSeed())).ToList();
+    // Claims for the warm-up and every round up front: each redeems its own vouchers, so every call is a first redemption.
+    var people = Enumerable.Range(0, warmup + (vouchers * rounds)).Select(i => Person(RedemptionWorld.NextSeed())).ToList();
     var claimed = new (PersonIdentity Person, string VoucherId)[people.Count];
     await Parallel.ForEachAsync(Enumerable.Range(0, people.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         claimed[i] = (people[i], (await ClaimAsync(world, s3.Id, people[i], "t-20", InYouhao)).VoucherId));
     world.Clock.Now = Seeds.Beijing(2023, 5, 2, 12);
 
-    await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, vouchers * rounds);
+    await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, warmup + (vouchers * rounds));
     var thinClient = new VoucherUsageService.VoucherUsageServiceClient(thin.Channel);
 
-    Console.WriteLine($"vouchers per round {vouchers}, concurrency {concurrency}, rounds {rounds}, load {Load()}");
     var ratios = new List<double>();
     var failures = 0L;
+    var peers = await PeerProcesses.FindAsync(world.RedemptionDb.ConnectionString);
+    Func<int, Task<bool>> thinCall = async id =>
+        (await thinClient.ConsumeVoucherAsync(new ConsumeVoucherRequest { VoucherId = id.ToString(CultureInfo.InvariantCulture) })).Status == VoucherStatus.Used;
+    Func<(PersonIdentity Person, string VoucherId), Task<bool>> redeemCall = async c =>
+        (await world.Redemption.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, 15000, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption;
+
+    // Warm-up, not measured: the services in production run for hours, so the rounds should see their steady state, not
+    // the JIT still compiling (a profile of an unwarmed third round spent a fifth of the process's CPU in tiered compilation).
+    if (warmup > 0)
+    {
+        var thinWarm = await DriveAsync(Enumerable.Range(0, warmup).ToList(), concurrency, peers, thinCall);
+        var fullWarm = await DriveAsync(claimed.Take(warmup).ToList(), concurrency, peers, redeemCall);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up ({warmup} each, not measured): thin {thinWarm.PerSecond:F0}/s, redemption {fullWarm.PerSecond:F0}/s, failed {thinWarm.Failed}+{fullWarm.Failed}"));
+        failures += thinWarm.Failed + fullWarm.Failed;
+    }
+
+    Console.WriteLine($"vouchers per round {vouchers}, concurrency {concurrency}, rounds {rounds}, load {Load()}");
     for (var round = 0; round < rounds; round++)
     {
-        var slice = claimed.Skip(round * vouchers).Take(vouchers).ToList();
-        var baseline = await DriveAsync(slice.Select((c, i) => i + (round * vouchers)).ToList(), concurrency, async id =>
-            (await thinClient.ConsumeVoucherAsync(new ConsumeVoucherRequest { VoucherId = id.ToString(CultureInfo.InvariantCulture) })).Status == VoucherStatus.Used);
-        var full = await DriveAsync(slice, concurrency, async c =>
-            (await world.Redemption.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, 15000, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption);
+        var first = warmup + (round * vouchers);
+        var slice = claimed.Skip(first).Take(vouchers).ToList();
+        var baseline = await DriveAsync(Enumerable.Range(first, vouchers).ToList(), concurrency, peers, thinCall);
+        var waits = sampleWaits ? new WaitSampler(world.RedemptionDb.ConnectionString) : null;
+        var full = await DriveAsync(slice, concurrency, peers, redeemCall);
         var ratio = full.PerSecond / baseline.PerSecond;
         ratios.Add(ratio);
         failures += baseline.Failed + full.Failed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.CpuMicrosPerCall:F0} µs | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.CpuMicrosPerCall:F0} µs | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
+            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.Cpu} | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.Cpu} | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
+        if (waits is not null)
+        {
+            Console.WriteLine($"  busy PostgreSQL backends during the redemptions (mean per sample): {await waits.StopAsync()}");
+            await waits.DisposeAsync();
+        }
     }
 
     var doubles = await world.ScalarAsync("SELECT count(*) FROM (SELECT voucher_id FROM redemptions WHERE status <> 2 GROUP BY voucher_id HAVING count(*) > 1) d");
     var redeemed = await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = @c", ("c", s3.Id));
     ratios.Sort();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"median ratio {ratios[ratios.Count / 2]:F2} (acceptance ≥ 0.30); redemptions {redeemed} of {vouchers * rounds}; double redemptions {doubles}; failed calls {failures}"));
-    return doubles == 0 && failures == 0 && redeemed == vouchers * rounds ? 0 : 1;
+        $"median ratio {ratios[ratios.Count / 2]:F2} (acceptance ≥ 0.30); redemptions {redeemed} of {warmup + (vouchers * rounds)} (warm-up included); double redemptions {doubles}; failed calls {failures}"));
+    return doubles == 0 && failures == 0 && redeemed == warmup + (vouchers * rounds) ? 0 : 1;
 }
 finally
 {
@@ -81,12 +104,13 @@ int Arg(string name, int fallback)
 
 static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency, Func<T, Task<bool>> call)
+static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency, PeerProcesses peers, Func<T, Task<bool>> call)
 {
     var latencies = new double[items.Count];
     var failed = 0L;
     var next = -1;
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var peersBefore = peers.CpuSeconds();
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
     {
@@ -111,13 +135,22 @@ static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency,
     }));
     var elapsed = clock.Elapsed.TotalSeconds;
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var peersAfter = peers.CpuSeconds();
     Array.Sort(latencies);
-    return new Result(items.Count / elapsed, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], failed, cpu.TotalMicroseconds / items.Count);
+    return new Result(items.Count / elapsed, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], failed, new CpuPerCall(
+        cpu.TotalMicroseconds / items.Count, (peersAfter.Postgres - peersBefore.Postgres) * 1e6 / items.Count, (peersAfter.Redis - peersBefore.Redis) * 1e6 / items.Count));
 }
 
-/// <param name="CpuMicrosPerCall">This process's CPU time per call (load generator and every service hosted here; PostgreSQL and Redis are
-/// other processes): unlike throughput, hardly moved by what else the machine runs.</param>
-internal sealed record Result(double PerSecond, double P50, double P99, long Failed, double CpuMicrosPerCall);
+internal sealed record Result(double PerSecond, double P50, double P99, long Failed, CpuPerCall Cpu);
+
+/// <summary>
+/// CPU time per call, µs: this process (load generator and every service hosted in it), the PostgreSQL server and
+/// redis-server. Unlike throughput, hardly moved by what else the machine runs.
+/// </summary>
+internal sealed record CpuPerCall(double Process, double Postgres, double Redis)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Process:F0} µs + pg {Postgres:F0} + redis {Redis:F0}");
+}
 
 /// <summary>The baseline: claim.v1 ConsumeVoucher answered by one conditional UPDATE on its own table, nothing else.</summary>
 internal sealed class ThinRedeem : IAsyncDisposable
@@ -134,7 +167,8 @@ internal sealed class ThinRedeem : IAsyncDisposable
 
     public static async Task<ThinRedeem> StartAsync(string connectionString, int vouchers)
     {
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        // Prepared like the services' own statements (ServiceDefaults.StatementPreparation), so both sides run alike.
+        var dataSource = NpgsqlDataSource.Create(ServiceDefaults.StatementPreparation.WithAutoPrepare(connectionString));
         await using (var setup = dataSource.CreateCommand(
             "DROP TABLE IF EXISTS thin_vouchers; CREATE TABLE thin_vouchers (id bigint PRIMARY KEY, status text NOT NULL); " +
             "INSERT INTO thin_vouchers SELECT g, 'unused' FROM generate_series(0, @last) g"))

@@ -15,6 +15,7 @@ public static class ClaimServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
+        builder.PrepareFrequentStatements(ResourceNames.ClaimDb);
         builder.AddServiceDatabase<ClaimDbContext>(ResourceNames.ClaimDb);
 
         // The Aspire client integration: one shared IConnectionMultiplexer and its health check. A Redis that is not up

@@ -15,6 +15,7 @@ public static class RedemptionServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
+        builder.PrepareFrequentStatements(ResourceNames.RedemptionDb);
         builder.AddServiceDatabase<RedemptionDbContext>(ResourceNames.RedemptionDb);
         builder.Services.AddOptions<RedemptionOptions>().Bind(builder.Configuration.GetSection(RedemptionOptions.SectionName))
             .Validate(o => o.AttemptLease < o.LockTtl, "Redemption:AttemptLease must be shorter than Redemption:LockTtl, so recovery consumes while the lock holds")
@@ -28,13 +29,18 @@ public static class RedemptionServiceExtensions
 
         if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Claim) is not null)
         {
-            // Every usage call is idempotent on the id it carries (lock id, redemption id, reversal id), so all may be retried.
+            // Every usage call is idempotent on the id it carries (lock id, redemption id, reversal id), so all could be
+            // retried; LockVoucher and ConsumeVoucher are not, because a retry policy buffers every call for a rare
+            // retry and Redeem already has its own: a failed lock answers UNAVAILABLE and the till retries with the same
+            // key, a failed consume is finished by recovery. The per-request HttpClient log lines go too: the gRPC
+            // client's own logs and traces already say what each call did.
             builder.Services.AddServiceGrpcClient<VoucherUsageService.VoucherUsageServiceClient>(
-                ResourceNames.Claim, [.. VoucherUsageService.Descriptor.Methods]);
+                    ResourceNames.Claim, [.. VoucherUsageService.Descriptor.Methods.Where(m => m.Name is not ("LockVoucher" or "ConsumeVoucher"))])
+                .RemoveAllLoggers();
             builder.Services.AddServiceGrpcClient<ClaimService.ClaimServiceClient>(
-                ResourceNames.Claim, ClaimService.Descriptor.FindMethodByName("GetVoucher"));
+                ResourceNames.Claim, ClaimService.Descriptor.FindMethodByName("GetVoucher")).RemoveAllLoggers();
             builder.Services.AddServiceGrpcClient<ClaimAdminService.ClaimAdminServiceClient>(
-                ResourceNames.Claim, ClaimAdminService.Descriptor.FindMethodByName("ListBlockList"));
+                ResourceNames.Claim, ClaimAdminService.Descriptor.FindMethodByName("ListBlockList")).RemoveAllLoggers();
         }
 
         // Asked only before a reversal, never on the redeem path; the lookup is a read, so it may be retried.

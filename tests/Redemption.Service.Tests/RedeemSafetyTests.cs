@@ -135,6 +135,43 @@ public sealed class RedeemSafetyTests(RedemptionWorld world)
     }
 
     [Fact]
+    public async Task A_recording_after_its_attempt_lease_ran_out_writes_nothing_and_one_in_time_writes_the_answer_the_redemption_and_its_feed_event()
+    {
+        var (campaignId, shop, _, voucher) = await HolderAsync();
+        var store = world.Redemption.Get<RedemptionStore>();
+        var key = Guid.NewGuid().ToString();
+        var now = world.Clock.Now;
+        var (redemptionId, _) = await store.BeginAttemptAsync(key, "rdm-" + Guid.NewGuid().ToString("N"), voucher.VoucherId, shop.MerchantId, shop.TradeName, now.AddSeconds(5), now, default);
+        var outcome = new RedeemOutcome
+        {
+            Redemption = new RedemptionRecord
+            {
+                RedemptionId = redemptionId, IdempotencyKey = key, VoucherId = voucher.VoucherId, CampaignId = campaignId, MerchantId = shop.MerchantId,
+                Status = RedemptionStatus.Completed, RedeemedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now), Version = 1,
+            },
+        };
+        var columns = new RedemptionColumns("till:" + key, "", "", 0);
+        Task<long> Count(string table) => world.ScalarAsync($"SELECT count(*) FROM {table} WHERE {(table == "redemption_events" ? "campaign_id = @k" : "idempotency_key = @k")}",
+            ("k", table == "redemption_events" ? campaignId : key));
+        var eventsBefore = await Count("redemption_events");
+
+        var (late, _) = await store.RecordAsync(key, "fingerprint", outcome, columns, now.AddSeconds(6), default);
+
+        Assert.Equal(RecordResult.LeaseLost, late);
+        Assert.Equal(0, await Count("redemptions"));
+        Assert.Equal(0, await Count("idempotency_keys"));
+        Assert.Equal(eventsBefore, await Count("redemption_events"));
+
+        var (inTime, _) = await store.RecordAsync(key, "fingerprint", outcome, columns, now.AddSeconds(1), default);
+        await store.EndAttemptAsync(key, default);
+
+        Assert.Equal(RecordResult.Recorded, inTime);
+        Assert.Equal(1, await Count("redemptions"));
+        Assert.Equal(1, await Count("idempotency_keys"));
+        Assert.Equal(eventsBefore + 1, await Count("redemption_events"));
+    }
+
+    [Fact]
     public async Task Claim_unreachable_answers_UNAVAILABLE_with_nothing_recorded_and_the_same_request_later_redeems_once()
     {
         var (campaignId, shop, person, voucher) = await HolderAsync();

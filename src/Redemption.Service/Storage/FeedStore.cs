@@ -42,13 +42,14 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     /// The statement that appends one event in the caller's transaction: numbering and insert in one round trip. Run it
     /// last, just before committing. The stored event carries no sequence; readers take it from the column.
     /// </summary>
-    public static NpgsqlBatchCommand Append(RedemptionEventKind kind, RedemptionRecord record, DateTimeOffset now)
+    /// <param name="onlyIf">A condition over parameters $4 onwards (appended by the caller); without one, the event is always appended.</param>
+    public static NpgsqlBatchCommand Append(RedemptionEventKind kind, RedemptionRecord record, DateTimeOffset now, string? onlyIf = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         var feedEvent = new RedemptionEvent { OccurredAt = Timestamp.FromDateTimeOffset(now), Kind = kind, Redemption = record };
         var command = new NpgsqlBatchCommand(
-            """
-            WITH next AS (UPDATE feed_counter SET last_sequence = last_sequence + 1 WHERE id = 1 RETURNING last_sequence)
+            $"""
+            WITH next AS (UPDATE feed_counter SET last_sequence = last_sequence + 1 WHERE id = 1 AND {onlyIf ?? "true"} RETURNING last_sequence)
             INSERT INTO redemption_events (sequence, campaign_id, occurred_at, event) SELECT last_sequence, $1, $2, $3 FROM next
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = record.CampaignId });

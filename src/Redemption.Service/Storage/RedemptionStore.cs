@@ -115,46 +115,43 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         ArgumentNullException.ThrowIfNull(columns);
         var record = outcome.Redemption;
         await using var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
-        await using (var read = transaction.CreateBatch())
-        {
-            var lease = new NpgsqlBatchCommand("SELECT lease_until FROM redemption_attempts WHERE idempotency_key = $1 FOR UPDATE");
-            lease.Parameters.Add(new NpgsqlParameter { Value = key });
-            read.BatchCommands.Add(lease);
-            await using var reader = await transaction.ReadAsync(read, cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken) || new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc)) <= now)
-            {
-                return (RecordResult.LeaseLost, null);
-            }
-        }
 
-        // The key's answer, the redemption, the feed event and the COMMIT in one round trip; a unique index names what was taken.
+        // One round trip: the attempt row's lock, then every write only while that row still holds a live lease, then
+        // COMMIT. Holding the row lock from the first statement keeps recovery from taking the attempt over between
+        // the writes, so they all happen or none does; a unique index names what was taken.
         await using var batch = transaction.CreateBatch();
-        var answer = new NpgsqlBatchCommand("INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) VALUES ($1, $2, $3, $4)");
+        var lease = new NpgsqlBatchCommand("SELECT 1 FROM redemption_attempts WHERE idempotency_key = $1 FOR UPDATE");
+        lease.Parameters.Add(new NpgsqlParameter { Value = key });
+        var answer = new NpgsqlBatchCommand($"INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) SELECT $1, $2, $3, $4 WHERE {LiveLease(1, 4)}");
         answer.Parameters.Add(new NpgsqlParameter { Value = key });
         answer.Parameters.Add(new NpgsqlParameter { Value = fingerprint });
         answer.Parameters.Add(new NpgsqlParameter { Value = outcome.ToByteArray() });
         answer.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
         var insert = new NpgsqlBatchCommand(
-            """
+            $"""
             INSERT INTO redemptions (redemption_id, idempotency_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key,
                 buyer_hash, buyer_phone_hash, status, subsidy_exclusion, face_value_cents, order_amount_cents, government_share_cents, threshold_cents,
                 redeemed_at, version, record)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20 WHERE {LiveLease(2, 21)}
             """);
         foreach (var value in new object[]
         {
             record.RedemptionId, key, record.VoucherId, record.CampaignId, record.MerchantId, record.StaffId, record.TierId, record.CategoryId,
             columns.TransactionKey, columns.BuyerHash, columns.BuyerPhoneHash, (short)record.Status, (short)record.SubsidyExclusion,
             record.FaceValueCents, record.OrderAmountCents, record.GovernmentShareCents, columns.ThresholdCents, record.RedeemedAt.ToDateTime(),
-            record.Version, record.ToByteArray(),
+            record.Version, record.ToByteArray(), now.UtcDateTime,
         })
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = value });
         }
 
+        batch.BatchCommands.Add(lease);
         batch.BatchCommands.Add(answer);
         batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(FeedStore.Append(RedemptionEventKind.Redeemed, record, now));
+        var announce = FeedStore.Append(RedemptionEventKind.Redeemed, record, now, LiveLease(4, 5));
+        announce.Parameters.Add(new NpgsqlParameter { Value = key });
+        announce.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
+        batch.BatchCommands.Add(announce);
         try
         {
             await transaction.CommitAsync(batch, cancellationToken);
@@ -169,9 +166,19 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
             };
         }
 
+        // Nothing was written when the lease had run out (or recovery had removed the attempt): an empty commit.
+        if (insert.RecordsAffected == 0)
+        {
+            return (RecordResult.LeaseLost, null);
+        }
+
         feed.Announce();
         return (RecordResult.Recorded, null);
     }
+
+    /// <summary>The condition on the key's attempt that every write of a recording carries ($key and $now are parameters by position).</summary>
+    private static string LiveLease(int keyParameter, int nowParameter) =>
+        $"EXISTS (SELECT 1 FROM redemption_attempts WHERE idempotency_key = ${keyParameter} AND lease_until > ${nowParameter})";
 
     /// <summary>Attempts whose lease ran out, oldest first.</summary>
     public async Task<List<string>> StrandedKeysAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
