@@ -79,6 +79,18 @@ foreach (var variable in new[] { "DOTNET_PerfMapEnabled", "DOTNET_EnableWriteXor
     }
 }
 
+// Runtime settings tried on the Claim service alone: CLAIM_SERVICE_<NAME>=<value> in the bench's environment reaches
+// the Claim process as <NAME>=<value> (e.g. CLAIM_SERVICE_DOTNET_gcServer=1).
+const string ClaimOnly = "CLAIM_SERVICE_";
+var claimProject = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Claim);
+foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+{
+    if (variable.Key is string name && name.StartsWith(ClaimOnly, StringComparison.Ordinal) && variable.Value is string value)
+    {
+        builder.CreateResourceBuilder(claimProject).WithEnvironment(name[ClaimOnly.Length..], value);
+    }
+}
+
 // The gateway's rate limits protect a shared front door; here one load generator is the only caller and measures it.
 var gatewayProject = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Gateway);
 builder.CreateResourceBuilder(gatewayProject)
