@@ -66,12 +66,28 @@ builder.AddExecutable(Thin, "dotnet", thinDirectory, "ThinClaim.dll")
     .WithEndpoint(name: EndpointNames.Grpc, scheme: "http", env: "THIN_PORT", isProxied: false)
     .WithReference(thinRedis, connectionName: "redis")
     .WaitFor(thinRedis);
-// For `perf record` of a service: DOTNET_PerfMapEnabled=1 in the bench's environment reaches the .NET processes.
-if (Environment.GetEnvironmentVariable("DOTNET_PerfMapEnabled") is { Length: > 0 } perfMap)
+// For `perf record` of a service: DOTNET_PerfMapEnabled=1 in the bench's environment reaches the .NET processes, and
+// so does DOTNET_EnableWriteXorExecute=0, without which perf sees jitted code only as an anonymous double mapping.
+foreach (var variable in new[] { "DOTNET_PerfMapEnabled", "DOTNET_EnableWriteXorExecute" })
 {
-    foreach (var project in builder.Resources.OfType<ProjectResource>())
+    if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
     {
-        builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_PerfMapEnabled", perfMap);
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(variable, value);
+        }
+    }
+}
+
+// Runtime settings tried on the Claim service alone: CLAIM_SERVICE_<NAME>=<value> in the bench's environment reaches
+// the Claim process as <NAME>=<value> (e.g. CLAIM_SERVICE_DOTNET_gcServer=1).
+const string ClaimOnly = "CLAIM_SERVICE_";
+var claimProject = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Claim);
+foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+{
+    if (variable.Key is string name && name.StartsWith(ClaimOnly, StringComparison.Ordinal) && variable.Value is string value)
+    {
+        builder.CreateResourceBuilder(claimProject).WithEnvironment(name[ClaimOnly.Length..], value);
     }
 }
 

@@ -68,14 +68,14 @@ public static class RequestShape
 
         foreach (var field in Plans.GetOrAdd(descriptor, PlanFor))
         {
-            var fieldPath = path is null ? field.Name : $"{path}.{field.Name}";
             var value = field.Accessor.GetValue(message);
             if (field.IsMap)
             {
                 foreach (DictionaryEntry entry in (IDictionary)value)
                 {
-                    CheckValue(field, entry.Key, $"{fieldPath}[{entry.Key}]", ref problems);
-                    CheckValue(field.MessageType.FindFieldByNumber(2), entry.Value, $"{fieldPath}[{entry.Key}]", ref problems);
+                    var at = new Place(path, field.Name, Key: entry.Key);
+                    CheckValue(field, entry.Key, at, ref problems);
+                    CheckValue(field.MessageType.FindFieldByNumber(2), entry.Value, at, ref problems);
                 }
             }
             else if (field.IsRepeated)
@@ -83,31 +83,31 @@ public static class RequestShape
                 var index = 0;
                 foreach (var item in (IList)value)
                 {
-                    CheckValue(field, item, $"{fieldPath}[{index++}]", ref problems);
+                    CheckValue(field, item, new Place(path, field.Name, index++), ref problems);
                 }
             }
             else
             {
-                CheckValue(field, value, fieldPath, ref problems);
+                CheckValue(field, value, new Place(path, field.Name), ref problems);
             }
         }
     }
 
-    private static void CheckValue(FieldDescriptor field, object? value, string path, ref List<FieldViolation>? problems)
+    private static void CheckValue(FieldDescriptor field, object? value, Place at, ref List<FieldViolation>? problems)
     {
         switch (value)
         {
             case string text when text.Contains('\0', StringComparison.Ordinal):
-                Report(ref problems, path, "must not contain the NUL character (U+0000)");
+                Report(ref problems, at.Path, "must not contain the NUL character (U+0000)");
                 break;
             case IMessage nested:
-                Check(nested, path, ref problems);
+                Check(nested, at.Path, ref problems);
                 break;
             case System.Enum when field.FieldType == FieldType.Enum:
                 var number = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
                 if (field.EnumType.FindValueByNumber(number) is null)
                 {
-                    Report(ref problems, path, $"{number} is not a value of {field.EnumType.Name}");
+                    Report(ref problems, at.Path, $"{number} is not a value of {field.EnumType.Name}");
                 }
 
                 break;
@@ -120,4 +120,20 @@ public static class RequestShape
 
     private static void Report(ref List<FieldViolation>? problems, string? path, string description) =>
         (problems ??= []).Add(new FieldViolation(path ?? "request", description));
+
+    /// <summary>
+    /// Where a value sits: its path text is only written for a problem or a nested message below a top-level field, so
+    /// a well-formed request (every call) allocates no path strings.
+    /// </summary>
+    private readonly record struct Place(string? Parent, string Name, int Index = -1, object? Key = null)
+    {
+        public string Path
+        {
+            get
+            {
+                var own = Parent is null ? Name : $"{Parent}.{Name}";
+                return Key is not null ? $"{own}[{Key}]" : Index >= 0 ? $"{own}[{Index}]" : own;
+            }
+        }
+    }
 }

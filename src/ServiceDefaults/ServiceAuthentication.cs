@@ -72,6 +72,22 @@ public static class ServiceAuthentication
         return services;
     }
 
+    /// <summary>Authenticates the request from memory when its bearer token was accepted before (and is still remembered).</summary>
+    internal static void AnswerRemembered(MessageReceivedContext context, CachingJsonWebTokenHandler tokens)
+    {
+        const string Bearer = "Bearer ";
+        var authorization = context.Request.Headers.Authorization;
+        if (authorization.Count != 1 || authorization[0] is not { } header
+            || !header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase)
+            || tokens.Remembered(header.AsSpan(Bearer.Length).Trim()) is not { } identity)
+        {
+            return;
+        }
+
+        context.Principal = new System.Security.Claims.ClaimsPrincipal(identity);
+        context.Success();
+    }
+
     private static void ConfigureBearer(JwtBearerOptions jwt, ServiceAuthenticationOptions settings)
     {
         // Claim names stay as the token writes them (sub, role, merchant_id), not the WS-Federation URIs.
@@ -85,9 +101,19 @@ public static class ServiceAuthentication
             RoleClaimType = TokenClaims.Role,
             ClockSkew = settings.ClockSkew,
         };
-        // The same token comes with every call of a caller: one full validation per token, not per call.
+        // The same token comes with every call of a caller: one full validation per token, not per call, and a token
+        // accepted before is answered as soon as the request arrives, before the handler sets up a validation.
+        var tokens = new CachingJsonWebTokenHandler();
         jwt.TokenHandlers.Clear();
-        jwt.TokenHandlers.Add(new CachingJsonWebTokenHandler());
+        jwt.TokenHandlers.Add(tokens);
+        jwt.Events = new JwtBearerEvents
+        {
+            OnMessageReceived = context =>
+            {
+                AnswerRemembered(context, tokens);
+                return Task.CompletedTask;
+            },
+        };
         if (settings.SharedKey() is { } key)
         {
             jwt.TokenValidationParameters.IssuerSigningKey = key;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
@@ -54,6 +55,10 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddServiceDiscoveryDefaults();
         builder.Services.TryAddTimeProvider();
         builder.Services.AddServiceAuthentication(builder.Configuration);
+        // Both interceptors hold no state: one instance each serves every call (grpc-dotnet activates an interceptor
+        // the container does not know anew for each call).
+        builder.Services.TryAddSingleton<CallerActorInterceptor>();
+        builder.Services.TryAddSingleton<DomainExceptionInterceptor>();
         builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = MaxReceiveMessageSize;

@@ -388,6 +388,48 @@ public sealed class HotPathTests(ClaimFixture fixture)
     }
 
     [Fact]
+    public async Task Once_a_cell_is_sold_out_retries_still_get_their_first_answer_a_pause_still_shows_and_a_top_up_grants_again()
+    {
+        var h = await fixture.ResetAsync(AfterOpening);
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 2)]);
+        await h.LoadAsync(campaign);
+        var stockKey = RedisKeys.Stock(campaign.CampaignId, RedisKeys.Cell("r1", "t50", "", ""));
+        var grant = ClaimFor(campaign, Person(1), "t50", requestId: "grant-1");
+        var granted = await h.Engine.ClaimAsync(grant);
+        Assert.NotNull((await h.Engine.ClaimAsync(ClaimFor(campaign, Person(2), "t50"))).Voucher);
+
+        // The first sold-out answer teaches the service that the cell is gone; later claims on it only probe.
+        var refusal = ClaimFor(campaign, Person(3), "t50", requestId: "refused-3");
+        Assert.Equal(ClaimRefusalReason.SoldOut, (await h.Engine.ClaimAsync(refusal)).Refusal.Reason);
+        var probed = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(4), "t50", requestId: "refused-4"));
+        Assert.Equal(ClaimRefusalReason.SoldOut, probed.Refusal.Reason);
+        Assert.False(probed.Replayed);
+
+        var grantAgain = await h.Engine.ClaimAsync(grant);
+        Assert.True(grantAgain.Replayed);
+        Assert.Equal(granted.Voucher, grantAgain.Voucher);
+        var probedAgain = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(4), "t50", requestId: "refused-4"));
+        Assert.True(probedAgain.Replayed);
+        Assert.Equal(probed.Refusal, probedAgain.Refusal);
+        var reused = await Refusals.ThrowsAsync(() => h.Engine.ClaimAsync(ClaimFor(campaign, Person(5), "t50", requestId: "refused-4")));
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
+
+        await h.Redis.HashSetAsync(RedisKeys.Pause(campaign.CampaignId), RedisKeys.RoundPauseField("r1"), "inspection");
+        Assert.Equal(ClaimRefusalReason.Paused, (await h.Engine.ClaimAsync(ClaimFor(campaign, Person(6), "t50"))).Refusal.Reason);
+        await h.Redis.HashDeleteAsync(RedisKeys.Pause(campaign.CampaignId), RedisKeys.RoundPauseField("r1"));
+
+        // Stock that comes back (a top-up) is found by the next claim, which then runs with its voucher.
+        await h.Redis.StringIncrementAsync(stockKey);
+        var afterTopUp = await h.Engine.ClaimAsync(ClaimFor(campaign, Person(7), "t50"));
+        Assert.NotNull(afterTopUp.Voucher);
+        Assert.Equal(0, (long)await h.Redis.StringGetAsync(stockKey));
+        Assert.Equal(ClaimRefusalReason.SoldOut, (await h.Engine.ClaimAsync(refusal)).Refusal.Reason);
+
+        await h.PersistAllAsync();
+        Assert.Equal(3, await h.ScalarAsync("SELECT count(*) FROM vouchers"));
+    }
+
+    [Fact]
     public async Task Paused_campaigns_and_rounds_and_blocked_people_are_refused_without_taking_stock()
     {
         var h = await fixture.ResetAsync(AfterOpening);

@@ -82,6 +82,24 @@ public sealed class CachingJsonWebTokenHandlerTests
     }
 
     [Fact]
+    public async Task A_remembered_token_answers_from_memory_with_its_own_copy_only_while_fresh_and_an_unknown_one_does_not()
+    {
+        var handler = new CachingJsonWebTokenHandler(_clock);
+        var token = Token("channel-a", TimeSpan.FromMinutes(2));
+        Assert.Null(handler.Remembered(token));
+        Assert.True((await handler.ValidateTokenAsync(token, Parameters(Key))).IsValid);
+
+        var first = handler.Remembered(token);
+        Assert.Equal("channel-a", first?.FindFirst(TokenClaims.Subject)?.Value);
+        first!.AddClaim(new Claim("added-by-one-request", "x"));
+        Assert.Null(handler.Remembered(token)?.FindFirst("added-by-one-request"));
+        Assert.Null(handler.Remembered(token + "x"));
+
+        _clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Null(handler.Remembered(token));
+    }
+
+    [Fact]
     public async Task A_full_memory_starts_over_instead_of_growing()
     {
         var handler = new CachingJsonWebTokenHandler(_clock, capacity: 2);
