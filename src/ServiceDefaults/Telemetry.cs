@@ -9,9 +9,9 @@ using OpenTelemetry.Trace;
 namespace ServiceDefaults;
 
 /// <summary>
-/// OpenTelemetry as Aspire's service-defaults template sets it up: logs, metrics and traces are always
-/// collected in process and exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the app
-/// host sets it to the dashboard). Npgsql and Redis add their own instrumentation through their client
+/// OpenTelemetry as Aspire's service-defaults template sets it up: logs, metrics and traces exported over OTLP
+/// when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the app host sets it to the dashboard); without an exporter
+/// no metrics or tracing pipeline runs at all. Npgsql and Redis add their own instrumentation through their client
 /// integrations.
 /// </summary>
 public static class Telemetry
@@ -58,6 +58,14 @@ public static class Telemetry
             logging.IncludeScopes = true;
         });
 
+        // Spans and metric points that leave no process cost every request their allocations and tag lookups (an
+        // activity per request, per proxied call, per client call): the pipelines exist only when something exports.
+        // In-process observers (tests' ActivityListener and MeterListener) see the sources and meters either way.
+        if (!IsExportEnabled(builder.Configuration))
+        {
+            return builder;
+        }
+
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
@@ -73,13 +81,8 @@ public static class Telemetry
                         !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.HealthPath, StringComparison.Ordinal)
                         && !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.AlivePath, StringComparison.Ordinal))
                 .AddGrpcClientInstrumentation()
-                .AddHttpClientInstrumentation());
-
-        if (IsExportEnabled(builder.Configuration))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
-
+                .AddHttpClientInstrumentation())
+            .UseOtlpExporter();
         return builder;
     }
 }
