@@ -9,9 +9,9 @@ using OpenTelemetry.Trace;
 namespace ServiceDefaults;
 
 /// <summary>
-/// OpenTelemetry as Aspire's service-defaults template sets it up: logs, metrics and traces exported over OTLP
-/// when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the app host sets it to the dashboard); without an exporter
-/// no metrics or tracing pipeline runs at all. Npgsql and Redis add their own instrumentation through their client
+/// OpenTelemetry as Aspire's service-defaults template sets it up: logs, metrics and traces are always
+/// collected in process and exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the app
+/// host sets it to the dashboard). Npgsql and Redis add their own instrumentation through their client
 /// integrations.
 /// </summary>
 public static class Telemetry
@@ -48,6 +48,14 @@ public static class Telemetry
 
     public const string SdkDisabledVariable = "OTEL_SDK_DISABLED";
 
+    /// <summary>
+    /// Whether the metrics and tracing pipelines run while nothing exports (default true: in-process readers of the
+    /// SDK's views see them). A process that handles many small requests may say false: each request then costs no
+    /// span, no tag and no metric point for nobody (the gateway: ~10 µs of CPU per proxied call). Sources and meters
+    /// stay visible to in-process listeners either way.
+    /// </summary>
+    public const string CollectWithoutExportKey = "Telemetry:CollectWithoutExport";
+
     public static TBuilder AddTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -58,10 +66,8 @@ public static class Telemetry
             logging.IncludeScopes = true;
         });
 
-        // Spans and metric points that leave no process cost every request their allocations and tag lookups (an
-        // activity per request, per proxied call, per client call): the pipelines exist only when something exports.
-        // In-process observers (tests' ActivityListener and MeterListener) see the sources and meters either way.
-        if (!IsExportEnabled(builder.Configuration))
+        var exporting = IsExportEnabled(builder.Configuration);
+        if (!exporting && !builder.Configuration.GetValue(CollectWithoutExportKey, defaultValue: true))
         {
             return builder;
         }
@@ -81,8 +87,13 @@ public static class Telemetry
                         !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.HealthPath, StringComparison.Ordinal)
                         && !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.AlivePath, StringComparison.Ordinal))
                 .AddGrpcClientInstrumentation()
-                .AddHttpClientInstrumentation())
-            .UseOtlpExporter();
+                .AddHttpClientInstrumentation());
+
+        if (exporting)
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
         return builder;
     }
 }
