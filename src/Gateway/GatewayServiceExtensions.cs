@@ -1,6 +1,7 @@
 using Gateway.Api;
 using Gateway.Proxy;
 using Gateway.TokenServer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServiceDefaults;
@@ -17,6 +18,12 @@ public static class GatewayServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddServiceDefaults();
+        // The same rule as the services' (an authenticated caller everywhere unless an endpoint says otherwise), without
+        // naming the bearer scheme: the authentication middleware has already run it as the default scheme, and a
+        // policy that names a scheme authenticates again and copies the caller's identity into a new principal on
+        // every proxied call.
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.AddTokenServer();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

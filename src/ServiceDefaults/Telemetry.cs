@@ -48,6 +48,14 @@ public static class Telemetry
 
     public const string SdkDisabledVariable = "OTEL_SDK_DISABLED";
 
+    /// <summary>
+    /// Whether the metrics and tracing pipelines run while nothing exports (default true: in-process readers of the
+    /// SDK's views see them). A process that handles many small requests may say false: each request then costs no
+    /// span, no tag and no metric point for nobody (the gateway: ~10 µs of CPU per proxied call). Sources and meters
+    /// stay visible to in-process listeners either way.
+    /// </summary>
+    public const string CollectWithoutExportKey = "Telemetry:CollectWithoutExport";
+
     public static TBuilder AddTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -57,6 +65,12 @@ public static class Telemetry
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
         });
+
+        var exporting = IsExportEnabled(builder.Configuration);
+        if (!exporting && !builder.Configuration.GetValue(CollectWithoutExportKey, defaultValue: true))
+        {
+            return builder;
+        }
 
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
@@ -75,7 +89,7 @@ public static class Telemetry
                 .AddGrpcClientInstrumentation()
                 .AddHttpClientInstrumentation());
 
-        if (IsExportEnabled(builder.Configuration))
+        if (exporting)
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
@@ -30,19 +31,24 @@ public static class RateLimits
         var limits = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddRateLimiter(options =>
         {
+            // Keyed by the address and the channel id themselves, each limiter its own table: nothing is formatted or
+            // concatenated per request to find a caller's bucket.
             options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                PartitionedRateLimiter.Create<HttpContext, string>(http => IsProbe(http)
-                    ? RateLimitPartition.GetNoLimiter(string.Empty)
-                    : Bucket("ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"), limits.PerClientIp)),
+                PartitionedRateLimiter.Create<HttpContext, IPAddress>(http => IsProbe(http)
+                    ? RateLimitPartition.GetNoLimiter(ProbeKey)
+                    : Bucket(http.Connection.RemoteIpAddress ?? IPAddress.None, limits.PerClientIp)),
                 PartitionedRateLimiter.Create<HttpContext, string>(http => http.User.FindFirstValue(TokenClaims.ChannelId) is { Length: > 0 } channel
-                    ? Bucket("channel:" + channel, limits.PerChannel)
+                    ? Bucket(channel, limits.PerChannel)
                     : RateLimitPartition.GetNoLimiter(string.Empty)));
             options.OnRejected = (context, _) => RejectAsync(context);
         });
         return services;
     }
 
-    private static RateLimitPartition<string> Bucket(string key, int perSecond) =>
+    /// <summary>The probes' unlimited partition: an address no caller connects from.</summary>
+    private static readonly IPAddress ProbeKey = IPAddress.IPv6None;
+
+    private static RateLimitPartition<TKey> Bucket<TKey>(TKey key, int perSecond) =>
         RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = perSecond,
