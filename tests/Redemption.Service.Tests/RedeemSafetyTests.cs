@@ -176,7 +176,8 @@ public sealed class RedeemSafetyTests(RedemptionWorld world)
     {
         var (campaignId, shop, person, voucher) = await HolderAsync();
         var request = Named(shop, person, voucher.VoucherId, 10000, "supermarket");
-        await using var cutOff = await RedemptionHost.StartAsync(world, $"http://127.0.0.1:{TestSupport.FreePorts.Next()}");
+        await using var cutOff = await RedemptionHost.StartAsync(
+            world, $"http://127.0.0.1:{TestSupport.FreePorts.Next()}", listenAddress: new Uri($"http://127.0.0.1:{TestSupport.FreePorts.Next()}"));
         await cutOff.WaitForAsync(campaignId, view => view.Merchants.ContainsKey(shop.MerchantId));
 
         var unavailable = await Assert.ThrowsAsync<RpcException>(() => cutOff.Redemptions.RedeemAsync(request, deadline: RedemptionWorld.Deadline).ResponseAsync);

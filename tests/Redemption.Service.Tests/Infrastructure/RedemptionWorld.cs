@@ -218,8 +218,14 @@ public sealed class RedemptionHost : IAsyncDisposable
 
     /// <param name="claimAddress">Where Claim is, or a dead address to play Claim unreachable.</param>
     /// <param name="settings">Overrides, e.g. <c>services:settlement:grpc:0</c> at a dead address to play Settlement unreachable.</param>
-    public static async Task<RedemptionHost> StartAsync(RedemptionWorld world, string claimAddress, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="listenAddress">
+    /// Where this copy listens; by default the world's Redemption address. A second copy beside the world's own needs an
+    /// address of its own: the listen sockets allow reuse (for restarts), so two copies on one port would split its
+    /// connections between them.
+    /// </param>
+    public static async Task<RedemptionHost> StartAsync(RedemptionWorld world, string claimAddress, IReadOnlyDictionary<string, string?>? settings = null, Uri? listenAddress = null)
     {
+        listenAddress ??= world.RedemptionAddress;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         var configuration = new Dictionary<string, string?>
         {
@@ -234,7 +240,7 @@ public sealed class RedemptionHost : IAsyncDisposable
             ["Redemption:FeedPollInterval"] = "00:00:00.100",
         };
         var endpoints = InProcessEndpoints.Settings(out _);
-        endpoints["Kestrel:Endpoints:grpc:Url"] = world.RedemptionAddress.ToString();
+        endpoints["Kestrel:Endpoints:grpc:Url"] = listenAddress.ToString();
         foreach (var (key, value) in endpoints.Concat(settings ?? new Dictionary<string, string?>()))
         {
             configuration[key] = value;
@@ -249,7 +255,7 @@ public sealed class RedemptionHost : IAsyncDisposable
         var app = builder.Build();
         app.MapRedemptionServices();
         await app.StartAsync();
-        return new RedemptionHost(app, GrpcChannel.ForAddress(world.RedemptionAddress));
+        return new RedemptionHost(app, GrpcChannel.ForAddress(listenAddress));
     }
 
     private static Socket ReusableListenSocket(EndPoint endpoint)
