@@ -5,7 +5,8 @@
 # gateway/HAProxy and HAProxy/direct ratios, and the CPU each process spent per call (/proc/<pid>/stat over the rounds).
 # Usage: bash bench/gateway.sh   (knobs: REQUESTS CLIENTS STREAMS WARMUP ROUNDS PAYLOAD; GATEWAY_BUILD=<folder> runs an
 # already built gateway from that folder instead of building src/Gateway, to compare builds of earlier commits;
-# several folders separated by spaces run one gateway each, all in the same rounds, so builds compare in one run)
+# several folders separated by spaces run one gateway each, all in the same rounds, so builds compare in one run; a
+# folder's bench.env, lines of NAME=value, adds to that gateway's environment only, to compare runtime settings)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +57,7 @@ for build in "${gateway_builds[@]}"; do
     TokenServer__Clients__0__ClientId=bench TokenServer__Clients__0__ClientSecret=$secret TokenServer__Clients__0__Role=system \
     "Gateway__Routes__bench.echo.v1=echo" services__echo__grpc__0="http://127.0.0.1:$upstream" \
     Gateway__RateLimits__PerClientIp=100000000 Gateway__RateLimits__PerChannel=100000000 \
+    $( [[ -f bench.env ]] && grep -v '^#' bench.env ) \
     dotnet Gateway.dll ) >"$workdir/$(tr ':' '-' <<<"$name").log" 2>&1 & pids+=($!); pid_of[$name]=$!
 done
 upstream_pid=${pids[0]}
