@@ -59,7 +59,12 @@ public sealed class ApiWorld : TestWorld
         var (claimApp, claim) = await InProcessClaimService.StartAsync(claimDb.ConnectionString, redis.EndPoint, Clock, IdentitySecret, claimSettings);
         _started.Add(new Stopping(claimApp));
 
+        // Redemption asks Settlement before a reversal and Settlement follows Redemption's feed: Settlement's address is
+        // held from here so that Redemption can name it, as the app host's reference does, before Settlement runs.
+        var settlementPort = FreePorts.Reserve();
+        var settlementAddress = $"http://127.0.0.1:{settlementPort.Port}";
         var redemptionSettings = GatewayHost.ServiceSettings(gateway, ResourceNames.Redemption);
+        redemptionSettings["services:settlement:grpc:0"] = settlementAddress;
         redemptionSettings["ConnectionStrings:redemptiondb"] = redemptionDb.ConnectionString;
         redemptionSettings["services:campaign:grpc:0"] = campaign.Address;
         redemptionSettings["services:claim:grpc:0"] = claim;
@@ -75,6 +80,8 @@ public sealed class ApiWorld : TestWorld
         settlementSettings["Settlement:Feeds:IdleDelay"] = "00:00:00.050";
         settlementSettings["Settlement:Scheduler:Enabled"] = "false";
         settlementSettings["Settlement:Reports:IdentitySecret"] = IdentitySecret;
+        settlementSettings["Kestrel:Endpoints:grpc:Url"] = settlementAddress;
+        settlementPort.Dispose();
         var settlement = await StartServiceAsync(settlementSettings, builder => builder.AddSettlementServices(), app => app.MapSettlementServices());
 
         reservation.Dispose();
@@ -93,7 +100,7 @@ public sealed class ApiWorld : TestWorld
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         // The endpoints' defaults first (they bring the test signing key), this world's token settings over them.
-        builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out var grpcAddress));
+        builder.Configuration.AddInMemoryCollection(InProcessEndpoints.Settings(out _));
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TimeProvider>(Clock);
@@ -107,7 +114,7 @@ public sealed class ApiWorld : TestWorld
             Redemption = app;
         }
 
-        return grpcAddress.ToString().TrimEnd('/');
+        return app.Configuration["Kestrel:Endpoints:grpc:Url"]!.TrimEnd('/');
     }
 
     private async Task<T> Started<T>(Task<T> starting)

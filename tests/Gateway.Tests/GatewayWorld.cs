@@ -181,13 +181,19 @@ public sealed class GatewayWorld : TestWorld
         claimSettings["services:campaign:grpc:0"] = _campaign.Address;
         (_claimApp, var claimAddress) = await InProcessClaimService.StartAsync(_claim, new TestClock(TestCampaigns.Opens.AddMinutes(1)), IdentitySecret, claimSettings);
         _redemptionDatabase = await SharedPostgres.CreateDatabaseAsync("gateway_redemption");
+        // Redemption asks Settlement before a reversal and Settlement follows Redemption's feed: Settlement's address is
+        // held from here so that Redemption can name it, as the app host's reference does, before Settlement runs.
+        var settlementPort = FreePorts.Reserve();
+        var settlementUrl = $"http://127.0.0.1:{settlementPort.Port}";
         (_redemptionApp, var redemptionAddress) = await StartServiceAsync<Redemption.Service.Data.RedemptionDbContext>(
             ResourceNames.Redemption, gateway, _redemptionDatabase, ResourceNames.RedemptionDb, b => b.AddRedemptionServices(), a => a.MapRedemptionServices(), new()
             {
                 ["services:campaign:grpc:0"] = _campaign.Address,
                 ["services:claim:grpc:0"] = claimAddress,
+                ["services:settlement:grpc:0"] = settlementUrl,
                 ["Redemption:IdentitySecret"] = IdentitySecret,
             });
+        settlementPort.Dispose();
         _settlementDatabase = await SharedPostgres.CreateDatabaseAsync("gateway_settlement");
         (_settlementApp, var settlementAddress) = await StartServiceAsync<Settlement.Service.Data.SettlementDbContext>(
             ResourceNames.Settlement, gateway, _settlementDatabase, ResourceNames.SettlementDb, b => b.AddSettlementServices(), a => a.MapSettlementServices(), new()
@@ -197,6 +203,7 @@ public sealed class GatewayWorld : TestWorld
                 ["services:redemption:grpc:0"] = redemptionAddress,
                 ["Settlement:Scheduler:Enabled"] = "false",
                 ["Settlement:Reports:IdentitySecret"] = IdentitySecret,
+                ["Kestrel:Endpoints:grpc:Url"] = settlementUrl,
             });
         reservation.Dispose();
         Gateway = await GatewayHost.StartAsync(gateway, new Dictionary<string, string?>
@@ -219,7 +226,7 @@ public sealed class GatewayWorld : TestWorld
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         // The endpoints' settings name the test signing key; the gateway's token settings replace them.
-        var configuration = InProcessEndpoints.Settings(out var address);
+        var configuration = InProcessEndpoints.Settings(out _);
         configuration[$"ConnectionStrings:{connectionName}"] = database.ConnectionString;
         foreach (var (key, value) in GatewayHost.ServiceSettings(gateway, service).Concat(settings))
         {
@@ -238,7 +245,7 @@ public sealed class GatewayWorld : TestWorld
 
         map(app);
         await app.StartAsync();
-        return (app, address.GetLeftPart(UriPartial.Authority));
+        return (app, new Uri(configuration["Kestrel:Endpoints:grpc:Url"]!).GetLeftPart(UriPartial.Authority));
     }
 
     /// <summary>A cached token per client: the table tests make hundreds of calls.</summary>

@@ -132,6 +132,17 @@ public sealed class JsonApiScenarioTests(ApiWorld world)
             """{"redemptionCount":1,"faceValueCents":20000,"leveragedSpendCents":250001,"governmentShareCents":17000,"merchantShareCents":3000,"adjustmentsCents":0,"netPayableCents":17000}""",
             statement.GetProperty("amounts").GetRawText());
 
+        // Merchant: a refund after the payout is refused, naming the batch (Redemption asks Settlement); the bureau revokes.
+        var redemptions = new Vouchers.Redemption.V1.RedemptionService.RedemptionServiceClient(await world.GrpcAsAsync("merchant-a"));
+        var refund = new Vouchers.Redemption.V1.ReverseRedemptionRequest
+        {
+            ReversalId = Guid.NewGuid().ToString(), RedemptionId = redeemed.GetProperty("redemptionId").GetString(),
+            Kind = Vouchers.Redemption.V1.ReversalKind.Refund, RefundedAmountCents = 250_001, Reason = "顾客退货",
+        };
+        var refused = await Assert.ThrowsAsync<RpcException>(() => redemptions.ReverseRedemptionAsync(refund).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains(batchId!, refused.Status.Detail, StringComparison.Ordinal);
+
         // Bureau: the campaign with its tier × category report; the report alone; the list by state. Public: the 公示.
         JsonElement detail = default;
         await EventuallyAsync(async () =>
