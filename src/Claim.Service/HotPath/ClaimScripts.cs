@@ -50,7 +50,8 @@ public static class ClaimScripts
     /// Sold out comes before the person's own checks because it is the answer for everyone once a round is gone, and
     /// the crowd that arrives after that moment is the largest part of a flash sale: each of those answers then costs
     /// four Redis commands instead of up to ten. Every check that usually passes costs one call: the pause hash is read
-    /// once, and a block list is only searched when it exists.
+    /// once, both block lists are looked for with one EXISTS and only searched when one exists, and the limit keys are
+    /// read with one MGET: 13 calls out of Lua per grant instead of 16.
     /// </summary>
     public static RedisScript Claim { get; } = new(Prelude + "\n" + """
         local decided = tonumber(ARGV[7])
@@ -67,29 +68,29 @@ public static class ClaimScripts
         end
         if ARGV[9] == '' then return {6} end
         local members = tonumber(ARGV[18])
-        if members > 0 then
+        if members > 0 and redis.call('EXISTS', KEYS[4], KEYS[5]) > 0 then
           for list = 4, 5 do
-            if redis.call('EXISTS', KEYS[list]) == 1 then
-              for i = 1, members do
-                local lapse = redis.call('ZSCORE', KEYS[list], ARGV[18 + i])
-                if lapse and tonumber(lapse) > now then return refuse(7, 0, 0, '') end
-              end
+            for i = 1, members do
+              local lapse = redis.call('ZSCORE', KEYS[list], ARGV[18 + i])
+              if lapse and tonumber(lapse) > now then return refuse(7, 0, 0, '') end
             end
           end
         end
         local base = 18 + members
         local limits = #KEYS - 7
+        local held = {}
+        if limits > 0 then held = redis.call('MGET', unpack(KEYS, 8, 7 + limits)) end
         for i = 1, limits do
           local a = base + (i - 1) * 3
           if ARGV[a + 1] == 'p' then
-            local pinned = redis.call('GET', KEYS[7 + i])
+            local pinned = held[i]
             if pinned and pinned ~= ARGV[a + 3] then return refuse(4, i, tonumber(ARGV[a + 2]), pinned) end
           end
         end
         for i = 1, limits do
           local a = base + (i - 1) * 3
           if ARGV[a + 1] == 'c' then
-            local count = tonumber(redis.call('GET', KEYS[7 + i]) or '0')
+            local count = tonumber(held[i] or '0')
             if count >= tonumber(ARGV[a + 2]) then return refuse(4, i, count, '') end
           end
         end
