@@ -134,13 +134,14 @@ public sealed class ApiWorld : TestWorld
     }
 
     /// <summary>Waits until the Redemption service's campaign view holds the merchant with the cashier bound.</summary>
-    public async Task WaitForRedemptionToSeeAsync(string campaignId, string merchantId, string staffId)
+    /// <summary>Waits until Redemption's campaign view holds the merchant (and, when named, its cashier).</summary>
+    public async Task WaitForRedemptionToSeeAsync(string campaignId, string merchantId, string? staffId = null)
     {
         var rules = Redemption.Services.GetRequiredService<Redemption.Service.Campaigns.CampaignRules>();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!(rules.Find(campaignId) is { } view && view.Merchants.TryGetValue(merchantId, out var merchant) && merchant.Terms.ActiveStaffIds.Contains(staffId)))
+        while (!(rules.Find(campaignId) is { } view && view.Merchants.TryGetValue(merchantId, out var merchant) && (staffId is null || merchant.Terms.ActiveStaffIds.Contains(staffId))))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"the Redemption service never saw cashier {staffId} of merchant {merchantId} in campaign {campaignId}");
+            Assert.True(DateTime.UtcNow < deadline, $"the Redemption service never saw merchant {merchantId} (cashier {staffId}) in campaign {campaignId}");
             await Task.Delay(25);
         }
     }

@@ -171,7 +171,7 @@ public sealed class JsonApiScenarioTests(ApiWorld world)
         Assert.Equal(("suspended", "虚假交易调查"), (suspended.GetProperty("status").GetString(), suspended.GetProperty("statusReason").GetString()));
     }
 
-    private static async Task<string> RegisterSignedMerchantAsync(MerchantService.MerchantServiceClient merchants)
+    internal static async Task<string> RegisterSignedMerchantAsync(MerchantService.MerchantServiceClient merchants)
     {
         var seed = Random.Shared.Next(1, 999_999_999);
         var body = "91370303" + seed.ToString("D9", System.Globalization.CultureInfo.InvariantCulture);
@@ -200,7 +200,7 @@ public sealed class JsonApiScenarioTests(ApiWorld world)
     }
 
     /// <summary>Claims as the channel does (retrying while the stock is armed) and waits until the voucher is stored.</summary>
-    private static async Task<string> ClaimAsync(ClaimService.ClaimServiceClient claims, string campaignId, PersonIdentity person, string tierId)
+    internal static async Task<string> ClaimAsync(ClaimService.ClaimServiceClient claims, string campaignId, PersonIdentity person, string tierId)
     {
         var request = new ClaimVoucherRequest { RequestId = Guid.NewGuid().ToString(), CampaignId = campaignId, TierId = tierId, Person = person };
         ClaimOutcome? outcome = null;

@@ -28,7 +28,7 @@ public sealed class PythonChannelTests(GatewayWorld world) : IClassFixture<Gatew
         Assert.Matches(@"^voucher \S+ 2000 unionpay$", output.Trim());
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(string script, params string[] arguments)
+    internal static async Task<(int Exit, string Output)> RunAsync(string script, params string[] arguments)
     {
         var directory = Path.Combine(RepositoryRoot(), "tests", "interop");
         var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3")

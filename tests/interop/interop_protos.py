@@ -25,7 +25,7 @@ _loaded_dir = None
 
 
 # The platform's own contracts, for clients that call the services (through the gateway) as a channel would.
-_CONTRACT_GROUPS = ("voucher/v1", "campaign/v1", "claim/v1")
+_CONTRACT_GROUPS = ("voucher/v1", "campaign/v1", "claim/v1", "redemption/v1")
 
 _contracts_dir = None
 
@@ -74,7 +74,7 @@ def load() -> Path:
 
 
 def load_contracts() -> Path:
-    """Generates the voucher, campaign and claim stubs once per process; afterwards `from claim.v1 import ...` works."""
+    """Generates the voucher, campaign, claim and redemption stubs once per process; afterwards `from claim.v1 import ...` works."""
     global _contracts_dir
     if _contracts_dir is not None:
         return _contracts_dir
