@@ -16,14 +16,11 @@ using Vouchers.Campaign.V1;
 namespace Campaign.Service.Tests;
 
 /// <summary>One copy of the Campaign service on Kestrel h2c (free port) against a given database.</summary>
-public sealed class CampaignServiceHost : IAsyncDisposable
+public sealed class CampaignServiceHost : InProcessServiceHost
 {
-    private readonly WebApplication _app;
-
     private CampaignServiceHost(WebApplication app, GrpcChannel channel, TestClock clock)
+        : base(app, channel)
     {
-        _app = app;
-        Channel = channel;
         Clock = clock;
         var calls = channel.WithActorTokens();
         Campaigns = new CampaignService.CampaignServiceClient(calls);
@@ -33,14 +30,7 @@ public sealed class CampaignServiceHost : IAsyncDisposable
         Snapshots = new CampaignSnapshotService.CampaignSnapshotServiceClient(calls);
     }
 
-    public GrpcChannel Channel { get; }
-
-    /// <summary>The h2c address of the gRPC endpoint, for another service's configuration.</summary>
-    public string Address => $"http://{Channel.Target}";
-
     public TestClock Clock { get; }
-
-    public IServiceProvider Services => _app.Services;
 
     public CampaignService.CampaignServiceClient Campaigns { get; }
 
@@ -71,28 +61,15 @@ public sealed class CampaignServiceHost : IAsyncDisposable
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.AddCampaignServices();
         var app = builder.Build();
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<CampaignDbContext>().Database.MigrateAsync();
-        }
-
-        app.MapCampaignServices();
-        await app.StartAsync();
+        await MigrateMapAndStartAsync<CampaignDbContext>(app, a => a.MapCampaignServices());
         var host = new CampaignServiceHost(app, GrpcChannel.ForAddress(grpcAddress), clock);
         await host.WaitUntilListeningAsync();
         return host;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
     private async Task WaitUntilListeningAsync()
     {
-        var cache = _app.Services.GetRequiredService<global::Campaign.Service.Snapshots.SnapshotCache>();
+        var cache = Services.GetRequiredService<global::Campaign.Service.Snapshots.SnapshotCache>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!cache.IsListening)
         {

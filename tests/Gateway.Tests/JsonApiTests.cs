@@ -24,13 +24,8 @@ public sealed class JsonApiScenarioTests(ApiWorld world)
     public async Task A_campaign_from_publication_to_payout_through_the_json_apis_gives_exact_figures()
     {
         // The platform seeds the campaign and the merchant over gRPC (system client acting for the bureau's operator).
-        world.Clock.Now = Seeds.Beijing(2023, 4, 20);
         var platform = await world.GrpcAsAsync("system-cli");
-        var configured = await Seeds.ConfigureS5Async(new CampaignService.CampaignServiceClient(platform), $"zd-{Guid.NewGuid().ToString("N")[..8]}");
-        await configured.PublishAsync();
-        var id = configured.Id;
-        world.Clock.Now = Seeds.Beijing(2023, 4, 22, 10).AddSeconds(5);
-        await EventuallyAsync(async () => (await world.JsonAsync("operator-cli", Get, $"/api/bureau/campaigns/{id}")).GetProperty("campaign").GetProperty("state").GetString() == "running");
+        var id = await PublishRunningS5Async(world, platform, "zd");
 
         // Public: the running campaign, its tiers and rules.
         var running = await world.JsonAsync("consumer-demo", Get, "/api/public/campaigns");
@@ -169,6 +164,17 @@ public sealed class JsonApiScenarioTests(ApiWorld world)
         var current = await world.JsonAsync("merchant-a", Get, $"/api/merchant/{merchantId}");
         var suspended = await world.JsonAsync("operator-cli", Post, $"/api/bureau/merchants/{merchantId}/suspend", new { expectedVersion = current.GetProperty("version").GetInt64(), reason = "虚假交易调查" });
         Assert.Equal(("suspended", "虚假交易调查"), (suspended.GetProperty("status").GetString(), suspended.GetProperty("statusReason").GetString()));
+    }
+
+    /// <summary>S5 configured and published on 2023-04-20, the clock then moved into its first round until it runs.</summary>
+    internal static async Task<string> PublishRunningS5Async(ApiWorld world, CallInvoker platform, string prefix)
+    {
+        world.Clock.Now = Seeds.Beijing(2023, 4, 20);
+        var configured = await Seeds.ConfigureS5Async(new CampaignService.CampaignServiceClient(platform), $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}");
+        await configured.PublishAsync();
+        world.Clock.Now = Seeds.Beijing(2023, 4, 22, 10).AddSeconds(5);
+        await EventuallyAsync(async () => (await world.JsonAsync("operator-cli", Get, $"/api/bureau/campaigns/{configured.Id}")).GetProperty("campaign").GetProperty("state").GetString() == "running");
+        return configured.Id;
     }
 
     internal static async Task<string> RegisterSignedMerchantAsync(MerchantService.MerchantServiceClient merchants)

@@ -16,13 +16,8 @@ public sealed class PythonChannelRedemptionTests(ApiWorld world)
     [Fact]
     public async Task A_grpcio_channel_applies_the_best_voucher_to_a_payment_through_the_gateway_and_its_retry_gets_the_same_redemption()
     {
-        world.Clock.Now = Seeds.Beijing(2023, 4, 20);
         var platform = await world.GrpcAsAsync("system-cli");
-        var configured = await Seeds.ConfigureS5Async(new CampaignService.CampaignServiceClient(platform), $"zd-py-{Guid.NewGuid().ToString("N")[..8]}");
-        await configured.PublishAsync();
-        var campaignId = configured.Id;
-        world.Clock.Now = Seeds.Beijing(2023, 4, 22, 10).AddSeconds(5);
-        await EventuallyAsync(async () => (await world.JsonAsync("operator-cli", HttpMethod.Get, $"/api/bureau/campaigns/{campaignId}")).GetProperty("campaign").GetProperty("state").GetString() == "running");
+        var campaignId = await PublishRunningS5Async(world, platform, "zd-py");
         var merchants = new MerchantService.MerchantServiceClient(platform);
         var merchantId = await RegisterSignedMerchantAsync(merchants);
         var registered = await merchants.GetMerchantAsync(new GetMerchantRequest { Actor = Seeds.Operator, MerchantId = merchantId });

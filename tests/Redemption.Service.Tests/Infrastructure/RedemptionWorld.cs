@@ -192,23 +192,16 @@ public sealed class RedemptionCollection : ICollectionFixture<RedemptionWorld>
 }
 
 /// <summary>One copy of the Redemption service as Program.cs builds it, on Kestrel h2c on a free port.</summary>
-public sealed class RedemptionHost : IAsyncDisposable
+public sealed class RedemptionHost : InProcessServiceHost
 {
-    private readonly WebApplication _app;
-
     private RedemptionHost(WebApplication app, GrpcChannel channel)
+        : base(app, channel)
     {
-        _app = app;
-        Channel = channel;
         var calls = channel.WithActorTokens();
         Redemptions = new RedemptionService.RedemptionServiceClient(calls);
         Admin = new RedemptionAdminService.RedemptionAdminServiceClient(calls);
         Feed = new RedemptionFeedService.RedemptionFeedServiceClient(calls);
     }
-
-    public GrpcChannel Channel { get; }
-
-    public IServiceProvider Services => _app.Services;
 
     public RedemptionService.RedemptionServiceClient Redemptions { get; }
 
@@ -268,7 +261,7 @@ public sealed class RedemptionHost : IAsyncDisposable
     }
 
     public T Get<T>()
-        where T : notnull => _app.Services.GetRequiredService<T>();
+        where T : notnull => Services.GetRequiredService<T>();
 
     public async Task<CampaignView> WaitForAsync(string campaignId, Func<CampaignView, bool> ready)
     {
@@ -290,10 +283,4 @@ public sealed class RedemptionHost : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }

@@ -16,23 +16,16 @@ namespace Redemption.Service.Tests.Infrastructure;
 /// (settings may name its own address, <c>Kestrel:Endpoints:grpc:Url</c>). Redemption's world hosts one, since
 /// reversals ask it; Settlement's tests host their own beside it.
 /// </summary>
-public sealed class SettlementHost : IAsyncDisposable
+public sealed class SettlementHost : InProcessServiceHost
 {
-    private readonly WebApplication _app;
-
     private SettlementHost(WebApplication app, GrpcChannel channel)
+        : base(app, channel)
     {
-        _app = app;
-        Channel = channel;
         var calls = channel.WithActorTokens();
         Settlement = new SettlementService.SettlementServiceClient(calls);
         Reconciliation = new ReconciliationService.ReconciliationServiceClient(calls);
         Reports = new ReportService.ReportServiceClient(calls);
     }
-
-    public GrpcChannel Channel { get; }
-
-    public IServiceProvider Services => _app.Services;
 
     public SettlementService.SettlementServiceClient Settlement { get; }
 
@@ -65,21 +58,8 @@ public sealed class SettlementHost : IAsyncDisposable
         builder.Services.AddSingleton(clock);
         builder.AddSettlementServices();
         var app = builder.Build();
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<SettlementDbContext>().Database.MigrateAsync();
-        }
-
-        app.MapSettlementServices();
-        await app.StartAsync();
+        await MigrateMapAndStartAsync<SettlementDbContext>(app, a => a.MapSettlementServices());
         var address = configuration["Kestrel:Endpoints:grpc:Url"]!;
         return new SettlementHost(app, GrpcChannel.ForAddress(address));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }
