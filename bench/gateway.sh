@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gRPC pass-through, one run: the same unary echo (bench/GrpcBench, grpc-dotnet, 100-byte payload) driven by h2load
 # (a) direct, (b) through the gateway (YARP; JWT validated, rate limits on, limits set out of reach) and (c) through
-# Debian's HAProxy 2.6 (two threads, proto h2 on both sides). Paired rounds in rotating order; prints medians and the
+# Debian's HAProxy 2.6 (two threads, proto h2 on both sides); beside them (d) bare YARP (bench/BareYarp: forwarding
+# alone, the gateway's GC settings), which tells the gateway's own additions from the forwarding. Paired rounds in rotating order; prints medians and the
 # gateway/HAProxy and HAProxy/direct ratios, and the CPU each process spent per call (/proc/<pid>/stat over the rounds).
 # Usage: bash bench/gateway.sh   (knobs: REQUESTS CLIENTS STREAMS WARMUP ROUNDS PAYLOAD; GATEWAY_BUILD=<folder> runs an
 # already built gateway from that folder instead of building src/Gateway, to compare builds of earlier commits;
@@ -21,6 +22,7 @@ command -v h2load >/dev/null || { echo "missing h2load: run bash eng/install-pre
 command -v haproxy >/dev/null || { echo "missing haproxy: apt-get install haproxy" >&2; exit 1; }
 
 dotnet build bench/GrpcBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+dotnet build bench/BareYarp -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 read -r -a gateway_builds <<<"${GATEWAY_BUILD:-}"
 if [[ ${#gateway_builds[@]} -eq 0 ]]; then
   dotnet build src/Gateway -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
@@ -77,15 +79,18 @@ backend echo
   server upstream 127.0.0.1:$upstream proto h2
 CFG
 haproxy -f "$workdir/haproxy.cfg" -db >"$workdir/haproxy.log" 2>&1 & pids+=($!); pid_of[haproxy]=$!
+port[bare-yarp]=$(free_port)
+dotnet bench/BareYarp/bin/Release/net10.0/BareYarp.dll --port "${port[bare-yarp]}" --upstream "http://127.0.0.1:$upstream" \
+  >"$workdir/bare-yarp.log" 2>&1 & pids+=($!); pid_of[bare-yarp]=$!
 
 declare -A token=()
-for target in direct haproxy "${gateways[@]}"; do wait_port "${port[$target]}"; done
+for target in direct haproxy bare-yarp "${gateways[@]}"; do wait_port "${port[$target]}"; done
 # Each gateway signs with its own key, so each is called with a token of its own (direct and HAProxy ignore it).
 for target in "${gateways[@]}"; do
   token[$target]=$(curl -sf "http://127.0.0.1:${port[$target]}/connect/token" -d grant_type=client_credentials -d client_id=bench -d client_secret=$secret |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 done
-token[direct]=${token[${gateways[0]}]}; token[haproxy]=${token[${gateways[0]}]}
+token[direct]=${token[${gateways[0]}]}; token[haproxy]=${token[${gateways[0]}]}; token[bare-yarp]=${token[${gateways[0]}]}
 path=$("${bench[@]}" path grpc)
 
 # CPU ticks (user + system) a process has used so far.
@@ -106,11 +111,12 @@ h2load_run() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for target in direct "${gateways[@]}" haproxy; do h2load_run "$target" "$warmup" >/dev/null; done
+for target in direct "${gateways[@]}" bare-yarp haproxy; do h2load_run "$target" "$warmup" >/dev/null; done
 
 declare -A rows=() ratios=()
 hp_ratio=""
-targets=(direct "${gateways[@]}" haproxy)
+targets=(direct "${gateways[@]}" bare-yarp haproxy)
+proxies=("${gateways[@]}" bare-yarp)
 for round in $(seq 1 "$rounds"); do
   declare -A rps=()
   for i in "${!targets[@]}"; do
@@ -123,7 +129,7 @@ for round in $(seq 1 "$rounds"); do
     echo "round $round $target: ${rps[$target]} req/s" >&2
   done
   for target in "${targets[@]}"; do rows[$target]+="${rps[$target]}"$'\n'; done
-  for target in "${gateways[@]}"; do
+  for target in "${proxies[@]}"; do
     ratios[$target]+=$(awk -v g="${rps[$target]}" -v h="${rps[haproxy]}" 'BEGIN { printf "%.4f", g / h }')$'\n'
   done
   hp_ratio+=$(awk -v h="${rps[haproxy]}" -v d="${rps[direct]}" 'BEGIN { printf "%.4f", h / d }')$'\n'
@@ -138,7 +144,7 @@ for target in "${targets[@]}"; do
   [[ -n ${gateway_ticks[$target]:-} ]] && cpu="$target $(per_call "${gateway_ticks[$target]}") µs/call, $cpu"
   printf '%-36s %12s req/s   CPU: %s\n' "h2load -> $target" "$(printf '%s' "${rows[$target]}" | median)" "$cpu"
 done
-for target in "${gateways[@]}"; do
+for target in "${proxies[@]}"; do
   printf '%-36s %12.2f   (rounds: %s)\n' "$target / HAProxy" "$(printf '%s' "${ratios[$target]}" | median)" "$(printf '%s' "${ratios[$target]}" | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }')"
 done
 printf '%-36s %12.2f\n' "HAProxy / direct" "$(printf '%s' "$hp_ratio" | median)"
