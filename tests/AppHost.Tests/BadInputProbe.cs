@@ -3,6 +3,7 @@ using System.Reflection;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
+using TestSupport;
 using Vouchers.Campaign.V1;
 using Vouchers.Common.V1;
 
@@ -173,8 +174,7 @@ public static class BadInputProbe
                 case MethodType.ClientStreaming:
                     using (var upload = invoker.AsyncClientStreamingCall(call, null, options))
                     {
-                        await upload.RequestStream.WriteAsync(request, cancellationToken);
-                        await upload.RequestStream.CompleteAsync();
+                        await Uploads.WriteAllAsync(upload.RequestStream, [request], cancellationToken);
                         await upload.ResponseAsync;
                     }
 
@@ -182,8 +182,7 @@ public static class BadInputProbe
                 default:
                     using (var duplex = invoker.AsyncDuplexStreamingCall(call, null, options))
                     {
-                        await duplex.RequestStream.WriteAsync(request, cancellationToken);
-                        await duplex.RequestStream.CompleteAsync();
+                        await Uploads.WriteAllAsync(duplex.RequestStream, [request], cancellationToken);
                         while (await duplex.ResponseStream.MoveNext(cancellationToken))
                         {
                         }

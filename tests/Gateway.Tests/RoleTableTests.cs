@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using ServiceDefaults;
+using TestSupport;
 using Vouchers.Campaign.V1;
 using Vouchers.Claim.V1;
 using Vouchers.Redemption.V1;
@@ -236,16 +237,7 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
             else if (descriptor.IsClientStreaming)
             {
                 using var stream = invoker.AsyncClientStreamingCall(method, null, options);
-                try
-                {
-                    await stream.RequestStream.WriteAsync(request);
-                    await stream.RequestStream.CompleteAsync();
-                }
-                catch (RpcException)
-                {
-                    // The service answered before reading the stream: its status is the response's.
-                }
-
+                await Uploads.WriteAllAsync(stream.RequestStream, [request]);
                 await stream.ResponseAsync;
             }
             else

@@ -24,13 +24,7 @@ public class ReconciliationTests(RedemptionWorld services)
     {
         // An upload's actor is in its first part, after the call has started: the token goes with the call.
         using var call = host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(header.Actor ?? Operator)));
-        await call.RequestStream.WriteAsync(new ChannelStatementChunk { Header = header });
-        foreach (var row in rows)
-        {
-            await call.RequestStream.WriteAsync(row);
-        }
-
-        await call.RequestStream.CompleteAsync();
+        await Uploads.WriteAllAsync(call.RequestStream, rows.Prepend(new ChannelStatementChunk { Header = header }));
         return await call;
     }
 
@@ -129,8 +123,7 @@ public class ReconciliationTests(RedemptionWorld services)
         var (world, s5) = await WorldWithCampaignAsync();
         await using var _ = world;
         using var call = world.Host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(Merchant("m1"))));
-        await call.RequestStream.WriteAsync(new ChannelStatementChunk { Header = Header(s5, 0, 0) });
-        await call.RequestStream.CompleteAsync();
+        await Uploads.WriteAllAsync(call.RequestStream, [new ChannelStatementChunk { Header = Header(s5, 0, 0) }]);
         var forged = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, forged.StatusCode);
         Assert.Contains("not the caller the access token names", forged.Status.Detail, StringComparison.Ordinal);
@@ -143,8 +136,7 @@ public class ReconciliationTests(RedemptionWorld services)
         var (world, s5) = await WorldWithCampaignAsync();
         await using var _ = world;
         using var call = world.Host.Reconciliation.ImportChannelStatement(TestTokens.Bearer(TestTokens.For(Operator)));
-        await call.RequestStream.WriteAsync(Row(1, "A", 20_000, 250_000));
-        await call.RequestStream.CompleteAsync();
+        await Uploads.WriteAllAsync(call.RequestStream, [Row(1, "A", 20_000, 250_000)]);
         var noHeader = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
         var header = Header(s5, 0, 0);
         header.Actor = Merchant("m1");
