@@ -267,8 +267,8 @@ static async Task RewriteAppendOnlyFileAsync(ConnectionMultiplexer redis)
         await Task.Delay(50);
     }
 
+    // The rewrite has started (or is scheduled behind a snapshot) when the command returns.
     await server.ExecuteAsync("BGREWRITEAOF");
-    await Task.Delay(50);
     while (await RewritingAsync())
     {
         await Task.Delay(50);
