@@ -29,6 +29,9 @@ public sealed class FeedService(FeedStore feed, IOptions<RedemptionOptions> opti
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         var token = linked.Token;
+        // Never disposed: a recording that read the subscriber list just before this stream unsubscribed still calls
+        // Appended after it, and Release on a disposed semaphore would fail that recording's already committed call.
+        // Without its wait handle ever asked for, a SemaphoreSlim holds nothing that disposing would free.
         var wake = new SemaphoreSlim(0);
         void Appended()
         {
@@ -70,7 +73,6 @@ public sealed class FeedService(FeedStore feed, IOptions<RedemptionOptions> opti
         finally
         {
             feed.Appended -= Appended;
-            wake.Dispose();
         }
     }
 }
