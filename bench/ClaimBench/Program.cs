@@ -39,6 +39,7 @@ var connections = Option("connections", 1);
 
 const string ThinRedis = "thinredis";
 const string Thin = "thinclaim";
+const string ThinOnDefaults = "thinclaim-defaults";
 Console.WriteLine("starting PostgreSQL, Redis, Campaign and Claim (app host model, Release build output) and the thin-claim baseline…");
 var stateDirectory = Directory.CreateTempSubdirectory("claim-bench-").FullName;
 var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory);
@@ -65,6 +66,18 @@ var thinDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, ".."
 builder.AddExecutable(Thin, "dotnet", thinDirectory, "ThinClaim.dll")
     .WithEndpoint(name: EndpointNames.Grpc, scheme: "http", env: "THIN_PORT", isProxied: false)
     .WithReference(thinRedis, connectionName: "redis")
+    .WaitFor(thinRedis);
+// The same baseline on the service defaults every service of the suite runs (a token checked on every call, the
+// interceptors, health, telemetry wiring) and with Claim.Service's runtime settings: the floor the platform sets.
+var gatewayResource = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Gateway));
+builder.AddExecutable(ThinOnDefaults, "dotnet", thinDirectory, "ThinClaim.dll")
+    .WithEndpoint(name: EndpointNames.Grpc, scheme: "http", env: "THIN_PORT", isProxied: false)
+    .WithReference(thinRedis, connectionName: "redis")
+    .WithEnvironment("THIN_SERVICE_DEFAULTS", "1")
+    .WithEnvironment("Authentication__Authority", gatewayResource.GetEndpoint(EndpointNames.Http))
+    .WithEnvironment("OTEL_SDK_DISABLED", "true")
+    .WithEnvironment("DOTNET_gcServer", "0")
+    .WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0")
     .WaitFor(thinRedis);
 // For `perf record` of a service: DOTNET_PerfMapEnabled=1 in the bench's environment reaches the .NET processes, and
 // so does DOTNET_EnableWriteXorExecute=0, without which perf sees jitted code only as an anonymous double mapping.
@@ -108,6 +121,7 @@ await using var app = await builder.BuildAsync();
 await app.StartAsync();
 await app.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Claim);
 await app.ResourceNotifications.WaitForResourceAsync(Thin, KnownResourceStates.Running);
+await app.ResourceNotifications.WaitForResourceAsync(ThinOnDefaults, KnownResourceStates.Running);
 
 // Admin connections to both servers: seeding the baseline's stock, and INFO commandstats around each phase.
 var claimRedisAddress = await app.GetConnectionStringAsync(ResourceNames.Redis) ?? throw new InvalidOperationException("redis has no connection string");
@@ -121,6 +135,8 @@ await using var thinRedisConnection = await ConnectionMultiplexer.ConnectAsync(t
 var thinDb = thinRedisConnection.GetDatabase();
 await thinDb.StringSetAsync("thin:{ample}:stock", BenchCampaign.AmpleQuantity);
 await thinDb.StringSetAsync("thin:{soldout}:stock", BenchCampaign.SoldOutQuantity);
+await thinDb.StringSetAsync("thin:{ample-defaults}:stock", BenchCampaign.AmpleQuantity);
+await thinDb.StringSetAsync("thin:{soldout-defaults}:stock", BenchCampaign.SoldOutQuantity);
 
 // The calls carry tokens from the gateway's token endpoint, as a channel's do: the operator's to set the campaign up,
 // the channel's for claims (the services check each call's token; the thin baseline has none to check).
@@ -136,10 +152,13 @@ var channels = Enumerable.Range(0, connections).Select(_ => LocalTokenClient.Cha
 var clients = channels.Select(c => new ClaimService.ClaimServiceClient(c)).ToList();
 var thinChannels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(app.GetEndpoint(Thin, EndpointNames.Grpc))).ToList();
 var thinClients = thinChannels.Select(c => new ThinClaimService.ThinClaimServiceClient(c)).ToList();
+var defaultsChannels = Enumerable.Range(0, connections).Select(_ => LocalTokenClient.Channel(app.GetEndpoint(ThinOnDefaults, EndpointNames.Grpc), channelToken)).ToList();
+var defaultsClients = defaultsChannels.Select(c => new ThinClaimService.ThinClaimServiceClient(c)).ToList();
 var probes = await BenchCampaign.WaitUntilClaimableAsync(clients[0], campaign);
 
 Console.WriteLine($"round open; warming up the baseline for {Math.Max(5, warmupSeconds / 3)} s and the Claim service for {warmupSeconds} s");
 var thinWarm = await RunAsync(ThinCall(thinClients, "ample"), phase: 1, int.MaxValue, concurrency, Deadline(Math.Max(5, warmupSeconds / 3)));
+await RunAsync(ThinCall(defaultsClients, "ample-defaults"), phase: 1, int.MaxValue, concurrency, Deadline(Math.Max(5, warmupSeconds / 3)));
 var warm = await RunAsync(ClaimCall(clients, campaign, BenchCampaign.AmpleTier), phase: 1, count: int.MaxValue, concurrency, Deadline(warmupSeconds));
 
 // The persister's backlog from the warm-up is drained before anything is measured, so no phase pays for another's vouchers.
@@ -152,6 +171,7 @@ while (await CountAsync(claimDb, "SELECT count(*) FROM vouchers WHERE campaign_i
 
 var thinLoad = await MeasureAsync(ThinCall(thinClients, "ample"), phase: 2, requests, thinRedis: true);
 var load = await MeasureAsync(ClaimCall(clients, campaign, BenchCampaign.AmpleTier), phase: 2, requests, thinRedis: false);
+var defaultsLoad = await MeasureAsync(ThinCall(defaultsClients, "ample-defaults"), phase: 2, requests, thinRedis: true);
 var loadStopped = Stopwatch.GetTimestamp();
 
 var acknowledged = warm.Granted + load.Result.Granted + probes;
@@ -173,6 +193,8 @@ var warmSoldOut = Math.Min(soldOutRequests, 10_000);
 await RunAsync(ThinCall(thinClients, "soldout"), phase: 3, warmSoldOut, concurrency);
 var soldOutWarm = await RunAsync(ClaimCall(clients, campaign, BenchCampaign.SoldOutTier), phase: 3, count: warmSoldOut, concurrency);
 var thinRefused = await MeasureAsync(ThinCall(thinClients, "soldout"), phase: 4, soldOutRequests, thinRedis: true);
+await RunAsync(ThinCall(defaultsClients, "soldout-defaults"), phase: 3, warmSoldOut, concurrency);
+var defaultsRefused = await MeasureAsync(ThinCall(defaultsClients, "soldout-defaults"), phase: 4, soldOutRequests, thinRedis: true);
 // The AOF rewrites the ~150,000 grants before this phase call for are theirs, not the sold-out answers': the phase
 // starts right after one, as the baseline's Redis (a set of names) never needs one.
 await RewriteAppendOnlyFileAsync(claimRedis);
@@ -201,14 +223,18 @@ var directAgain = await MeasureAsync(ClaimCall(clients, campaign, BenchCampaign.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: baseline {thinWarm.Count} calls ({thinWarm.Rate:F0}/s), Claim {warm.Count} claims in {warmupSeconds} s ({warm.Rate:F0}/s)"));
 Console.WriteLine($"load: {requests} claims by {requests} distinct users per phase and server, concurrency {concurrency}, {connections} connection(s)");
 Print("thin granted", thinLoad.Result);
+Print("thin+defaults", defaultsLoad.Result);
 Print("ample stock", load.Result);
 Print("thin sold out", thinRefused.Result);
+Print("thin+def sold", defaultsRefused.Result);
 Print("sold out", refused.Result);
 Print("via gateway", viaGateway.Result);
 Print("direct again", directAgain.Result);
 Console.WriteLine("thin granted  " + ProcessCpu.Describe(thinLoad.CpuBefore, thinLoad.CpuAfter, thinLoad.Result.Count));
+Console.WriteLine("thin+defaults " + ProcessCpu.Describe(defaultsLoad.CpuBefore, defaultsLoad.CpuAfter, defaultsLoad.Result.Count));
 Console.WriteLine("ample stock   " + ProcessCpu.Describe(load.CpuBefore, load.CpuAfter, load.Result.Count));
 Console.WriteLine("thin sold out " + ProcessCpu.Describe(thinRefused.CpuBefore, thinRefused.CpuAfter, thinRefused.Result.Count));
+Console.WriteLine("thin+def sold " + ProcessCpu.Describe(defaultsRefused.CpuBefore, defaultsRefused.CpuAfter, defaultsRefused.Result.Count));
 Console.WriteLine("sold out      " + ProcessCpu.Describe(refused.CpuBefore, refused.CpuAfter, refused.Result.Count));
 Console.WriteLine("via gateway   " + ProcessCpu.Describe(viaGateway.CpuBefore, viaGateway.CpuAfter, viaGateway.Result.Count));
 Console.WriteLine("direct again  " + ProcessCpu.Describe(directAgain.CpuBefore, directAgain.CpuAfter, directAgain.Result.Count));
@@ -223,15 +249,20 @@ var soldOutRatio = refused.Result.Rate / thinRefused.Result.Rate;
 var gatewayRatio = viaGateway.Result.Rate / directAgain.Result.Rate;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"claims through the gateway ÷ claims direct: {gatewayRatio:F2} (p99 {viaGateway.Result.Percentile(0.99):F2} ms against {directAgain.Result.Percentile(0.99):F2} ms)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"granted ÷ thin baseline: {grantedRatio:F2}   sold-out ÷ thin baseline: {soldOutRatio:F2}"));
+var defaultsGrantedRatio = defaultsLoad.Result.Rate / thinLoad.Result.Rate;
+var defaultsSoldOutRatio = defaultsRefused.Result.Rate / thinRefused.Result.Rate;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"the thin baseline on the service defaults ÷ the thin baseline: granted {defaultsGrantedRatio:F2}, sold out {defaultsSoldOutRatio:F2} (the ceiling the platform's own per-call work leaves any claim)"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Claim ÷ the thin baseline on the service defaults: granted {load.Result.Rate / defaultsLoad.Result.Rate:F2}, sold out {refused.Result.Rate / defaultsRefused.Result.Rate:F2}"));
 Console.WriteLine(string.Create(
     CultureInfo.InvariantCulture,
-    $"RESULT claims_per_s={load.Result.Rate:F0} thin_per_s={thinLoad.Result.Rate:F0} granted_ratio={grantedRatio:F2} soldout_per_s={refused.Result.Rate:F0} thin_soldout_per_s={thinRefused.Result.Rate:F0} soldout_ratio={soldOutRatio:F2} p50_ms={load.Result.Percentile(0.5):F2} p99_ms={load.Result.Percentile(0.99):F2} p999_ms={load.Result.Percentile(0.999):F2} lag_ms={lag.TotalMilliseconds:F0} oversell={oversell} duplicates={stored - distinctRequests} missing={acknowledged - stored} gateway_ratio={gatewayRatio:F2}"));
-foreach (var channel in channels.Concat(thinChannels).Concat(gatewayChannels))
+    $"RESULT claims_per_s={load.Result.Rate:F0} thin_per_s={thinLoad.Result.Rate:F0} granted_ratio={grantedRatio:F2} soldout_per_s={refused.Result.Rate:F0} thin_soldout_per_s={thinRefused.Result.Rate:F0} soldout_ratio={soldOutRatio:F2} p50_ms={load.Result.Percentile(0.5):F2} p99_ms={load.Result.Percentile(0.99):F2} p999_ms={load.Result.Percentile(0.999):F2} lag_ms={lag.TotalMilliseconds:F0} oversell={oversell} duplicates={stored - distinctRequests} missing={acknowledged - stored} gateway_ratio={gatewayRatio:F2} defaults_granted_ratio={defaultsGrantedRatio:F2} defaults_soldout_ratio={defaultsSoldOutRatio:F2}"));
+foreach (var channel in channels.Concat(thinChannels).Concat(defaultsChannels).Concat(gatewayChannels))
 {
     channel.Dispose();
 }
 
-var exitCode = acknowledged == stored && stored == distinctRequests && oversell == 0 && load.Result.Errors.IsEmpty && refused.Result.Errors.IsEmpty && thinLoad.Result.Errors.IsEmpty ? 0 : 1;
+var exitCode = acknowledged == stored && stored == distinctRequests && oversell == 0 && load.Result.Errors.IsEmpty && refused.Result.Errors.IsEmpty && thinLoad.Result.Errors.IsEmpty
+    && defaultsLoad.Result.Errors.IsEmpty && defaultsRefused.Result.Errors.IsEmpty ? 0 : 1;
 
 // The servers' data (several hundred MB of AOF and WAL per run) goes with the run once every process has stopped.
 await app.DisposeAsync();

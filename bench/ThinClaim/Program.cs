@@ -3,24 +3,42 @@ using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ServiceDefaults;
 using StackExchange.Redis;
 using ThinClaim.V1;
 
 // ThinClaim: the baseline of bench/claim.sh. Listens for h2c on 127.0.0.1:$THIN_PORT and talks to the Redis in
 // ConnectionStrings__redis (host:port), the way the app host hands Redis to Claim.Service. Nothing else: no limits,
 // no persistence, no logging above Warning, no telemetry.
-var builder = WebApplication.CreateSlimBuilder(args);
+// THIN_SERVICE_DEFAULTS=1 runs the same handler as a service of this suite must run: on the service defaults every
+// service calls (a token required on every call, the caller and domain-refusal interceptors, health, telemetry
+// wiring), with Claim.Service's runtime settings. It measures the floor the platform itself sets under any claim.
+var onServiceDefaults = Environment.GetEnvironmentVariable("THIN_SERVICE_DEFAULTS") == "1";
+var builder = onServiceDefaults ? WebApplication.CreateBuilder(args) : WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var port = int.Parse(Environment.GetEnvironmentVariable("THIN_PORT") ?? "7191", System.Globalization.CultureInfo.InvariantCulture);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
 var redisAddress = builder.Configuration.GetConnectionString("redis") ?? throw new InvalidOperationException("ConnectionStrings:redis is not set");
 var multiplexer = await ConnectionMultiplexer.ConnectAsync(redisAddress + ",abortConnect=false");
 builder.Services.AddSingleton(multiplexer.GetDatabase());
-builder.Services.AddGrpc();
+if (onServiceDefaults)
+{
+    builder.AddServiceDefaults();
+}
+else
+{
+    builder.Services.AddGrpc();
+}
+
 builder.Services.AddSingleton<ThinClaimHandler>();
 
 var app = builder.Build();
 app.MapGrpcService<ThinClaimHandler>();
+if (onServiceDefaults)
+{
+    app.MapDefaultEndpoints();
+}
+
 await app.RunAsync();
 
 /// <summary>

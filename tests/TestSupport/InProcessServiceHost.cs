@@ -35,8 +35,16 @@ public abstract class InProcessServiceHost(WebApplication app, GrpcChannel chann
         await app.StartAsync();
     }
 
+    private int _disposed;
+
+    /// <summary>Stops the service; a second call does nothing (a test may stop a copy before its world does).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Channel.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();

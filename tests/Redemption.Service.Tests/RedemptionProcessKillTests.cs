@@ -1,0 +1,206 @@
+extern alias campaigntests;
+
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Redemption.Service.Tests.Infrastructure;
+using Vouchers.Campaign.V1;
+using Vouchers.Claim.V1;
+using Vouchers.Common.V1;
+using Vouchers.Redemption.V1;
+using Xunit.Abstractions;
+using static Redemption.Service.Tests.Infrastructure.Scenes;
+using Seeds = campaigntests::Campaign.Service.Tests.Seeds;
+
+namespace Redemption.Service.Tests;
+
+/// <summary>
+/// The Redemption process killed with SIGKILL while it redeems for sixteen tills at once, then started again: every
+/// voucher ends up redeemed exactly once with the answer its till was given (a retry with the same key gets that answer),
+/// or was never redeemed and redeems on the retry; none stays locked, none is consumed twice or lost.
+/// </summary>
+public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
+{
+    private const int Vouchers = 240;
+    private const int Tills = 16;
+
+    [Fact]
+    public async Task A_Redemption_process_killed_mid_load_leaves_every_voucher_redeemed_once_with_its_answer_or_usable_and_retries_converge()
+    {
+        var world = new RedemptionWorld { WithSettlement = false };
+        await world.InitializeAsync();
+        RedemptionProcess? first = null, second = null;
+        try
+        {
+            // Campaign and Claim run on the world's clock, the killed process on the wall clock: the campaign runs now.
+            var now = DateTimeOffset.UtcNow;
+            var (campaignId, shop) = await RunningCampaignAsync(world, now);
+            var holders = new (PersonIdentity Person, Voucher Voucher)[Vouchers];
+            await Parallel.ForEachAsync(Enumerable.Range(0, Vouchers), new ParallelOptions { MaxDegreeOfParallelism = Tills }, async (i, _) =>
+            {
+                var person = Person(RedemptionWorld.NextSeed());
+                holders[i] = (person, await ClaimAsync(world, campaignId, person, "t-20"));
+            });
+            var requests = holders.Select(h => Named(shop, h.Person, h.Voucher.VoucherId, 15000, "supermarket")).ToArray();
+
+            // Only the process under test may finish or undo attempts: the world's own copy stops here.
+            await world.Redemption.DisposeAsync();
+            first = RedemptionProcess.Start(world);
+            await WaitUntilRedeemingAsync(first, requests[0]);
+
+            var answers = new RedeemOutcome?[Vouchers];
+            var failedByKill = new ConcurrentDictionary<StatusCode, int>();
+            var answered = 0;
+            var next = -1;
+            var killer = Task.Run(async () =>
+            {
+                // Killed mid-flight: after a third of the answers, at a moment when several attempts are open in redemptiondb
+                // (begun, maybe recorded, not yet ended), so recovery has work the dead process left.
+                while (Volatile.Read(ref answered) < Vouchers / 3 || await world.ScalarAsync("SELECT count(*) FROM redemption_attempts") < 4)
+                {
+                    await Task.Delay(1);
+                }
+
+                first.Kill();
+            });
+            await Task.WhenAll(Enumerable.Range(0, Tills).Select(_ => Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < Vouchers)
+                {
+                    try
+                    {
+                        answers[i] = await first.Redemptions.RedeemAsync(requests[i], deadline: DateTime.UtcNow.AddSeconds(20));
+                        Interlocked.Increment(ref answered);
+                    }
+                    catch (RpcException ex)
+                    {
+                        failedByKill.AddOrUpdate(ex.StatusCode, 1, (_, n) => n + 1);
+                    }
+                }
+            })));
+            await killer;
+            var beforeKill = answers.Count(a => a is not null);
+            var stranded = await world.ScalarAsync("SELECT count(*) FROM redemption_attempts");
+            var recorded = await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = @c", ("c", campaignId));
+            output.WriteLine($"answered before the kill: {beforeKill}; calls cut off or refused by the dead process: {string.Join(", ", failedByKill.Select(f => $"{f.Key}={f.Value}"))}; "
+                + $"attempts left open by the kill: {stranded}, redemptions recorded: {recorded}");
+            Assert.True(beforeKill < Vouchers, "the kill came after every redemption was answered");
+            Assert.True(failedByKill.Values.Sum() > 0, "no call was cut off by the kill");
+            Assert.True(stranded > 0, "the kill left no attempt open, so recovery had nothing to finish or undo");
+
+            second = RedemptionProcess.Start(world);
+            var replayed = 0;
+            for (var i = 0; i < Vouchers; i++)
+            {
+                if (answers[i] is null)
+                {
+                    answers[i] = await RetryUntilAnsweredAsync(second, requests[i]);
+                    replayed += answers[i]!.Replayed ? 1 : 0;
+                }
+            }
+
+            output.WriteLine($"retried after the restart: {Vouchers - beforeKill}, of which {replayed} had been recorded before the kill (replayed)");
+            for (var i = 0; i < Vouchers; i++)
+            {
+                Assert.True(answers[i]!.ResultCase == RedeemOutcome.ResultOneofCase.Redemption, $"voucher {requests[i].VoucherId} was refused on retry: {answers[i]!.Refusal}");
+                Assert.Equal(requests[i].VoucherId, answers[i]!.Redemption.VoucherId);
+            }
+
+            // Recovery consumes what was recorded before the kill; nothing stays pending or locked.
+            await EventuallyAsync(async () => await world.ScalarAsync("SELECT count(*) FROM redemption_attempts") == 0, "attempts left after recovery");
+            Assert.Equal(Vouchers, await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = @c AND status <> 2", ("c", campaignId)));
+            Assert.Equal(Vouchers, await world.ScalarAsync("SELECT count(DISTINCT voucher_id) FROM redemptions WHERE campaign_id = @c AND status <> 2", ("c", campaignId)));
+            for (var i = 0; i < Vouchers; i++)
+            {
+                var (person, voucher) = holders[i];
+                var expected = answers[i]!.Redemption.RedemptionId;
+                Voucher seen = null!;
+                await EventuallyAsync(
+                    async () => (seen = await world.Claims.GetVoucherAsync(new GetVoucherRequest { Person = person, VoucherId = voucher.VoucherId }, deadline: RedemptionWorld.Deadline)).Status == VoucherStatus.Used,
+                    $"voucher {voucher.VoucherId} never became USED");
+                Assert.Equal(expected, seen.Use.RedemptionId);
+                Assert.Equal(1, await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE redemption_id = @r AND voucher_id = @v AND status <> 2", ("r", expected), ("v", voucher.VoucherId)));
+            }
+        }
+        catch when (first is not null || second is not null)
+        {
+            output.WriteLine($"first process:\n{first?.Tail}\nsecond process:\n{second?.Tail}");
+            throw;
+        }
+        finally
+        {
+            first?.Dispose();
+            second?.Dispose();
+            await world.DisposeAsync();
+        }
+    }
+
+    /// <summary>A first-come campaign (100 → 20, no usage hours, vouchers valid 7 days) running at <paramref name="now"/>, with a shop enrolled.</summary>
+    private static async Task<(string CampaignId, Shop Shop)> RunningCampaignAsync(RedemptionWorld world, DateTimeOffset now)
+    {
+        var local = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
+        var opening = local.AddDays(-1);
+        var ending = local.AddDays(30);
+        world.Clock.Now = now.AddDays(-3);
+        var settings = Seeds.Settings($"kill-{Guid.NewGuid().ToString("N")[..8]}", "进程终止测试", "友好区", "230717", (Vouchers + 10) * 20,
+            Seeds.At(opening.Year, opening.Month, opening.Day), Seeds.At(ending.Year, ending.Month, ending.Day, 24), "supermarket");
+        var campaign = await Seeds.CreateAsync(world.Campaign.Campaigns, settings);
+        await campaign.TierAsync(Seeds.Tier("t-20", 100, 20));
+        var plan = Seeds.Matrix(Seeds.Cell("t-20", Vouchers + 10));
+        await campaign.PlanAsync(plan);
+        await campaign.RoundAsync(Seeds.Round("round-1", "第一轮", Seeds.At(opening.Year, opening.Month, opening.Day, 10), null, Seeds.DaysFromClaim(7), plan.Clone()));
+        await campaign.RulesAsync(Seeds.Rules(ClaimMode.FirstComeFirstServed, LimitScope.PerTierPerCampaign, IdentityKeyKind.Phone));
+        await campaign.PublishAsync();
+        world.Clock.Now = now;
+        await world.WaitForRedemptionToSeeAsync(campaign.Id, view => view.Terms.Running);
+        return (campaign.Id, await ShopAsync(world, campaign.Id, "supermarket"));
+    }
+
+    /// <summary>The new process answers once it has the campaign's snapshot and the shop: a quote picks the voucher.</summary>
+    private static async Task WaitUntilRedeemingAsync(RedemptionProcess process, RedeemRequest sample)
+    {
+        var quote = new QuoteRedemptionRequest { Actor = sample.Actor, MerchantId = sample.MerchantId, Order = sample.Order, VoucherId = sample.VoucherId, Person = sample.Person };
+        await EventuallyAsync(
+            async () =>
+            {
+                Assert.False(process.HasExited, $"the Redemption process exited:\n{process.Tail}");
+                try
+                {
+                    return (await process.Redemptions.QuoteRedemptionAsync(quote, deadline: DateTime.UtcNow.AddSeconds(5))).Best is not null;
+                }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.DeadlineExceeded)
+                {
+                    return false;
+                }
+            },
+            "the Redemption process never became ready");
+    }
+
+    /// <summary>A till retrying with the same key, as the contract tells it to, while the answer is UNAVAILABLE (the crashed attempt's lease has not ended).</summary>
+    private static async Task<RedeemOutcome> RetryUntilAnsweredAsync(RedemptionProcess process, RedeemRequest request)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await process.Redemptions.RedeemAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < deadline)
+            {
+                Assert.False(process.HasExited, $"the Redemption process exited:\n{process.Tail}");
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(50);
+        }
+    }
+}
