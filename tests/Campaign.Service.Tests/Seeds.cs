@@ -161,6 +161,31 @@ public static class Seeds
     public static async Task<Configured> CreateAsync(CampaignService.CampaignServiceClient client, CampaignSettings settings) =>
         new(client, await client.CreateCampaignAsync(new CreateCampaignRequest { RequestId = Guid.NewGuid().ToString(), Actor = Operator, Settings = settings }));
 
+    /// <summary>
+    /// A first-come campaign running at <paramref name="now"/> on the wall clock: for a service run as its own process, which
+    /// reads the wall clock, not a test clock. One tier (100 → 20, no usage hours, vouchers valid 7 days) of
+    /// <paramref name="quantity"/>, its round opened the day before; the budget is the plan's value. Configured and
+    /// published with <paramref name="clock"/> three days back, which is left at <paramref name="now"/>.
+    /// </summary>
+    public static async Task<Configured> ConfigureRunningAtAsync(CampaignService.CampaignServiceClient client, TestSupport.TestClock clock, DateTimeOffset now, long quantity, params string[] categories)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        var opened = Beijing(now.Year, now.Month, now.Day).AddDays(-1);
+        var ends = opened.AddDays(31);
+        clock.Now = now.AddDays(-3);
+        var settings = Settings($"live-{Guid.NewGuid().ToString("N")[..8]}", "实时活动", "友好区", "230717", quantity * 20,
+            At(opened.Year, opened.Month, opened.Day), At(ends.Year, ends.Month, ends.Day, 24), categories);
+        var campaign = await CreateAsync(client, settings);
+        await campaign.TierAsync(Tier("t-20", 100, 20));
+        var plan = Matrix(Cell("t-20", quantity));
+        await campaign.PlanAsync(plan);
+        await campaign.RoundAsync(Round("round-1", "第一轮", At(opened.Year, opened.Month, opened.Day, 10), null, DaysFromClaim(7), plan.Clone()));
+        await campaign.RulesAsync(Rules(ClaimMode.FirstComeFirstServed, LimitScope.PerTierPerCampaign, IdentityKeyKind.Phone));
+        await campaign.PublishAsync();
+        clock.Now = now;
+        return campaign;
+    }
+
     // ---- S1 华亭 2023 -------------------------------------------------------------------------
 
     public static CampaignSettings S1Settings(string code = "huating-2023")

@@ -3,7 +3,7 @@ extern alias campaigntests;
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Redemption.Service.Tests.Infrastructure;
-using Vouchers.Campaign.V1;
+using TestSupport;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using Vouchers.Redemption.V1;
@@ -28,7 +28,7 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
     {
         var world = new RedemptionWorld { WithSettlement = false };
         await world.InitializeAsync();
-        RedemptionProcess? first = null, second = null;
+        ServiceProcess? first = null, second = null;
         try
         {
             // Campaign and Claim run on the world's clock, the killed process on the wall clock: the campaign runs now.
@@ -46,6 +46,7 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
             await world.Redemption.DisposeAsync();
             first = RedemptionProcess.Start(world);
             await WaitUntilRedeemingAsync(first, requests[0]);
+            var tills = first.Redemptions();
 
             var answers = new RedeemOutcome?[Vouchers];
             var failedByKill = new ConcurrentDictionary<StatusCode, int>();
@@ -69,7 +70,7 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
                 {
                     try
                     {
-                        answers[i] = await first.Redemptions.RedeemAsync(requests[i], deadline: DateTime.UtcNow.AddSeconds(20));
+                        answers[i] = await tills.RedeemAsync(requests[i], deadline: DateTime.UtcNow.AddSeconds(20));
                         Interlocked.Increment(ref answered);
                     }
                     catch (RpcException ex)
@@ -135,29 +136,16 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>A first-come campaign (100 → 20, no usage hours, vouchers valid 7 days) running at <paramref name="now"/>, with a shop enrolled.</summary>
+    /// <summary>A campaign running now on the wall clock (the killed process reads it), with a shop enrolled.</summary>
     private static async Task<(string CampaignId, Shop Shop)> RunningCampaignAsync(RedemptionWorld world, DateTimeOffset now)
     {
-        var local = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
-        var opening = local.AddDays(-1);
-        var ending = local.AddDays(30);
-        world.Clock.Now = now.AddDays(-3);
-        var settings = Seeds.Settings($"kill-{Guid.NewGuid().ToString("N")[..8]}", "进程终止测试", "友好区", "230717", (Vouchers + 10) * 20,
-            Seeds.At(opening.Year, opening.Month, opening.Day), Seeds.At(ending.Year, ending.Month, ending.Day, 24), "supermarket");
-        var campaign = await Seeds.CreateAsync(world.Campaign.Campaigns, settings);
-        await campaign.TierAsync(Seeds.Tier("t-20", 100, 20));
-        var plan = Seeds.Matrix(Seeds.Cell("t-20", Vouchers + 10));
-        await campaign.PlanAsync(plan);
-        await campaign.RoundAsync(Seeds.Round("round-1", "第一轮", Seeds.At(opening.Year, opening.Month, opening.Day, 10), null, Seeds.DaysFromClaim(7), plan.Clone()));
-        await campaign.RulesAsync(Seeds.Rules(ClaimMode.FirstComeFirstServed, LimitScope.PerTierPerCampaign, IdentityKeyKind.Phone));
-        await campaign.PublishAsync();
-        world.Clock.Now = now;
+        var campaign = await Seeds.ConfigureRunningAtAsync(world.Campaign.Campaigns, world.Clock, now, Vouchers + 10, "supermarket");
         await world.WaitForRedemptionToSeeAsync(campaign.Id, view => view.Terms.Running);
         return (campaign.Id, await ShopAsync(world, campaign.Id, "supermarket"));
     }
 
     /// <summary>The new process answers once it has the campaign's snapshot and the shop: a quote picks the voucher.</summary>
-    private static async Task WaitUntilRedeemingAsync(RedemptionProcess process, RedeemRequest sample)
+    private static async Task WaitUntilRedeemingAsync(ServiceProcess process, RedeemRequest sample)
     {
         var quote = new QuoteRedemptionRequest { Actor = sample.Actor, MerchantId = sample.MerchantId, Order = sample.Order, VoucherId = sample.VoucherId, Person = sample.Person };
         await EventuallyAsync(
@@ -166,7 +154,7 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
                 Assert.False(process.HasExited, $"the Redemption process exited:\n{process.Tail}");
                 try
                 {
-                    return (await process.Redemptions.QuoteRedemptionAsync(quote, deadline: DateTime.UtcNow.AddSeconds(5))).Best is not null;
+                    return (await process.Redemptions().QuoteRedemptionAsync(quote, deadline: DateTime.UtcNow.AddSeconds(5))).Best is not null;
                 }
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.DeadlineExceeded)
                 {
@@ -177,14 +165,14 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
     }
 
     /// <summary>A till retrying with the same key, as the contract tells it to, while the answer is UNAVAILABLE (the crashed attempt's lease has not ended).</summary>
-    private static async Task<RedeemOutcome> RetryUntilAnsweredAsync(RedemptionProcess process, RedeemRequest request)
+    private static async Task<RedeemOutcome> RetryUntilAnsweredAsync(ServiceProcess process, RedeemRequest request)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             try
             {
-                return await process.Redemptions.RedeemAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
+                return await process.Redemptions().RedeemAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < deadline)
             {
