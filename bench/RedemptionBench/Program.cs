@@ -45,14 +45,18 @@ try
 
     await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, warmup + (vouchers * rounds));
     var thinClient = new VoucherUsageService.VoucherUsageServiceClient(thin.Channel);
+    await using var skeleton = await RedemptionBench.SkeletonFlow.StartAsync(world.RedemptionDb.ConnectionString, claimed.Select(c => c.VoucherId));
 
     var ratios = new List<double>();
+    var skeletonRatios = new List<double>();
     var failures = 0L;
     var peers = await PeerProcesses.FindAsync(world.RedemptionDb.ConnectionString);
     Func<int, Task<bool>> thinCall = async id =>
         (await thinClient.ConsumeVoucherAsync(new ConsumeVoucherRequest { VoucherId = id.ToString(CultureInfo.InvariantCulture) })).Status == VoucherStatus.Used;
     Func<(PersonIdentity Person, string VoucherId), Task<bool>> redeemCall = async c =>
         (await world.Redemption.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, 15000, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption;
+    Func<(PersonIdentity Person, string VoucherId), Task<bool>> skeletonCall = async c =>
+        (await skeleton.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, 15000, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption;
 
     // Warm-up, not measured: the services in production run for hours, so the rounds should see their steady state, not
     // the JIT still compiling (a profile of an unwarmed third round spent a fifth of the process's CPU in tiered compilation).
@@ -60,6 +64,8 @@ try
     {
         var thinWarm = await DriveAsync(Enumerable.Range(0, warmup).ToList(), concurrency, peers, thinCall);
         var fullWarm = await DriveAsync(claimed.Take(warmup).ToList(), concurrency, peers, redeemCall);
+        var skeletonWarm = await DriveAsync(claimed.Take(warmup).ToList(), concurrency, peers, skeletonCall);
+        failures += skeletonWarm.Failed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up ({warmup} each, not measured): thin {thinWarm.PerSecond:F0}/s, redemption {fullWarm.PerSecond:F0}/s, failed {thinWarm.Failed}+{fullWarm.Failed}"));
         failures += thinWarm.Failed + fullWarm.Failed;
     }
@@ -72,11 +78,15 @@ try
         var baseline = await DriveAsync(Enumerable.Range(first, vouchers).ToList(), concurrency, peers, thinCall);
         var waits = sampleWaits ? new WaitSampler(world.RedemptionDb.ConnectionString) : null;
         var full = await DriveAsync(slice, concurrency, peers, redeemCall);
+        var bare = await DriveAsync(slice, concurrency, peers, skeletonCall);
         var ratio = full.PerSecond / baseline.PerSecond;
         ratios.Add(ratio);
-        failures += baseline.Failed + full.Failed;
+        skeletonRatios.Add(bare.PerSecond / baseline.PerSecond);
+        failures += baseline.Failed + full.Failed + bare.Failed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.Cpu} | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.Cpu} | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  the prescribed flow alone (lock → record → consume, one statement each, on the service defaults): {bare.PerSecond:F0}/s p50 {bare.P50:F1} ms p99 {bare.P99:F1} ms cpu {bare.Cpu} | ÷ thin {bare.PerSecond / baseline.PerSecond:F2} | failed {bare.Failed}"));
         if (waits is not null)
         {
             Console.WriteLine($"  busy PostgreSQL backends during the redemptions (mean per sample): {await waits.StopAsync()}");
@@ -87,6 +97,8 @@ try
     var doubles = await world.ScalarAsync("SELECT count(*) FROM (SELECT voucher_id FROM redemptions WHERE status <> 2 GROUP BY voucher_id HAVING count(*) > 1) d");
     var redeemed = await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = @c", ("c", s3.Id));
     ratios.Sort();
+    skeletonRatios.Sort();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median ratio of the prescribed flow alone ÷ thin: {skeletonRatios[skeletonRatios.Count / 2]:F2}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"median ratio {ratios[ratios.Count / 2]:F2} (acceptance ≥ 0.30); redemptions {redeemed} of {warmup + (vouchers * rounds)} (warm-up included); double redemptions {doubles}; failed calls {failures}"));
     return doubles == 0 && failures == 0 && redeemed == warmup + (vouchers * rounds) ? 0 : 1;
