@@ -1,6 +1,5 @@
 extern alias campaigntests;
 
-using System.Collections.Concurrent;
 using Claim.Service.HotPath;
 using Claim.Service.Tests.Infrastructure;
 using Grpc.Core;
@@ -44,56 +43,33 @@ public sealed class ClaimProcessKillTests(ClaimFixture fixture, ITestOutputHelpe
             Person = new PersonIdentity { ChannelId = "unionpay", ChannelAccountId = $"kill-{n}", Phone = $"139{n:00000000}", DisplayName = "张*" },
         }).ToArray();
 
-        ServiceProcess? first = null, second = null;
+        using var copies = new KilledAndRestarted();
         try
         {
-            first = Start(campaigns);
+            var first = copies.Killed = Start(campaigns);
             var channels = new ClaimService.ClaimServiceClient(first.Channel.WithActorTokens());
             var answers = new ClaimOutcome?[Claims];
             answers[0] = await RetryUntilAnsweredAsync(first, requests[0]);
 
-            var cutOff = new ConcurrentDictionary<StatusCode, int>();
-            var pendingAtKill = 0L;
-            var answered = 1;
-            var next = 0;
             var stream = fixture.Connection.GetDatabase();
-            var killer = Task.Run(async () =>
-            {
-                // Killed mid-flight: after a third of the answers, at a moment when the persister holds entries it read
-                // from the stream and has not acknowledged (they are on their way to claimdb, or just written).
-                while (Volatile.Read(ref answered) < Claims / 3
-                    || (pendingAtKill = (await stream.StreamPendingAsync(Defaults.IssuedStreamKey, Defaults.PersisterGroup)).PendingMessageCount) == 0)
-                {
-                    await Task.Delay(1);
-                }
+            var pendingAtKill = 0L;
 
-                first.Kill();
-            });
-            await Task.WhenAll(Enumerable.Range(0, Channels).Select(_ => Task.Run(async () =>
-            {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < Claims)
-                {
-                    try
-                    {
-                        answers[i] = await channels.ClaimVoucherAsync(requests[i], deadline: DateTime.UtcNow.AddSeconds(20));
-                        Interlocked.Increment(ref answered);
-                    }
-                    catch (RpcException ex)
-                    {
-                        cutOff.AddOrUpdate(ex.StatusCode, 1, (_, n) => n + 1);
-                    }
-                }
-            })));
-            await killer;
-            var beforeKill = answers.Count(a => a is not null);
+            // Killed mid-flight: after a third of the answers, at a moment when the persister holds entries it read from
+            // the stream and has not acknowledged (they are on their way to claimdb, or just written).
+            var load = await MidFlightKill.RunAsync(
+                Claims - 1,
+                Channels,
+                i => channels.ClaimVoucherAsync(requests[i + 1], deadline: DateTime.UtcNow.AddSeconds(20)).ResponseAsync,
+                async () => (pendingAtKill = (await stream.StreamPendingAsync(Defaults.IssuedStreamKey, Defaults.PersisterGroup)).PendingMessageCount) > 0,
+                first.Kill);
+            load.Answers.CopyTo(answers, 1);
+            var beforeKill = load.Answered + 1;
             var storedAtKill = await StoredAsync(campaign.Id);
-            output.WriteLine($"answered before the kill: {beforeKill}; cut off or refused by the dead process: {string.Join(", ", cutOff.Select(c => $"{c.Key}={c.Value}"))}; "
-                + $"stream entries read but not acknowledged: {pendingAtKill}; vouchers in claimdb: {storedAtKill}");
+            output.WriteLine($"{load.Describe()}; stream entries read but not acknowledged: {pendingAtKill}; vouchers in claimdb: {storedAtKill}");
             Assert.True(beforeKill < Claims, "the kill came after every claim was answered");
-            Assert.True(cutOff.Values.Sum() > 0, "no call was cut off by the kill");
+            Assert.True(load.Failed.Values.Sum() > 0, "no call was cut off by the kill");
 
-            second = Start(campaigns);
+            var second = copies.Restarted = Start(campaigns);
             var replayed = 0;
             for (var i = 0; i < Claims; i++)
             {
@@ -137,15 +113,10 @@ public sealed class ClaimProcessKillTests(ClaimFixture fixture, ITestOutputHelpe
 
             Assert.Equal(0, (await stream.StreamPendingAsync(Defaults.IssuedStreamKey, Defaults.PersisterGroup)).PendingMessageCount);
         }
-        catch when (first is not null || second is not null)
+        catch
         {
-            output.WriteLine($"first process:\n{first?.Tail}\nsecond process:\n{second?.Tail}");
+            output.WriteLine(copies.Tails);
             throw;
-        }
-        finally
-        {
-            first?.Dispose();
-            second?.Dispose();
         }
     }
 
@@ -169,22 +140,12 @@ public sealed class ClaimProcessKillTests(ClaimFixture fixture, ITestOutputHelpe
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>A channel retrying with the same request id, as the contract tells it to, while the new copy starts and learns the campaign.</summary>
-    private static async Task<ClaimOutcome> RetryUntilAnsweredAsync(ServiceProcess process, ClaimVoucherRequest request)
-    {
-        var claims = new ClaimService.ClaimServiceClient(process.Channel.WithActorTokens());
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                return await claims.ClaimVoucherAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
-            }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.NotFound && DateTime.UtcNow < deadline)
-            {
-                Assert.False(process.HasExited, $"the Claim process exited:\n{process.Tail}");
-                await Task.Delay(100);
-            }
-        }
-    }
+    /// <summary>A channel retrying with the same request id while the copy starts and learns the campaign.</summary>
+    private static Task<ClaimOutcome> RetryUntilAnsweredAsync(ServiceProcess process, ClaimVoucherRequest request) =>
+        MidFlightKill.RetryUntilAnsweredAsync(
+            process,
+            () => new ClaimService.ClaimServiceClient(process.Channel.WithActorTokens()).ClaimVoucherAsync(request, deadline: DateTime.UtcNow.AddSeconds(20)).ResponseAsync,
+            StatusCode.Unavailable,
+            StatusCode.NotFound);
+
 }

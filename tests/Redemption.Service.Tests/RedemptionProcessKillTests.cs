@@ -1,6 +1,5 @@
 extern alias campaigntests;
 
-using System.Collections.Concurrent;
 using Grpc.Core;
 using Redemption.Service.Tests.Infrastructure;
 using TestSupport;
@@ -28,7 +27,7 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
     {
         var world = new RedemptionWorld { WithSettlement = false };
         await world.InitializeAsync();
-        ServiceProcess? first = null, second = null;
+        using var copies = new KilledAndRestarted();
         try
         {
             // Campaign and Claim run on the world's clock, the killed process on the wall clock: the campaign runs now.
@@ -44,58 +43,36 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
 
             // Only the process under test may finish or undo attempts: the world's own copy stops here.
             await world.Redemption.DisposeAsync();
-            first = RedemptionProcess.Start(world);
+            var first = copies.Killed = RedemptionProcess.Start(world);
             await WaitUntilRedeemingAsync(first, requests[0]);
             var tills = first.Redemptions();
 
-            var answers = new RedeemOutcome?[Vouchers];
-            var failedByKill = new ConcurrentDictionary<StatusCode, int>();
-            var answered = 0;
-            var next = -1;
-            var killer = Task.Run(async () =>
-            {
-                // Killed mid-flight: after a third of the answers, at a moment when several attempts are open in redemptiondb
-                // (begun, maybe recorded, not yet ended), so recovery has work the dead process left.
-                while (Volatile.Read(ref answered) < Vouchers / 3 || await world.ScalarAsync("SELECT count(*) FROM redemption_attempts") < 4)
-                {
-                    await Task.Delay(1);
-                }
-
-                first.Kill();
-            });
-            await Task.WhenAll(Enumerable.Range(0, Tills).Select(_ => Task.Run(async () =>
-            {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < Vouchers)
-                {
-                    try
-                    {
-                        answers[i] = await tills.RedeemAsync(requests[i], deadline: DateTime.UtcNow.AddSeconds(20));
-                        Interlocked.Increment(ref answered);
-                    }
-                    catch (RpcException ex)
-                    {
-                        failedByKill.AddOrUpdate(ex.StatusCode, 1, (_, n) => n + 1);
-                    }
-                }
-            })));
-            await killer;
-            var beforeKill = answers.Count(a => a is not null);
+            // Killed mid-flight: after a third of the answers, at a moment when several attempts are open in redemptiondb
+            // (begun, maybe recorded, not yet ended), so recovery has work the dead process left.
+            var load = await MidFlightKill.RunAsync(
+                Vouchers,
+                Tills,
+                i => tills.RedeemAsync(requests[i], deadline: DateTime.UtcNow.AddSeconds(20)).ResponseAsync,
+                async () => await world.ScalarAsync("SELECT count(*) FROM redemption_attempts") >= 4,
+                first.Kill);
+            var answers = load.Answers;
+            var beforeKill = load.Answered;
             var stranded = await world.ScalarAsync("SELECT count(*) FROM redemption_attempts");
             var recorded = await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = @c", ("c", campaignId));
-            output.WriteLine($"answered before the kill: {beforeKill}; calls cut off or refused by the dead process: {string.Join(", ", failedByKill.Select(f => $"{f.Key}={f.Value}"))}; "
-                + $"attempts left open by the kill: {stranded}, redemptions recorded: {recorded}");
+            output.WriteLine($"{load.Describe()}; attempts left open by the kill: {stranded}, redemptions recorded: {recorded}");
             Assert.True(beforeKill < Vouchers, "the kill came after every redemption was answered");
-            Assert.True(failedByKill.Values.Sum() > 0, "no call was cut off by the kill");
+            Assert.True(load.Failed.Values.Sum() > 0, "no call was cut off by the kill");
             Assert.True(stranded > 0, "the kill left no attempt open, so recovery had nothing to finish or undo");
 
-            second = RedemptionProcess.Start(world);
+            var second = copies.Restarted = RedemptionProcess.Start(world);
             var replayed = 0;
             for (var i = 0; i < Vouchers; i++)
             {
                 if (answers[i] is null)
                 {
-                    answers[i] = await RetryUntilAnsweredAsync(second, requests[i]);
+                    var request = requests[i];
+                    answers[i] = await MidFlightKill.RetryUntilAnsweredAsync(
+                        second, () => second.Redemptions().RedeemAsync(request, deadline: DateTime.UtcNow.AddSeconds(20)).ResponseAsync, StatusCode.Unavailable);
                     replayed += answers[i]!.Replayed ? 1 : 0;
                 }
             }
@@ -108,7 +85,7 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
             }
 
             // Recovery consumes what was recorded before the kill; nothing stays pending or locked.
-            await EventuallyAsync(async () => await world.ScalarAsync("SELECT count(*) FROM redemption_attempts") == 0, "attempts left after recovery");
+            await MidFlightKill.EventuallyAsync(async () => await world.ScalarAsync("SELECT count(*) FROM redemption_attempts") == 0, "attempts left after recovery");
             Assert.Equal(Vouchers, await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = @c AND status <> 2", ("c", campaignId)));
             Assert.Equal(Vouchers, await world.ScalarAsync("SELECT count(DISTINCT voucher_id) FROM redemptions WHERE campaign_id = @c AND status <> 2", ("c", campaignId)));
             for (var i = 0; i < Vouchers; i++)
@@ -116,22 +93,22 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
                 var (person, voucher) = holders[i];
                 var expected = answers[i]!.Redemption.RedemptionId;
                 Voucher seen = null!;
-                await EventuallyAsync(
+                await MidFlightKill.EventuallyAsync(
                     async () => (seen = await world.Claims.GetVoucherAsync(new GetVoucherRequest { Person = person, VoucherId = voucher.VoucherId }, deadline: RedemptionWorld.Deadline)).Status == VoucherStatus.Used,
                     $"voucher {voucher.VoucherId} never became USED");
                 Assert.Equal(expected, seen.Use.RedemptionId);
                 Assert.Equal(1, await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE redemption_id = @r AND voucher_id = @v AND status <> 2", ("r", expected), ("v", voucher.VoucherId)));
             }
         }
-        catch when (first is not null || second is not null)
+        catch
         {
-            output.WriteLine($"first process:\n{first?.Tail}\nsecond process:\n{second?.Tail}");
+            output.WriteLine(copies.Tails);
             throw;
         }
         finally
         {
-            first?.Dispose();
-            second?.Dispose();
+            // The copies hold connections to the world's databases, which go with the world.
+            copies.Dispose();
             await world.DisposeAsync();
         }
     }
@@ -148,7 +125,7 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
     private static async Task WaitUntilRedeemingAsync(ServiceProcess process, RedeemRequest sample)
     {
         var quote = new QuoteRedemptionRequest { Actor = sample.Actor, MerchantId = sample.MerchantId, Order = sample.Order, VoucherId = sample.VoucherId, Person = sample.Person };
-        await EventuallyAsync(
+        await MidFlightKill.EventuallyAsync(
             async () =>
             {
                 Assert.False(process.HasExited, $"the Redemption process exited:\n{process.Tail}");
@@ -164,31 +141,4 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
             "the Redemption process never became ready");
     }
 
-    /// <summary>A till retrying with the same key, as the contract tells it to, while the answer is UNAVAILABLE (the crashed attempt's lease has not ended).</summary>
-    private static async Task<RedeemOutcome> RetryUntilAnsweredAsync(ServiceProcess process, RedeemRequest request)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                return await process.Redemptions().RedeemAsync(request, deadline: DateTime.UtcNow.AddSeconds(20));
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < deadline)
-            {
-                Assert.False(process.HasExited, $"the Redemption process exited:\n{process.Tail}");
-                await Task.Delay(100);
-            }
-        }
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50);
-        }
-    }
 }
