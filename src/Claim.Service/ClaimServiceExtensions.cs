@@ -51,6 +51,7 @@ public static class ClaimServiceExtensions
         services.AddMetrics();
         services.AddSingleton(services => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
         services.AddSingleton<ClaimMetrics>();
+        services.AddCampaignSnapshotFollowing();
         services.AddSingleton<CampaignCatalog>();
         services.AddSingleton<IdentityKeys>();
         services.AddOptions();

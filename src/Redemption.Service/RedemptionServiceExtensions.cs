@@ -62,6 +62,7 @@ public static class RedemptionServiceExtensions
     {
         services.AddMetrics();
         services.AddSingleton<RedemptionMetrics>();
+        services.AddCampaignSnapshotFollowing();
         services.AddSingleton<CampaignRules>();
         services.AddSingleton<ClaimGateway>();
         services.AddSingleton<SettlementGateway>();

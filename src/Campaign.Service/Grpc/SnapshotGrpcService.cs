@@ -27,9 +27,24 @@ public sealed class SnapshotGrpcService(SnapshotQueries snapshots) : CampaignSna
         {
             var sent = new Dictionary<string, long>(request.KnownVersions, StringComparer.Ordinal);
             var initial = watched.Count > 0 ? watched.ToList() : await snapshots.ActiveCampaignIdsAsync(cancellationToken);
+            var current = new List<CampaignSnapshot>();
             foreach (var campaignId in initial.Order(StringComparer.Ordinal))
             {
-                await SendIfNewerAsync(campaignId, sent, responseStream, cancellationToken);
+                if (await snapshots.NewerThanAsync(campaignId, sent.GetValueOrDefault(campaignId), cancellationToken) is { } snapshot)
+                {
+                    current.Add(snapshot);
+                }
+            }
+
+            // The follower learns how many snapshots make up what it lacks, so it knows when it holds every campaign.
+            await context.WriteResponseHeadersAsync(new Metadata
+            {
+                { CampaignSnapshotFollowing.InitialSnapshotsHeader, current.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            });
+            foreach (var snapshot in current)
+            {
+                await responseStream.WriteAsync(snapshot, cancellationToken);
+                sent[snapshot.CampaignId] = snapshot.SnapshotVersion;
             }
 
             await foreach (var changed in changes.ReadAllAsync(cancellationToken))

@@ -40,7 +40,7 @@ internal static class AdminRequests
             throw InvalidArgumentException.ForField("campaign_id", "campaign_id is required");
         }
 
-        return catalog.Find(campaignId) ?? throw new NotFoundException($"campaign '{campaignId}' not found");
+        return catalog.Require(campaignId);
     }
 
     /// <summary>Every round of the campaign, or the one <paramref name="roundId"/> names.</summary>

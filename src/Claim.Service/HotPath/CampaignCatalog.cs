@@ -7,7 +7,7 @@ namespace Claim.Service.HotPath;
 /// The newest snapshot of every campaign this copy knows, compiled. Snapshots arrive from the
 /// Campaign service's watch stream (or a test); an older or equal version never replaces a newer one.
 /// </summary>
-public sealed class CampaignCatalog
+public sealed class CampaignCatalog(ServiceDefaults.CampaignSnapshotFollowing? following = null)
 {
     private readonly ConcurrentDictionary<string, CampaignPlan> _plans = new(StringComparer.Ordinal);
 
@@ -43,6 +43,13 @@ public sealed class CampaignCatalog
             return true;
         }
     }
+
+    /// <summary>
+    /// The campaign; NOT_FOUND when unknown or still a draft, or UNAVAILABLE while this copy has not received every
+    /// campaign's snapshot yet (just started, the campaign may well exist).
+    /// </summary>
+    public CampaignPlan Require(string campaignId) =>
+        Find(campaignId) ?? throw (following?.Missing($"campaign '{campaignId}' not found") ?? new VoucherRules.NotFoundException($"campaign '{campaignId}' not found"));
 
     /// <summary>The campaign, unless unknown or still a draft (drafts are not claimable and not visible).</summary>
     public CampaignPlan? Find(string campaignId) =>

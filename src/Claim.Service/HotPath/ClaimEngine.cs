@@ -45,7 +45,7 @@ public sealed class ClaimEngine(
         Require(request.RequestId, "request_id");
         Require(request.CampaignId, "campaign_id");
         Require(request.TierId, "tier_id");
-        var plan = catalog.Find(request.CampaignId) ?? throw new NotFoundException($"campaign '{request.CampaignId}' not found");
+        var plan = catalog.Require(request.CampaignId);
         if (plan.Mode == ClaimMode.LuckyDraw)
         {
             throw new FailedPreconditionException("this campaign issues vouchers by lucky draw: call DrawVoucher");
@@ -101,7 +101,7 @@ public sealed class ClaimEngine(
         Require(request.RequestId, "request_id");
         Require(request.CampaignId, "campaign_id");
         Require(request.CategoryId, "category_id");
-        var plan = catalog.Find(request.CampaignId) ?? throw new NotFoundException($"campaign '{request.CampaignId}' not found");
+        var plan = catalog.Require(request.CampaignId);
         if (plan.Mode != ClaimMode.LuckyDraw)
         {
             throw new FailedPreconditionException("this campaign is first come, first served: call ClaimVoucher");

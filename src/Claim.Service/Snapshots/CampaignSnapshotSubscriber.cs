@@ -12,6 +12,7 @@ namespace Claim.Service.Snapshots;
 public sealed partial class CampaignSnapshotSubscriber(
     IServiceProvider services,
     CampaignCatalog catalog,
+    ServiceDefaults.CampaignSnapshotFollowing following,
     TimeProvider time,
     ILogger<CampaignSnapshotSubscriber> logger) : BackgroundService
 {
@@ -28,6 +29,7 @@ public sealed partial class CampaignSnapshotSubscriber(
             return;
         }
 
+        following.Started();
         var delay = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -40,12 +42,24 @@ public sealed partial class CampaignSnapshotSubscriber(
                 }
 
                 using var call = client.WatchCampaignSnapshots(request, cancellationToken: stoppingToken);
+                var initial = ServiceDefaults.CampaignSnapshotFollowing.InitialCount(await call.ResponseHeadersAsync) ?? 0;
+                var received = 0;
+                if (initial == 0)
+                {
+                    following.Caught();
+                }
+
                 while (await call.ResponseStream.MoveNext(stoppingToken))
                 {
                     var snapshot = call.ResponseStream.Current;
                     if (catalog.Apply(snapshot))
                     {
                         LogSnapshot(logger, snapshot.CampaignId, snapshot.SnapshotVersion);
+                    }
+
+                    if (++received == initial)
+                    {
+                        following.Caught();
                     }
 
                     delay = TimeSpan.FromMilliseconds(200);

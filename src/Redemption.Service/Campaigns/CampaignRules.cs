@@ -53,7 +53,7 @@ public sealed record CampaignView(string CampaignId, long Version, CampaignTerms
 /// a merchant suspension reaches the rules as soon as the snapshot arrives. An older or equal version never replaces
 /// a newer one.
 /// </summary>
-public sealed class CampaignRules
+public sealed class CampaignRules(ServiceDefaults.CampaignSnapshotFollowing? following = null)
 {
     private readonly ConcurrentDictionary<string, CampaignView> _campaigns = new(StringComparer.Ordinal);
 
@@ -84,6 +84,12 @@ public sealed class CampaignRules
     }
 
     public CampaignView? Find(string campaignId) => _campaigns.TryGetValue(campaignId, out var view) ? view : null;
+
+    /// <summary>Whether this copy holds every campaign's snapshot: until then, something it does not know may still exist.</summary>
+    public bool Complete => following?.CaughtUp ?? true;
+
+    /// <summary>What a lookup that found nothing answers: NOT_FOUND once every snapshot is in, UNAVAILABLE before.</summary>
+    public Exception Missing(string notFound) => following?.Missing(notFound) ?? new VoucherRules.NotFoundException(notFound);
 
     /// <summary>Whether any campaign lists the merchant (enrolled, suspended or not): an unknown merchant is NOT_FOUND.</summary>
     public bool KnowsMerchant(string merchantId) => _campaigns.Values.Any(c => c.Merchants.ContainsKey(merchantId));

@@ -7,7 +7,12 @@ namespace Redemption.Service.Campaigns;
 /// Keeps <see cref="CampaignRules"/> current from Campaign's WatchCampaignSnapshots, reconnecting with the versions
 /// held (backing off up to five seconds) whenever the stream breaks.
 /// </summary>
-public sealed partial class SnapshotFollower(IServiceProvider services, CampaignRules rules, TimeProvider time, ILogger<SnapshotFollower> logger) : BackgroundService
+public sealed partial class SnapshotFollower(
+    IServiceProvider services,
+    CampaignRules rules,
+    ServiceDefaults.CampaignSnapshotFollowing following,
+    TimeProvider time,
+    ILogger<SnapshotFollower> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,6 +23,7 @@ public sealed partial class SnapshotFollower(IServiceProvider services, Campaign
             return;
         }
 
+        following.Started();
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -29,11 +35,23 @@ public sealed partial class SnapshotFollower(IServiceProvider services, Campaign
                     request.KnownVersions[campaignId] = version;
                 }
                 using var call = client.WatchCampaignSnapshots(request, cancellationToken: stoppingToken);
+                var initial = ServiceDefaults.CampaignSnapshotFollowing.InitialCount(await call.ResponseHeadersAsync) ?? 0;
+                var received = 0;
+                if (initial == 0)
+                {
+                    following.Caught();
+                }
+
                 await foreach (var snapshot in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
                     if (rules.Apply(snapshot))
                     {
                         LogTaken(logger, snapshot.CampaignId, snapshot.SnapshotVersion);
+                    }
+
+                    if (++received == initial)
+                    {
+                        following.Caught();
                     }
 
                     backoff = TimeSpan.FromMilliseconds(200);

@@ -286,6 +286,12 @@ public sealed partial class RedeemService(
             var campaign = campaigns.Find(voucher.CampaignId);
             if (campaign is null)
             {
+                // Not yet received is not unknown: a copy still loading snapshots asks for a retry instead of refusing.
+                if (!campaigns.Complete)
+                {
+                    throw campaigns.Missing($"活动 {voucher.CampaignId} 不存在 (campaign '{voucher.CampaignId}' not found)");
+                }
+
                 judged.Add(new Judged(voucher, new Candidate(facts, new Verdict([RefusalReason.CampaignUnknown], 0, null)), null, null));
                 continue;
             }
@@ -414,7 +420,7 @@ public sealed partial class RedeemService(
     {
         if (!campaigns.KnowsMerchant(merchantId))
         {
-            throw new NotFoundException($"商户 {merchantId} 不存在或未参加任何活动 (merchant '{merchantId}' is unknown)");
+            throw campaigns.Missing($"商户 {merchantId} 不存在或未参加任何活动 (merchant '{merchantId}' is unknown)");
         }
     }
 

@@ -30,7 +30,7 @@ public sealed class ScreeningService(NpgsqlDataSource dataSource, CampaignRules 
         }
 
         var day = ReadDay(request.Day, "day") ?? throw InvalidArgumentException.ForField("day", "请填写筛查日期 (day is required)");
-        var campaign = campaigns.Find(request.CampaignId) ?? throw new NotFoundException($"活动 {request.CampaignId} 不存在 (campaign '{request.CampaignId}' not found)");
+        var campaign = campaigns.Find(request.CampaignId) ?? throw campaigns.Missing($"活动 {request.CampaignId} 不存在 (campaign '{request.CampaignId}' not found)");
         var zone = campaign.Terms.Zone;
         var now = time.GetUtcNow();
         if (day > VoucherRules.CampaignClock.LocalDate(now, zone))
