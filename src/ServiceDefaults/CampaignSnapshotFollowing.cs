@@ -38,13 +38,31 @@ public sealed class CampaignSnapshotFollowing
     /// <summary>The initial part arrived; from here on a miss is a real miss, even while the stream reconnects.</summary>
     public void Caught() => _state = CaughtUpState;
 
-    /// <summary>The initial count a WatchCampaignSnapshots call announced in its headers; null from a server that does not announce it.</summary>
-    public static int? InitialCount(Metadata headers)
+    /// <summary>
+    /// The snapshots of one WatchCampaignSnapshots call, marking this copy caught up once the initial part the server
+    /// announced has been read (at once when it announces none, or nothing, as a server that predates the header).
+    /// </summary>
+    public async IAsyncEnumerable<TSnapshot> ReadAsync<TSnapshot>(
+        AsyncServerStreamingCall<TSnapshot> call, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(headers);
-        return headers.GetValue(InitialSnapshotsHeader) is { } value && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count)
-            ? count
-            : null;
+        ArgumentNullException.ThrowIfNull(call);
+        var headers = await call.ResponseHeadersAsync.ConfigureAwait(false);
+        var initial = headers.GetValue(InitialSnapshotsHeader) is { } value
+            && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 0;
+        if (initial == 0)
+        {
+            Caught();
+        }
+
+        var received = 0;
+        await foreach (var snapshot in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return snapshot;
+            if (++received == initial)
+            {
+                Caught();
+            }
+        }
     }
 
     /// <summary>What a lookup that found nothing answers: NOT_FOUND once caught up, UNAVAILABLE before.</summary>

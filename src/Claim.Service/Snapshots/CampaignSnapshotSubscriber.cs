@@ -42,24 +42,11 @@ public sealed partial class CampaignSnapshotSubscriber(
                 }
 
                 using var call = client.WatchCampaignSnapshots(request, cancellationToken: stoppingToken);
-                var initial = ServiceDefaults.CampaignSnapshotFollowing.InitialCount(await call.ResponseHeadersAsync) ?? 0;
-                var received = 0;
-                if (initial == 0)
+                await foreach (var snapshot in following.ReadAsync(call, stoppingToken))
                 {
-                    following.Caught();
-                }
-
-                while (await call.ResponseStream.MoveNext(stoppingToken))
-                {
-                    var snapshot = call.ResponseStream.Current;
                     if (catalog.Apply(snapshot))
                     {
                         LogSnapshot(logger, snapshot.CampaignId, snapshot.SnapshotVersion);
-                    }
-
-                    if (++received == initial)
-                    {
-                        following.Caught();
                     }
 
                     delay = TimeSpan.FromMilliseconds(200);

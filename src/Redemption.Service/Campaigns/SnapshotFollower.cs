@@ -35,23 +35,11 @@ public sealed partial class SnapshotFollower(
                     request.KnownVersions[campaignId] = version;
                 }
                 using var call = client.WatchCampaignSnapshots(request, cancellationToken: stoppingToken);
-                var initial = ServiceDefaults.CampaignSnapshotFollowing.InitialCount(await call.ResponseHeadersAsync) ?? 0;
-                var received = 0;
-                if (initial == 0)
-                {
-                    following.Caught();
-                }
-
-                await foreach (var snapshot in call.ResponseStream.ReadAllAsync(stoppingToken))
+                await foreach (var snapshot in following.ReadAsync(call, stoppingToken))
                 {
                     if (rules.Apply(snapshot))
                     {
                         LogTaken(logger, snapshot.CampaignId, snapshot.SnapshotVersion);
-                    }
-
-                    if (++received == initial)
-                    {
-                        following.Caught();
                     }
 
                     backoff = TimeSpan.FromMilliseconds(200);
