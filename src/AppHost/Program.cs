@@ -60,6 +60,9 @@ var settlement = builder.AddProject<Projects.Settlement_Service>(ResourceNames.S
 // reversal answers UNAVAILABLE and the till retries.
 redemption.WithReference(settlement);
 
+// The gateway waits for no service: it is also the token server, and Claim and Redemption are healthy only once they
+// have read every campaign's snapshot, for which they need their tokens (Redemption also waits for Claim). A wait on
+// any of them would start none; until a service is ready, the gateway's route to it answers UNAVAILABLE.
 var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithEndpoint(EndpointNames.Http, endpoint => endpoint.Port = builder.Configuration.GetValue("GatewayPort", 8080))
     .WithExternalHttpEndpoints()
@@ -67,10 +70,6 @@ var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithReference(claim)
     .WithReference(redemption)
     .WithReference(settlement)
-    .WaitFor(campaign)
-    .WaitFor(claim)
-    .WaitFor(redemption)
-    .WaitFor(settlement)
     .WithServiceHealthCheck();
 
 // The bureau's dashboard and the merchant portal: people sign in through the gateway's OpenID Connect server
