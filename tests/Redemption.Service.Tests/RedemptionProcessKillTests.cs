@@ -13,7 +13,8 @@ using Seeds = campaigntests::Campaign.Service.Tests.Seeds;
 namespace Redemption.Service.Tests;
 
 /// <summary>
-/// The Redemption process killed with SIGKILL while it redeems for sixteen tills at once, then started again: every
+/// The Redemption process killed with SIGKILL while it redeems for sixteen tills and channels at once (named vouchers,
+/// auto-pick and presentation codes in turn), then started again: every
 /// voucher ends up redeemed exactly once with the answer its till was given (a retry with the same key gets that answer),
 /// or was never redeemed and redeems on the retry; none stays locked, none is consumed twice or lost.
 /// </summary>
@@ -39,7 +40,19 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
                 var person = Person(RedemptionWorld.NextSeed());
                 holders[i] = (person, await ClaimAsync(world, campaignId, person, "t-20"));
             });
-            var requests = holders.Select(h => Named(shop, h.Person, h.Voucher.VoucherId, 15000, "supermarket")).ToArray();
+            // Every way a voucher reaches the till, in turn: a channel naming it, a channel applying the person's voucher
+            // by itself (auto-pick), a cashier scanning the person's presentation code.
+            var requests = new RedeemRequest[Vouchers];
+            for (var i = 0; i < Vouchers; i++)
+            {
+                var (person, voucher) = holders[i];
+                requests[i] = (i % 3) switch
+                {
+                    0 => Named(shop, person, voucher.VoucherId, 15000, "supermarket"),
+                    1 => ThroughChannel(shop, person, 15000, "supermarket", campaignId),
+                    _ => AtTill(shop, await CodeAsync(world, person, voucher.VoucherId), 15000, "supermarket"),
+                };
+            }
 
             // Only the process under test may finish or undo attempts: the world's own copy stops here.
             await world.Redemption.DisposeAsync();
@@ -80,8 +93,8 @@ public sealed class RedemptionProcessKillTests(ITestOutputHelper output)
             output.WriteLine($"retried after the restart: {Vouchers - beforeKill}, of which {replayed} had been recorded before the kill (replayed)");
             for (var i = 0; i < Vouchers; i++)
             {
-                Assert.True(answers[i]!.ResultCase == RedeemOutcome.ResultOneofCase.Redemption, $"voucher {requests[i].VoucherId} was refused on retry: {answers[i]!.Refusal}");
-                Assert.Equal(requests[i].VoucherId, answers[i]!.Redemption.VoucherId);
+                Assert.True(answers[i]!.ResultCase == RedeemOutcome.ResultOneofCase.Redemption, $"voucher {holders[i].Voucher.VoucherId} ({requests[i].VoucherSourceCase}) was refused on retry: {answers[i]!.Refusal}");
+                Assert.Equal(holders[i].Voucher.VoucherId, answers[i]!.Redemption.VoucherId);
             }
 
             // Recovery consumes what was recorded before the kill; nothing stays pending or locked.

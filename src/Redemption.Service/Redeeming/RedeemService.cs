@@ -377,6 +377,14 @@ public sealed partial class RedeemService(
             return Replay(sibling, fingerprint);
         }
 
+        // An earlier attempt of this very request that a dead copy left open may hold the voucher (so this copy saw it
+        // locked, or not usable): the voucher is this request's, and recovery will release it or finish the redemption.
+        // A refusal stored now would stand for ever against a request that may well succeed, so the till retries instead.
+        if (beforeAttempt && await store.AttemptOpenAsync(key, cancellationToken))
+        {
+            throw new UnavailableException("同一请求号的上一次尝试尚未结束，请稍后用同一请求号重试 (an earlier attempt with this key is still being finished; retry with the same key)");
+        }
+
         var outcome = new RedeemOutcome { Refusal = refusal };
         var stands = await store.StoreAnswerAsync(key, fingerprint, outcome, time.GetUtcNow(), cancellationToken);
         if (!ReferenceEquals(stands.Outcome, outcome))

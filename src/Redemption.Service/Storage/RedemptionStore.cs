@@ -89,11 +89,19 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
     }
 
     /// <summary>Whether an attempt with this key holds a live lease (a concurrent retry of the same request is under way).</summary>
-    public async Task<bool> AttemptInFlightAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<bool> AttemptInFlightAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        AttemptExistsAsync(key, now, cancellationToken);
+
+    /// <summary>Whether any attempt with this key is still open: in flight, or left by a copy that died, until recovery finishes or undoes it.</summary>
+    public Task<bool> AttemptOpenAsync(string key, CancellationToken cancellationToken) =>
+        AttemptExistsAsync(key, leaseAfter: null, cancellationToken);
+
+    private async Task<bool> AttemptExistsAsync(string key, DateTimeOffset? leaseAfter, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM redemption_attempts WHERE idempotency_key = @key AND lease_until > @now)");
+        await using var command = dataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM redemption_attempts WHERE idempotency_key = @key AND (@now::timestamptz IS NULL OR lease_until > @now))");
         command.Parameters.AddWithValue("key", key);
-        command.Parameters.AddWithValue("now", now.UtcDateTime);
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)leaseAfter?.UtcDateTime ?? DBNull.Value });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken) ?? false);
     }
 
