@@ -105,8 +105,7 @@ foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironme
 }
 
 // The gateway's rate limits protect a shared front door; here one load generator is the only caller and measures it.
-var gatewayProject = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Gateway);
-builder.CreateResourceBuilder(gatewayProject)
+gatewayResource
     .WithEnvironment("Gateway__RateLimits__PerClientIp", "100000000")
     .WithEnvironment("Gateway__RateLimits__PerChannel", "100000000");
 builder.WithoutProxies();

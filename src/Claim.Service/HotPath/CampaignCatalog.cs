@@ -11,6 +11,9 @@ public sealed class CampaignCatalog(ServiceDefaults.CampaignSnapshotFollowing? f
 {
     private readonly ConcurrentDictionary<string, CampaignPlan> _plans = new(StringComparer.Ordinal);
 
+    // Without a follower (tests that feed snapshots themselves) the catalog is complete by definition.
+    private readonly ServiceDefaults.CampaignSnapshotFollowing _following = following ?? new();
+
     /// <summary>Raised after a newer snapshot was taken in, so stock can be armed for it.</summary>
     public event Action<CampaignPlan>? PlanChanged;
 
@@ -49,7 +52,7 @@ public sealed class CampaignCatalog(ServiceDefaults.CampaignSnapshotFollowing? f
     /// campaign's snapshot yet (just started, the campaign may well exist).
     /// </summary>
     public CampaignPlan Require(string campaignId) =>
-        Find(campaignId) ?? throw (following?.Missing($"campaign '{campaignId}' not found") ?? new VoucherRules.NotFoundException($"campaign '{campaignId}' not found"));
+        Find(campaignId) ?? throw _following.Missing($"campaign '{campaignId}' not found");
 
     /// <summary>The campaign, unless unknown or still a draft (drafts are not claimable and not visible).</summary>
     public CampaignPlan? Find(string campaignId) =>

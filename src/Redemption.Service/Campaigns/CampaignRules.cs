@@ -55,6 +55,9 @@ public sealed record CampaignView(string CampaignId, long Version, CampaignTerms
 /// </summary>
 public sealed class CampaignRules(ServiceDefaults.CampaignSnapshotFollowing? following = null)
 {
+    // Without a follower (tests that feed snapshots themselves) the rules are complete by definition.
+    private readonly ServiceDefaults.CampaignSnapshotFollowing _following = following ?? new();
+
     private readonly ConcurrentDictionary<string, CampaignView> _campaigns = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<CampaignView> All => _campaigns.Values.ToList();
@@ -86,10 +89,10 @@ public sealed class CampaignRules(ServiceDefaults.CampaignSnapshotFollowing? fol
     public CampaignView? Find(string campaignId) => _campaigns.TryGetValue(campaignId, out var view) ? view : null;
 
     /// <summary>Whether this copy holds every campaign's snapshot: until then, something it does not know may still exist.</summary>
-    public bool Complete => following?.CaughtUp ?? true;
+    public bool Complete => _following.CaughtUp;
 
     /// <summary>What a lookup that found nothing answers: NOT_FOUND once every snapshot is in, UNAVAILABLE before.</summary>
-    public Exception Missing(string notFound) => following?.Missing(notFound) ?? new VoucherRules.NotFoundException(notFound);
+    public Exception Missing(string notFound) => _following.Missing(notFound);
 
     /// <summary>Whether any campaign lists the merchant (enrolled, suspended or not): an unknown merchant is NOT_FOUND.</summary>
     public bool KnowsMerchant(string merchantId) => _campaigns.Values.Any(c => c.Merchants.ContainsKey(merchantId));
