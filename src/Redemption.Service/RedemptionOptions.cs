@@ -25,6 +25,18 @@ public sealed class RedemptionOptions
     /// <summary>How often a following feed stream looks for events other copies committed.</summary>
     public TimeSpan FeedPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// At most this many redemptions share one round trip of a kind (a Claim call, a redemptiondb transaction). Tills
+    /// redeeming at the same moment share them, so a busy service pays one round trip for many redemptions.
+    /// </summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>How many shared round trips of one kind may be in flight at once; more wait and leave together.</summary>
+    public int BatchesInFlight { get; set; } = 2;
+
+    /// <summary>A shared round trip still unanswered after this long is given up, and its redemptions answer UNAVAILABLE.</summary>
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Claim's identity secret, so a buyer phone typed into ListRedemptions hashes as Claim hashed it; empty disables that filter.</summary>
     public string IdentitySecret { get; set; } = string.Empty;
 

@@ -9,8 +9,9 @@ namespace Redemption.Service.Redeeming;
 
 /// <summary>
 /// Finishes or undoes attempts whose copy died (or lost Claim) between lock and consume, once their lease ran out:
-/// recorded → consume (idempotent on the redemption id) and end the attempt; not recorded → the attempt is removed
-/// under its row lock first (so the original copy can no longer record it) and then the lock is released. A recorded
+/// recorded → consume (idempotent on the redemption id) and end the attempt; not recorded → the attempt is marked as
+/// being undone under its row lock first (so the original copy can no longer record it), then the lock is released and
+/// the attempt ended. A recorded
 /// redemption whose voucher Claim will not consume any more (the lock lapsed and the voucher moved on) is voided, so
 /// it never counts beside the redemption that did use the voucher.
 /// </summary>
@@ -64,6 +65,7 @@ public sealed partial class RecoveryWorker(
             if (attempt.Recorded is null)
             {
                 await claim.ReleaseAsync(attempt.VoucherId, key, cancellationToken);
+                await store.EndAttemptAsync(key, cancellationToken);
                 metrics.Recovered("released");
             }
             else

@@ -162,7 +162,7 @@ public sealed partial class RedeemService(
             (redemptionId, attemptVoucher) = await store.BeginAttemptAsync(
                 key, "rdm-" + Guid.NewGuid().ToString("N"), chosen.Voucher.VoucherId, request.MerchantId, merchant.TradeName, now + settings.AttemptLease, now, cancellationToken);
         }
-        catch (Npgsql.NpgsqlException) when (held is not null)
+        catch (Exception ex) when (held is not null && ex is Npgsql.NpgsqlException or UnavailableException)
         {
             await ReleaseQuietlyAsync(chosen.Voucher.VoucherId, key);
             throw;

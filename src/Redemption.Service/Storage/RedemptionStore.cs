@@ -1,6 +1,8 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Vouchers.Redemption.V1;
+using UnavailableException = VoucherRules.UnavailableException;
 
 namespace Redemption.Service.Storage;
 
@@ -31,9 +33,29 @@ public sealed record StrandedAttempt(string IdempotencyKey, string RedemptionId,
 /// redemptiondb through Npgsql: idempotency keys, attempts (the lock → record → consume bookkeeping), redemptions and
 /// their changes, each change committed together with its feed event.
 /// </summary>
-public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
+public sealed class RedemptionStore
 {
     private const string UniqueViolation = "23505";
+
+    private readonly NpgsqlDataSource dataSource;
+    private readonly FeedStore feed;
+    private readonly Batching.KeyGate _keys = new();
+    private readonly Batching.Coalescer<KeyCheck, (StoredAnswer? Answer, bool TransactionTaken)> _keyChecks;
+    private readonly Batching.Coalescer<AttemptStart, (string RedemptionId, string VoucherId)> _attemptStarts;
+    private readonly Batching.Coalescer<string, bool> _attemptEnds;
+    private readonly Batching.Coalescer<Recording, (RecordResult Result, StoredAnswer? Stored)> _recordings;
+
+    public RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed, IOptions<RedemptionOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.dataSource = dataSource;
+        this.feed = feed;
+        var settings = options.Value;
+        _keyChecks = new(CheckKeysAsync, c => c.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
+        _attemptStarts = new(BeginAttemptsAsync, a => a.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
+        _attemptEnds = new(EndAttemptsAsync, key => key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
+        _recordings = new(RecordAllAsync, r => r.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
+    }
 
     public async Task<StoredAnswer?> FindAnswerAsync(string key, CancellationToken cancellationToken)
     {
@@ -66,26 +88,43 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
     /// Opens (or joins, for a retry with the same key, renewing its lease) the attempt row that lets recovery finish or
     /// undo the attempt if this copy dies between lock and consume. Returns the attempt's redemption id and voucher.
     /// </summary>
-    public async Task<(string RedemptionId, string VoucherId)> BeginAttemptAsync(
-        string key, string redemptionId, string voucherId, string merchantId, string tradeName, DateTimeOffset leaseUntil, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<(string RedemptionId, string VoucherId)> BeginAttemptAsync(
+        string key, string redemptionId, string voucherId, string merchantId, string tradeName, DateTimeOffset leaseUntil, DateTimeOffset now, CancellationToken cancellationToken) =>
+        _attemptStarts.RunAsync(new AttemptStart(key, redemptionId, voucherId, merchantId, tradeName, leaseUntil, now), cancellationToken);
+
+    private async Task<IReadOnlyList<Batching.ItemResult<(string RedemptionId, string VoucherId)>>> BeginAttemptsAsync(
+        IReadOnlyList<AttemptStart> starts, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
             INSERT INTO redemption_attempts (idempotency_key, redemption_id, voucher_id, merchant_id, merchant_trade_name, lease_until, created_at)
-            VALUES (@key, @redemption, @voucher, @merchant, @trade, @lease, @now)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
             ON CONFLICT (idempotency_key) DO UPDATE SET lease_until = GREATEST(redemption_attempts.lease_until, EXCLUDED.lease_until)
-            RETURNING redemption_id, voucher_id
+                WHERE redemption_attempts.lease_until > '-infinity'
+            RETURNING idempotency_key, redemption_id, voucher_id
             """);
-        command.Parameters.AddWithValue("key", key);
-        command.Parameters.AddWithValue("redemption", redemptionId);
-        command.Parameters.AddWithValue("voucher", voucherId);
-        command.Parameters.AddWithValue("merchant", merchantId);
-        command.Parameters.AddWithValue("trade", tradeName);
-        command.Parameters.AddWithValue("lease", leaseUntil.UtcDateTime);
-        command.Parameters.AddWithValue("now", now.UtcDateTime);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return (reader.GetString(0), reader.GetString(1));
+        command.Parameters.Add(new NpgsqlParameter { Value = starts.Select(a => a.Key).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = starts.Select(a => a.RedemptionId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = starts.Select(a => a.VoucherId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = starts.Select(a => a.MerchantId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = starts.Select(a => a.TradeName).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = starts.Select(a => a.LeaseUntil.UtcDateTime).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = starts.Select(a => a.Now.UtcDateTime).ToArray() });
+        var opened = new Dictionary<string, (string, string)>(starts.Count, StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                opened[reader.GetString(0)] = (reader.GetString(1), reader.GetString(2));
+            }
+        }
+
+        // A key missing from the answer is an attempt recovery is undoing: it is not joined, or the release under way
+        // would take the voucher from under it.
+        return [.. starts.Select(a => opened.TryGetValue(a.Key, out var attempt)
+            ? Batching.ItemResult.Of(attempt)
+            : Batching.ItemResult.Failed<(string, string)>(new UnavailableException(
+                "同一请求号的上一次尝试正在撤销，请稍后用同一请求号重试 (an earlier attempt with this key is being undone; retry with the same key)")))];
     }
 
     /// <summary>Whether an attempt with this key holds a live lease (a concurrent retry of the same request is under way).</summary>
@@ -105,29 +144,110 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         return (bool)(await command.ExecuteScalarAsync(cancellationToken) ?? false);
     }
 
-    public async Task EndAttemptAsync(string key, CancellationToken cancellationToken)
+    public Task EndAttemptAsync(string key, CancellationToken cancellationToken) => _attemptEnds.RunAsync(key, cancellationToken);
+
+    private async Task<IReadOnlyList<Batching.ItemResult<bool>>> EndAttemptsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM redemption_attempts WHERE idempotency_key = @key");
-        command.Parameters.AddWithValue("key", key);
+        await using var command = dataSource.CreateCommand("DELETE FROM redemption_attempts WHERE idempotency_key = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
+        return [.. keys.Select(_ => Batching.ItemResult.Of<bool>(true))];
     }
 
     /// <summary>
     /// Records the redemption, the key's answer and the feed event in one transaction, under the attempt row's lock:
     /// recovery takes the same lock before it undoes an attempt, so an attempt is either recorded or undone, never both.
     /// </summary>
-    public async Task<(RecordResult Result, StoredAnswer? Stored)> RecordAsync(
+    /// <remarks>
+    /// Recordings in flight together share one transaction. Should any of them collide with a unique index (a key, a
+    /// voucher or a transaction taken meanwhile), the shared transaction rolls back as a whole and each recording is
+    /// run again in a transaction of its own, so the collision is named for the one it concerns.
+    /// </remarks>
+    public Task<(RecordResult Result, StoredAnswer? Stored)> RecordAsync(
         string key, string fingerprint, RedeemOutcome outcome, RedemptionColumns columns, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(columns);
-        var record = outcome.Redemption;
-        await using var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
+        return _recordings.RunAsync(new Recording(key, fingerprint, outcome, columns, now), cancellationToken);
+    }
 
-        // One round trip: the attempt row's lock, then every write only while that row still holds a live lease, then
-        // COMMIT. Holding the row lock from the first statement keeps recovery from taking the attempt over between
-        // the writes, so they all happen or none does; a unique index names what was taken.
+    private async Task<IReadOnlyList<Batching.ItemResult<(RecordResult, StoredAnswer?)>>> RecordAllAsync(IReadOnlyList<Recording> recordings, CancellationToken cancellationToken)
+    {
+        if (recordings.Count > 1)
+        {
+            await using var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
+            await using var batch = transaction.CreateBatch();
+            var inserts = recordings.Select(r => AddRecording(batch, r)).ToList();
+            try
+            {
+                await transaction.CommitAsync(batch, cancellationToken);
+                feed.Announce();
+                return [.. inserts.Select(insert => Batching.ItemResult.Of<(RecordResult, StoredAnswer?)>(insert.RecordsAffected == 0 ? (RecordResult.LeaseLost, null) : (RecordResult.Recorded, null)))];
+            }
+            catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
+            {
+                // Rolled back as a whole: each recording goes again alone, below.
+            }
+        }
+
+        var results = new List<Batching.ItemResult<(RecordResult, StoredAnswer?)>>(recordings.Count);
+        foreach (var recording in recordings)
+        {
+            try
+            {
+                results.Add(Batching.ItemResult.Of<(RecordResult, StoredAnswer?)>(await RecordOneAsync(recording, cancellationToken)));
+            }
+            catch (NpgsqlException ex)
+            {
+                results.Add(Batching.ItemResult.Failed<(RecordResult, StoredAnswer?)>(ex));
+            }
+        }
+
+        return results;
+    }
+
+    private async Task<(RecordResult Result, StoredAnswer? Stored)> RecordOneAsync(Recording recording, CancellationToken cancellationToken)
+    {
+        var key = recording.Key;
+        await using var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
         await using var batch = transaction.CreateBatch();
+        var insert = AddRecording(batch, recording);
+        try
+        {
+            await transaction.CommitAsync(batch, cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
+        {
+            return ex.ConstraintName switch
+            {
+                "idempotency_keys_pkey" or "ux_redemptions_idempotency_key" => (RecordResult.KeyTaken, await FindAnswerAsync(key, cancellationToken)),
+                "ux_redemptions_transaction_live" => (RecordResult.TransactionTaken, null),
+                _ => (RecordResult.VoucherTaken, null),
+            };
+        }
+
+        // Nothing was written when the lease had run out (or recovery had removed the attempt): an empty commit.
+        if (insert.RecordsAffected == 0)
+        {
+            return (RecordResult.LeaseLost, null);
+        }
+
+        feed.Announce();
+        return (RecordResult.Recorded, null);
+    }
+
+    /// <summary>
+    /// Adds one recording's statements to a transaction's batch; returns the redemption's insert, whose row count says
+    /// whether the lease was still live.
+    /// </summary>
+    private static NpgsqlBatchCommand AddRecording(NpgsqlBatch batch, Recording recording)
+    {
+        var (key, fingerprint, outcome, columns, now) = recording;
+        var record = outcome.Redemption;
+
+        // The attempt row's lock, then every write only while that row still holds a live lease. Holding the row lock
+        // from the first statement keeps recovery from taking the attempt over between the writes, so they all happen
+        // or none does; a unique index names what was taken.
         var lease = new NpgsqlBatchCommand("SELECT 1 FROM redemption_attempts WHERE idempotency_key = $1 FOR UPDATE");
         lease.Parameters.Add(new NpgsqlParameter { Value = key });
         var answer = new NpgsqlBatchCommand($"INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) SELECT $1, $2, $3, $4 WHERE {LiveLease(1, 4)}");
@@ -160,28 +280,7 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         announce.Parameters.Add(new NpgsqlParameter { Value = key });
         announce.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
         batch.BatchCommands.Add(announce);
-        try
-        {
-            await transaction.CommitAsync(batch, cancellationToken);
-        }
-        catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
-        {
-            return ex.ConstraintName switch
-            {
-                "idempotency_keys_pkey" or "ux_redemptions_idempotency_key" => (RecordResult.KeyTaken, await FindAnswerAsync(key, cancellationToken)),
-                "ux_redemptions_transaction_live" => (RecordResult.TransactionTaken, null),
-                _ => (RecordResult.VoucherTaken, null),
-            };
-        }
-
-        // Nothing was written when the lease had run out (or recovery had removed the attempt): an empty commit.
-        if (insert.RecordsAffected == 0)
-        {
-            return (RecordResult.LeaseLost, null);
-        }
-
-        feed.Announce();
-        return (RecordResult.Recorded, null);
+        return insert;
     }
 
     /// <summary>The condition on the key's attempt that every write of a recording carries ($key and $now are parameters by position).</summary>
@@ -205,8 +304,11 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
     }
 
     /// <summary>
-    /// Takes over a stranded attempt under its row lock. Not recorded: the row is deleted in the same transaction, so a
-    /// late record by the original copy finds no attempt and records nothing; the caller then releases the lock.
+    /// Takes over a stranded attempt under its row lock. Not recorded: the row is marked as being undone (its lease set
+    /// to the beginning of time) in the same transaction, so a late record by the original copy records nothing and a
+    /// retry of the request neither joins it nor takes it for absent; the caller releases the lock, then ends the
+    /// attempt. Were the row deleted before the release, a retry in between would find the voucher locked with no
+    /// attempt to wait for, and refuse the request for good.
     /// Recorded: the lease is renewed for this recovery and the caller consumes, then ends the attempt.
     /// </summary>
     public async Task<StrandedAttempt?> TakeOverAsync(string key, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
@@ -238,7 +340,7 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
 
         await using (var change = new NpgsqlCommand(
             attempt.Recorded is null
-                ? "DELETE FROM redemption_attempts WHERE idempotency_key = @key"
+                ? "UPDATE redemption_attempts SET lease_until = '-infinity' WHERE idempotency_key = @key"
                 : "UPDATE redemption_attempts SET lease_until = @lease WHERE idempotency_key = @key", connection, transaction))
         {
             change.Parameters.AddWithValue("key", key);
@@ -326,53 +428,61 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
     }
 
     /// <summary>
-    /// Holds a session advisory lock on the request key until disposed. Concurrent copies of one request (a channel
-    /// retrying on a timeout) then run one after another and each later copy finds the first's stored answer, instead
-    /// of judging the voucher while its sibling holds it and answering with a refusal of its own. The same round trip
-    /// reads the key's stored answer and whether the merchant's transaction already carries a live redemption.
+    /// Holds the request key in this process until disposed: concurrent copies of one request (a channel retrying on a
+    /// timeout) then run one after another, and each later copy finds the first's stored answer instead of judging the
+    /// voucher while its sibling holds it. Then reads the key's stored answer and whether the merchant's transaction
+    /// already carries a live redemption, in a round trip shared with the other redemptions arriving now.
     /// </summary>
     public async Task<KeyHold> HoldKeyAsync(string key, string merchantId, string transactionKey, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var turn = await _keys.EnterAsync(key, cancellationToken);
         try
         {
-            await using var batch = new NpgsqlBatch(connection);
-            var hold = new NpgsqlBatchCommand("SELECT pg_advisory_lock(hashtextextended($1, 0))");
-            hold.Parameters.Add(new NpgsqlParameter { Value = key });
-            var precheck = new NpgsqlBatchCommand(
-                $"""
-                SELECT k.fingerprint, k.outcome,
-                       EXISTS (SELECT 1 FROM redemptions WHERE merchant_id = $2 AND transaction_key = $3 AND {Data.RedemptionModel.LiveFilter})
-                FROM (SELECT 1) one LEFT JOIN idempotency_keys k ON k.idempotency_key = $1
-                """);
-            precheck.Parameters.Add(new NpgsqlParameter { Value = key });
-            precheck.Parameters.Add(new NpgsqlParameter { Value = merchantId });
-            precheck.Parameters.Add(new NpgsqlParameter { Value = transactionKey });
-            batch.BatchCommands.Add(hold);
-            batch.BatchCommands.Add(precheck);
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            var answer = reader.IsDBNull(0) ? null : new StoredAnswer(reader.GetString(0), RedeemOutcome.Parser.ParseFrom((byte[])reader[1]));
-            return new KeyHold(connection, key, answer, reader.GetBoolean(2));
+            var (answer, transactionTaken) = await _keyChecks.RunAsync(new KeyCheck(key, merchantId, transactionKey), cancellationToken);
+            return new KeyHold(this, turn, key, answer, transactionTaken);
         }
         catch
         {
-            await connection.DisposeAsync();
+            turn.Dispose();
             throw;
         }
     }
 
-    /// <summary>An advisory lock on a request key, with what was known of the key when it was taken.</summary>
+    private async Task<IReadOnlyList<Batching.ItemResult<(StoredAnswer?, bool)>>> CheckKeysAsync(IReadOnlyList<KeyCheck> checks, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT k.fingerprint, k.outcome,
+                   EXISTS (SELECT 1 FROM redemptions WHERE merchant_id = i.merchant AND transaction_key = i.transaction AND {Data.RedemptionModel.LiveFilter})
+            FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(request_key, merchant, transaction, position)
+            LEFT JOIN idempotency_keys k ON k.idempotency_key = i.request_key
+            ORDER BY i.position
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = checks.Select(c => c.Key).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = checks.Select(c => c.MerchantId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = checks.Select(c => c.TransactionKey).ToArray() });
+        var results = new List<Batching.ItemResult<(StoredAnswer?, bool)>>(checks.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var answer = reader.IsDBNull(0) ? null : new StoredAnswer(reader.GetString(0), RedeemOutcome.Parser.ParseFrom((byte[])reader[1]));
+            results.Add(Batching.ItemResult.Of<(StoredAnswer?, bool)>((answer, reader.GetBoolean(2))));
+        }
+
+        return results;
+    }
+
+    /// <summary>A request key held in this process, with what was known of the key when it was taken.</summary>
     public sealed class KeyHold : IAsyncDisposable
     {
-        private readonly NpgsqlConnection _connection;
+        private readonly RedemptionStore _store;
+        private readonly IDisposable _turn;
         private readonly string _key;
-        private bool _released;
 
-        internal KeyHold(NpgsqlConnection connection, string key, StoredAnswer? answer, bool transactionTaken)
+        internal KeyHold(RedemptionStore store, IDisposable turn, string key, StoredAnswer? answer, bool transactionTaken)
         {
-            _connection = connection;
+            _store = store;
+            _turn = turn;
             _key = key;
             Answer = answer;
             TransactionTaken = transactionTaken;
@@ -384,40 +494,29 @@ public sealed class RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed)
         /// <summary>Whether the merchant's transaction carried a live redemption when the hold was taken.</summary>
         public bool TransactionTaken { get; }
 
-        /// <summary>Ends the key's attempt and frees the key in one round trip.</summary>
-        public Task EndAttemptAndReleaseAsync() => ReleaseAsync(endAttempt: true);
-
-        public async ValueTask DisposeAsync() => await ReleaseAsync(endAttempt: false);
-
-        private async Task ReleaseAsync(bool endAttempt)
+        /// <summary>Ends the key's attempt, then frees the key.</summary>
+        public async Task EndAttemptAndReleaseAsync()
         {
-            if (_released)
-            {
-                return;
-            }
-
-            _released = true;
-
-            // Closing the connection resets the session and so frees the lock too; unlocking first frees it at once.
             try
             {
-                await using var batch = new NpgsqlBatch(_connection);
-                if (endAttempt)
-                {
-                    var end = new NpgsqlBatchCommand("DELETE FROM redemption_attempts WHERE idempotency_key = $1");
-                    end.Parameters.Add(new NpgsqlParameter { Value = _key });
-                    batch.BatchCommands.Add(end);
-                }
-
-                var unlock = new NpgsqlBatchCommand("SELECT pg_advisory_unlock(hashtextextended($1, 0))");
-                unlock.Parameters.Add(new NpgsqlParameter { Value = _key });
-                batch.BatchCommands.Add(unlock);
-                await batch.ExecuteNonQueryAsync(CancellationToken.None);
+                await _store.EndAttemptAsync(_key, CancellationToken.None);
             }
             finally
             {
-                await _connection.DisposeAsync();
+                _turn.Dispose();
             }
         }
+
+        public ValueTask DisposeAsync()
+        {
+            _turn.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
+
+    private sealed record KeyCheck(string Key, string MerchantId, string TransactionKey);
+
+    private sealed record AttemptStart(string Key, string RedemptionId, string VoucherId, string MerchantId, string TradeName, DateTimeOffset LeaseUntil, DateTimeOffset Now);
+
+    private sealed record Recording(string Key, string Fingerprint, RedeemOutcome Outcome, RedemptionColumns Columns, DateTimeOffset Now);
 }
