@@ -30,12 +30,12 @@ public static class RedemptionServiceExtensions
         if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Claim) is not null)
         {
             // Every usage call is idempotent on the id it carries (lock id, redemption id, reversal id), so all could be
-            // retried; LockVoucher and ConsumeVoucher are not, because a retry policy buffers every call for a rare
+            // retried; LockVoucher and ConsumeVoucher (and their batched forms, which Redeem uses) are not, because a retry policy buffers every call for a rare
             // retry and Redeem already has its own: a failed lock answers UNAVAILABLE and the till retries with the same
             // key, a failed consume is finished by recovery. The per-request HttpClient log lines go too: the gRPC
             // client's own logs and traces already say what each call did.
             builder.Services.AddServiceGrpcClient<VoucherUsageService.VoucherUsageServiceClient>(
-                    ResourceNames.Claim, [.. VoucherUsageService.Descriptor.Methods.Where(m => m.Name is not ("LockVoucher" or "ConsumeVoucher"))])
+                    ResourceNames.Claim, [.. VoucherUsageService.Descriptor.Methods.Where(m => m.Name is not ("LockVoucher" or "ConsumeVoucher" or "LockVouchers" or "ConsumeVouchers"))])
                 .RemoveAllLoggers();
             builder.Services.AddServiceGrpcClient<ClaimService.ClaimServiceClient>(
                 ResourceNames.Claim, ClaimService.Descriptor.FindMethodByName("GetVoucher")).RemoveAllLoggers();

@@ -104,6 +104,16 @@ public sealed class DomainExceptionInterceptor : Interceptor
     };
 
     /// <summary>
+    /// The code and detail <see cref="ToRpcException"/> answers with, for calls that answer many items and report one
+    /// item's refusal in their response (claim.v1 ItemError) instead of failing the whole call.
+    /// </summary>
+    public static Grpc.Core.Status ToStatus(DomainException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return new Grpc.Core.Status(ToStatusCode(exception.Kind), Shorten(exception.Message, MaxMessageLength));
+    }
+
+    /// <summary>
     /// The status a domain exception answers with: same code for every service, message unchanged up to
     /// <see cref="MaxMessageLength"/> characters. Messages quote what the caller sent, and status and details travel
     /// in HTTP/2 trailers: unbounded, a 20,000-character id would make the answer too large for the client to read.
@@ -111,11 +121,8 @@ public sealed class DomainExceptionInterceptor : Interceptor
     public static RpcException ToRpcException(DomainException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var status = new Google.Rpc.Status
-        {
-            Code = (int)ToStatusCode(exception.Kind),
-            Message = Shorten(exception.Message, MaxMessageLength),
-        };
+        var answer = ToStatus(exception);
+        var status = new Google.Rpc.Status { Code = (int)answer.StatusCode, Message = answer.Detail };
         if (exception.Violations.Count > 0)
         {
             var badRequest = new BadRequest();

@@ -122,4 +122,42 @@ public sealed class GrpcEndToEndTests(ClaimFixture fixture)
             await app.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Over_grpc_the_batch_usage_calls_answer_the_platform_and_refuse_a_merchant_token_even_for_its_own_merchant()
+    {
+        await fixture.ResetAsync(Opens.AddMinutes(1));
+        var (app, channel) = await StartAsync(fixture, new TestClock(Opens.AddMinutes(1)));
+        try
+        {
+            var asPlatform = new VoucherUsageService.VoucherUsageServiceClient(channel.WithActorTokens());
+            var asMerchant = new VoucherUsageService.VoucherUsageServiceClient(channel);
+            var merchantToken = TestTokens.Bearer(TestTokens.For(new Actor { ActorId = "cashier-1", Role = ActorRole.Merchant, MerchantId = "m1" }));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var lockItem = new LockVoucherRequest { VoucherId = "missing", LockId = "l1", MerchantId = "m1", Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) };
+            var consumeItem = new ConsumeVoucherRequest { VoucherId = "missing", LockId = "l1", RedemptionId = "red-1", MerchantId = "m1" };
+
+            var locks = await asPlatform.LockVouchersAsync(new LockVouchersRequest { Items = { lockItem } }, deadline: deadline);
+            var consumes = await asPlatform.ConsumeVouchersAsync(new ConsumeVouchersRequest { Items = { consumeItem } }, deadline: deadline);
+            var empty = await Assert.ThrowsAsync<RpcException>(() => asPlatform.LockVouchersAsync(new LockVouchersRequest(), deadline: deadline).ResponseAsync);
+            var merchantLocks = await Assert.ThrowsAsync<RpcException>(
+                () => asMerchant.LockVouchersAsync(new LockVouchersRequest { Items = { lockItem } }, merchantToken, deadline).ResponseAsync);
+            var merchantConsumes = await Assert.ThrowsAsync<RpcException>(
+                () => asMerchant.ConsumeVouchersAsync(new ConsumeVouchersRequest { Items = { consumeItem } }, merchantToken, deadline).ResponseAsync);
+            var merchantSingle = await Assert.ThrowsAsync<RpcException>(() => asMerchant.LockVoucherAsync(lockItem, merchantToken, deadline).ResponseAsync);
+
+            Assert.Equal(new ItemError { Code = (int)StatusCode.NotFound, Message = "voucher 'missing' not found" }, Assert.Single(locks.Results).Error);
+            Assert.Equal(StatusCode.NotFound, (StatusCode)Assert.Single(consumes.Results).Error.Code);
+            Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
+            Assert.Equal(StatusCode.PermissionDenied, merchantLocks.StatusCode);
+            Assert.Equal(StatusCode.PermissionDenied, merchantConsumes.StatusCode);
+            Assert.Equal(StatusCode.NotFound, merchantSingle.StatusCode);
+        }
+        finally
+        {
+            channel.Dispose();
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
 }

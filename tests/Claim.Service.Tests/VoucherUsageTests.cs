@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Claim.Service.Grpc;
 using Claim.Service.Persistence;
 using Claim.Service.Tests.Infrastructure;
 using Claim.Service.Usage;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;
@@ -225,5 +228,231 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         Assert.Equal(StatusCode.NotFound, await StatusOf(() => usage.ReleaseVoucher(new ReleaseVoucherRequest { VoucherId = "missing", LockId = "l" }, ctx)));
         Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.ReinstateVoucher(new ReinstateVoucherRequest { VoucherId = id, RedemptionId = "r" }, ctx)));
         Assert.Equal(StatusCode.NotFound, await StatusOf(() => usage.ReinstateVoucher(new ReinstateVoucherRequest { VoucherId = "missing", RedemptionId = "r", ReversalId = "v" }, ctx)));
+    }
+
+    /// <summary>The usage service counting on a meter of its own; <paramref name="counted"/> collects the actions it counts.</summary>
+    private static VoucherUsageGrpcService CountingUsage(Harness h, ServiceProvider services, MeterListener listener, ConcurrentBag<string> counted)
+    {
+        var metrics = new ClaimMetrics(services.GetRequiredService<IMeterFactory>());
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == "claim.voucher.usage")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) => counted.Add(tags.ToArray().Single(t => t.Key == "action").Value!.ToString()!));
+        listener.Start();
+        return new(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock, metrics));
+    }
+
+    private static async Task<ItemError> SingleCallError(Func<Task> call)
+    {
+        var status = (await Refusals.ThrowsAsync(call)).Status;
+        return new ItemError { Code = (int)status.StatusCode, Message = status.Detail };
+    }
+
+    [Fact]
+    public async Task A_lock_batch_answers_every_item_as_its_single_call_would_in_the_order_asked_and_changes_only_the_lockable_voucher()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var ids = await IssueAsync(h, campaign, 3);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var listener = new MeterListener();
+        var counted = new ConcurrentBag<string>();
+        var usage = CountingUsage(h, services, listener, counted);
+        await usage.LockVoucher(LockOf(ids[1], "other-attempt"), new TestCallContext());
+        counted.Clear();
+
+        var batch = new LockVouchersRequest
+        {
+            Items =
+            {
+                LockOf(ids[0], "lock-0", Person(1)),
+                LockOf(ids[1], "lock-1"),
+                LockOf(ids[2], "lock-2", Person(1)),
+                LockOf("missing", "lock-3"),
+                LockOf(ids[0], string.Empty),
+            },
+        };
+        var results = (await usage.LockVouchers(batch, new TestCallContext())).Results;
+
+        Assert.Equal(5, results.Count);
+        Assert.Equal("lock-0", results[0].Answer.Lock.LockId);
+        Assert.Equal(ids[0], results[0].Answer.Lock.Voucher.VoucherId);
+        Assert.Equal(VoucherStatus.Locked, results[0].Answer.Lock.Voucher.Status);
+        Assert.Equal(VoucherUnavailableReason.Locked, results[1].Answer.Unavailable.Reason);
+        Assert.Equal(VoucherUnavailableReason.NotHolder, results[2].Answer.Unavailable.Reason);
+        Assert.Equal(StatusCode.NotFound, (StatusCode)results[3].Error.Code);
+        Assert.Equal(await SingleCallError(() => usage.LockVoucher(batch.Items[3], new TestCallContext())), results[3].Error);
+        Assert.Equal(StatusCode.InvalidArgument, (StatusCode)results[4].Error.Code);
+        Assert.Equal(await SingleCallError(() => usage.LockVoucher(batch.Items[4], new TestCallContext())), results[4].Error);
+        Assert.Equal(1, await h.ScalarAsync($"SELECT count(*) FROM vouchers WHERE voucher_id = '{ids[0]}' AND lock_id = 'lock-0' AND status = 2"));
+        Assert.Equal(1, await h.ScalarAsync($"SELECT count(*) FROM vouchers WHERE voucher_id = '{ids[1]}' AND lock_id = 'other-attempt'"));
+        Assert.Equal(1, await h.ScalarAsync($"SELECT count(*) FROM vouchers WHERE voucher_id = '{ids[2]}' AND lock_id IS NULL AND status = 1"));
+        Assert.Equal(["lock"], counted);
+    }
+
+    [Fact]
+    public async Task Lock_items_naming_one_voucher_are_decided_in_order_so_another_lock_is_refused_and_the_same_lock_is_extended()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var ids = await IssueAsync(h, campaign, 2);
+        var usage = Usage(h);
+        var longer = LockOf(ids[1], "lock-b");
+        longer.Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(90));
+
+        var results = (await usage.LockVouchers(
+            new LockVouchersRequest { Items = { LockOf(ids[0], "lock-a"), LockOf(ids[1], "lock-b"), LockOf(ids[0], "lock-other"), longer } },
+            new TestCallContext())).Results;
+
+        Assert.Equal("lock-a", results[0].Answer.Lock.LockId);
+        Assert.Equal(VoucherUnavailableReason.Locked, results[2].Answer.Unavailable.Reason);
+        Assert.Equal(results[0].Answer.Lock.Voucher.Version, results[2].Answer.Unavailable.Voucher.Version);
+        Assert.Equal("lock-b", results[3].Answer.Lock.LockId);
+        Assert.Equal(results[1].Answer.Lock.Voucher.Version + 1, results[3].Answer.Lock.Voucher.Version);
+        Assert.Equal(h.Clock.GetUtcNow().AddSeconds(90), results[3].Answer.Lock.ExpiresAt.ToDateTimeOffset());
+        Assert.Equal(1, await h.ScalarAsync($"SELECT count(*) FROM vouchers WHERE voucher_id = '{ids[0]}' AND lock_id = 'lock-a'"));
+        Assert.Equal(
+            h.Clock.GetUtcNow().AddSeconds(90).ToUnixTimeSeconds(),
+            await h.ScalarAsync($"SELECT floor(extract(epoch FROM lock_expires_at))::bigint FROM vouchers WHERE voucher_id = '{ids[1]}'"));
+        Assert.Equal(results[3].Answer.Lock.Voucher.Version, await h.ScalarAsync($"SELECT version FROM vouchers WHERE voucher_id = '{ids[1]}'"));
+    }
+
+    [Fact]
+    public async Task A_consume_batch_consumes_the_held_voucher_returns_a_retried_one_and_refuses_a_wrong_lock_and_an_unknown_voucher_item_by_item()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var ids = await IssueAsync(h, campaign, 3);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var listener = new MeterListener();
+        var counted = new ConcurrentBag<string>();
+        var usage = CountingUsage(h, services, listener, counted);
+        foreach (var (id, n) in ids.Select((id, n) => (id, n)))
+        {
+            await usage.LockVoucher(LockOf(id, $"l{n}"), new TestCallContext());
+        }
+
+        var earlier = await usage.ConsumeVoucher(ConsumeOf(ids[1], "l1", "r1"), new TestCallContext());
+        counted.Clear();
+
+        var batch = new ConsumeVouchersRequest
+        {
+            Items = { ConsumeOf(ids[0], "l0", "r0"), ConsumeOf(ids[1], "l1", "r1"), ConsumeOf(ids[2], "not-l2", "r2"), ConsumeOf("missing", "l3", "r3") },
+        };
+        var results = (await usage.ConsumeVouchers(batch, new TestCallContext())).Results;
+
+        Assert.Equal(4, results.Count);
+        Assert.Equal(VoucherStatus.Used, results[0].Voucher.Status);
+        Assert.Equal("r0", results[0].Voucher.Use.RedemptionId);
+        Assert.Equal(VoucherStatus.Used, results[1].Voucher.Status);
+        Assert.Equal("r1", results[1].Voucher.Use.RedemptionId);
+        Assert.Equal(earlier.Version, results[1].Voucher.Version);
+        Assert.Equal(StatusCode.FailedPrecondition, (StatusCode)results[2].Error.Code);
+        Assert.Equal(await SingleCallError(() => usage.ConsumeVoucher(batch.Items[2], new TestCallContext())), results[2].Error);
+        Assert.Equal(StatusCode.NotFound, (StatusCode)results[3].Error.Code);
+        Assert.Equal(await SingleCallError(() => usage.ConsumeVoucher(batch.Items[3], new TestCallContext())), results[3].Error);
+        Assert.Equal(2, await h.ScalarAsync("SELECT count(*) FROM voucher_consumptions"));
+        Assert.Equal(1, await h.ScalarAsync($"SELECT count(*) FROM vouchers WHERE voucher_id = '{ids[2]}' AND lock_id = 'l2' AND status = 2"));
+        Assert.Equal(1, await h.ScalarAsync($"SELECT count(*) FROM issuance_events WHERE voucher_id = '{ids[2]}'"));
+        Assert.Equal(2, await h.ScalarAsync($"SELECT count(*) FROM issuance_events WHERE voucher_id = '{ids[0]}'"));
+        Assert.Equal(["consume"], counted);
+    }
+
+    [Fact]
+    public async Task Consume_items_sharing_a_redemption_id_are_decided_in_order_so_only_the_first_voucher_is_consumed()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var ids = await IssueAsync(h, campaign, 2);
+        var usage = Usage(h);
+        await usage.LockVoucher(LockOf(ids[0], "l0"), new TestCallContext());
+        await usage.LockVoucher(LockOf(ids[1], "l1"), new TestCallContext());
+
+        var results = (await usage.ConsumeVouchers(
+            new ConsumeVouchersRequest { Items = { ConsumeOf(ids[0], "l0", "red-1"), ConsumeOf(ids[1], "l1", "red-1") } }, new TestCallContext())).Results;
+
+        Assert.Equal(VoucherStatus.Used, results[0].Voucher.Status);
+        Assert.Equal(StatusCode.FailedPrecondition, (StatusCode)results[1].Error.Code);
+        Assert.Equal("redemption 'red-1' consumed another voucher", results[1].Error.Message);
+        Assert.Equal(1, await h.ScalarAsync("SELECT count(*) FROM voucher_consumptions"));
+    }
+
+    [Fact]
+    public async Task Batches_locking_the_same_vouchers_in_opposite_orders_at_once_give_each_voucher_to_exactly_one_lock()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 20)]);
+        var ids = await IssueAsync(h, campaign, 12);
+        var usage = Usage(h);
+
+        var batches = await Task.WhenAll(Enumerable.Range(0, 8).Select(b => Task.Run(async () =>
+        {
+            var order = b % 2 == 0 ? ids : ids.AsEnumerable().Reverse();
+            var request = new LockVouchersRequest();
+            request.Items.Add(order.Select(id => LockOf(id, $"batch-{b}")));
+            return (await usage.LockVouchers(request, new TestCallContext())).Results;
+        })));
+
+        var answers = batches.SelectMany(results => results).ToList();
+        Assert.All(answers, result => Assert.Equal(LockVoucherResult.ResultOneofCase.Answer, result.ResultCase));
+        Assert.Equal(ids.Count, answers.Count(result => result.Answer.ResultCase == LockVoucherResponse.ResultOneofCase.Lock));
+        Assert.Equal(ids.Count, await h.ScalarAsync("SELECT count(*) FROM vouchers WHERE status = 2 AND lock_id LIKE 'batch-%'"));
+    }
+
+    [Fact]
+    public async Task A_batch_that_the_server_picks_as_a_deadlock_victim_is_read_and_decided_again_and_its_items_still_lock()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var ids = (await IssueAsync(h, campaign, 2)).Order(StringComparer.Ordinal).ToList();
+        var usage = Usage(h);
+        await using var other = await h.Fixture.DataSource.OpenConnectionAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        async Task RowLockAsync(string id)
+        {
+            await using var command = new Npgsql.NpgsqlCommand("SELECT 1 FROM vouchers WHERE voucher_id = @id FOR UPDATE", other, otherTransaction);
+            command.Parameters.AddWithValue("id", id);
+            await command.ExecuteScalarAsync();
+        }
+
+        // The other writer holds the second voucher; the batch takes the first and waits for the second.
+        await RowLockAsync(ids[1]);
+        var batch = usage.LockVouchers(new LockVouchersRequest { Items = { LockOf(ids[1], "lock-b"), LockOf(ids[0], "lock-a") } }, new TestCallContext());
+        while (await h.ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
+        {
+            await Task.Delay(10);
+        }
+
+        // Now the other writer wants the first: a cycle. The batch has waited longer, so it is the one the server aborts.
+        await RowLockAsync(ids[0]);
+        await otherTransaction.CommitAsync();
+        var results = (await batch).Results;
+
+        Assert.All(results, result => Assert.Equal(LockVoucherResponse.ResultOneofCase.Lock, result.Answer?.ResultCase));
+        Assert.Equal(2, await h.ScalarAsync("SELECT count(*) FROM vouchers WHERE status = 2"));
+    }
+
+    [Fact]
+    public async Task Batch_calls_refuse_no_items_and_more_than_256_with_invalid_argument()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var usage = Usage(h);
+        var tooManyLocks = new LockVouchersRequest();
+        tooManyLocks.Items.Add(Enumerable.Range(0, 257).Select(i => LockOf($"v{i}", "l")));
+        var tooManyConsumes = new ConsumeVouchersRequest();
+        tooManyConsumes.Items.Add(Enumerable.Range(0, 257).Select(i => ConsumeOf($"v{i}", "l", $"r{i}")));
+
+        var emptyLocks = await Refusals.ThrowsAsync(() => usage.LockVouchers(new LockVouchersRequest(), new TestCallContext()));
+        var emptyConsumes = await Refusals.ThrowsAsync(() => usage.ConsumeVouchers(new ConsumeVouchersRequest(), new TestCallContext()));
+        var overLocks = await Refusals.ThrowsAsync(() => usage.LockVouchers(tooManyLocks, new TestCallContext()));
+        var overConsumes = await Refusals.ThrowsAsync(() => usage.ConsumeVouchers(tooManyConsumes, new TestCallContext()));
+
+        Assert.All([emptyLocks, emptyConsumes, overLocks, overConsumes], refusal => Assert.Equal(StatusCode.InvalidArgument, refusal.StatusCode));
+        Assert.Equal("items must hold 1 to 256 vouchers; this request holds 0", emptyLocks.Status.Detail);
+        Assert.Equal("items must hold 1 to 256 vouchers; this request holds 257", overConsumes.Status.Detail);
     }
 }

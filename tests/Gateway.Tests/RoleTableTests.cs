@@ -107,6 +107,9 @@ public sealed class RoleTableTests(GatewayWorld world) : IClassFixture<GatewayWo
         ["VoucherUsageService.ConsumeVoucher"] = [Merchant],
         ["VoucherUsageService.ReleaseVoucher"] = [Merchant],
         ["VoucherUsageService.ReinstateVoucher"] = [Merchant],
+        // Many tills' locks and consumptions in one call: Redemption alone, as the items name merchants of their own.
+        ["VoucherUsageService.LockVouchers"] = [],
+        ["VoucherUsageService.ConsumeVouchers"] = [],
         ["IssuanceFeedService.StreamIssuanceEvents"] = [],
         // Redemption at the till: the merchant's staff for their own shop, or the channel that carries the payment.
         ["RedemptionService.QuoteRedemption"] = [Merchant, Channel],

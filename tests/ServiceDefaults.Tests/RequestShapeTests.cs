@@ -77,6 +77,34 @@ public sealed class RequestShapeTests
     }
 
     [Fact]
+    public void A_malformed_field_of_a_batch_item_is_named_by_the_item_it_sits_in()
+    {
+        var request = new LockVouchersRequest
+        {
+            Items =
+            {
+                new LockVoucherRequest { VoucherId = "v-1", Ttl = new Duration { Seconds = 30 } },
+                new LockVoucherRequest { VoucherId = "v-\0", Ttl = new Duration { Seconds = 1, Nanos = -1 } },
+            },
+        };
+
+        Assert.Equal(["items[1].voucher_id", "items[1].ttl"], Problems(request).Select(p => p.Field));
+    }
+
+    [Fact]
+    public void A_batch_item_refusal_carries_the_code_and_the_shortened_detail_its_single_call_would_fail_with()
+    {
+        var refusal = new NotFoundException($"voucher '{new string('长', 5_000)}' not found");
+
+        var item = DomainExceptionInterceptor.ToStatus(refusal);
+        var single = DomainExceptionInterceptor.ToRpcException(refusal).Status;
+
+        Assert.Equal(StatusCode.NotFound, item.StatusCode);
+        Assert.Equal(single.Detail, item.Detail);
+        Assert.Equal(DomainExceptionInterceptor.MaxMessageLength, item.Detail.Length);
+    }
+
+    [Fact]
     public void A_refusal_that_quotes_a_huge_input_is_cut_short_so_the_answer_fits_in_the_trailers()
     {
         var huge = new string('长', 20_000);

@@ -27,4 +27,14 @@ public sealed class VoucherUsageGrpcService(Usage.VoucherUsageService usage) : V
 
     public override Task<Voucher> ReinstateVoucher(ReinstateVoucherRequest request, ServerCallContext context) =>
         usage.ReinstateVoucherAsync(request, context.CancellationToken);
+
+    // The platform's alone: the caller checks bind only a request's top-level merchant_id, and a batch's items each name
+    // their own merchant, so a merchant's token would reach other merchants' vouchers through one.
+    [Authorize(Roles = Roles.System)]
+    public override Task<LockVouchersResponse> LockVouchers(LockVouchersRequest request, ServerCallContext context) =>
+        usage.LockVouchersAsync(request, context.CancellationToken);
+
+    [Authorize(Roles = Roles.System)]
+    public override Task<ConsumeVouchersResponse> ConsumeVouchers(ConsumeVouchersRequest request, ServerCallContext context) =>
+        usage.ConsumeVouchersAsync(request, context.CancellationToken);
 }

@@ -40,6 +40,9 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
 {
     private const string RowColumns = VoucherStore.VoucherColumns + ", holder_account_hash";
 
+    // The columns ReadRow reads; a column selected after them sits at this ordinal.
+    private const int RowColumnCount = 12;
+
     public async Task<VoucherRow?> FindAsync(string voucherId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"SELECT {RowColumns} FROM vouchers WHERE voucher_id = @id");
@@ -134,6 +137,166 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
         return result;
     }
 
+    /// <summary>
+    /// <see cref="ChangeAsync"/> for many items at once, so that N changes cost the round trips of one: each round is one
+    /// transaction whose first batch row-locks every voucher of the round (in voucher-id order, so two batches locking
+    /// overlapping vouchers queue instead of deadlocking) and reads every item's prior record, and whose second batch
+    /// carries the writes of every item that decided without throwing, and COMMIT. <paramref name="decide"/> gets the
+    /// item's index. An item naming a voucher (or a prior record) an earlier item names goes to a later round, so it
+    /// decides on the row as that item left it. One item's outcome per item, in the order given; the items of a round
+    /// whose transaction failed all carry that failure.
+    /// </summary>
+    public async Task<IReadOnlyList<VoucherChangeOutcome<T>>> ChangeManyAsync<T>(
+        IReadOnlyList<VoucherChangeItem> items, Func<int, VoucherRow, VoucherChange, Task<T>> decide, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(decide);
+        var outcomes = new VoucherChangeOutcome<T>[items.Count];
+        foreach (var round in Rounds(items))
+        {
+            await ChangeRoundAsync(items, round, decide, outcomes, cancellationToken);
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>
+    /// The items in rounds: round k holds an item once the items before it that name its voucher or its prior record
+    /// sit in earlier rounds. Within a round every voucher is locked once and no two items would record the same id.
+    /// </summary>
+    private static List<List<int>> Rounds(IReadOnlyList<VoucherChangeItem> items)
+    {
+        var rounds = new List<List<int>>();
+        var firstFreeRoundOfVoucher = new Dictionary<string, int>(StringComparer.Ordinal);
+        var firstFreeRoundOfPrior = new Dictionary<PriorRecord, int>();
+        for (var index = 0; index < items.Count; index++)
+        {
+            var item = items[index];
+            var round = firstFreeRoundOfVoucher.GetValueOrDefault(item.VoucherId);
+            if (item.Prior is { } prior)
+            {
+                round = Math.Max(round, firstFreeRoundOfPrior.GetValueOrDefault(prior));
+                firstFreeRoundOfPrior[prior] = round + 1;
+            }
+
+            firstFreeRoundOfVoucher[item.VoucherId] = round + 1;
+            while (rounds.Count <= round)
+            {
+                rounds.Add([]);
+            }
+
+            rounds[round].Add(index);
+        }
+
+        return rounds;
+    }
+
+    private async Task ChangeRoundAsync<T>(
+        IReadOnlyList<VoucherChangeItem> items, List<int> round, Func<int, VoucherRow, VoucherChange, Task<T>> decide, VoucherChangeOutcome<T>[] outcomes,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var decided = await TryRoundAsync(items, round, decide, cancellationToken);
+                for (var position = 0; position < round.Count; position++)
+                {
+                    outcomes[round[position]] = decided[position];
+                }
+
+                return;
+            }
+            catch (PostgresException ex) when (attempt == 1 && ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+                // The round lost to another writer that locked the same rows in another order (a bulk expiry, say) and
+                // the server rolled it back: nothing of it stayed, so it is read and decided afresh once.
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                foreach (var index in round)
+                {
+                    outcomes[index] = new VoucherChangeOutcome<T>(null, ex);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>One transaction for one round; the outcomes, by position in the round, once it committed.</summary>
+    private async Task<VoucherChangeOutcome<T>[]> TryRoundAsync<T>(
+        IReadOnlyList<VoucherChangeItem> items, List<int> round, Func<int, VoucherRow, VoucherChange, Task<T>> decide, CancellationToken cancellationToken)
+        where T : class
+    {
+        await using var transaction = await PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
+        var rows = new Dictionary<string, VoucherRow>(round.Count, StringComparer.Ordinal);
+        var priorVoucherIds = new string?[round.Count];
+        await using (var read = transaction.CreateBatch())
+        {
+            var select = new NpgsqlBatchCommand($"SELECT {RowColumns}, voucher_id FROM vouchers WHERE voucher_id = ANY(@ids) ORDER BY voucher_id FOR UPDATE");
+            select.Parameters.AddWithValue("ids", round.Select(index => items[index].VoucherId).ToArray());
+            read.BatchCommands.Add(select);
+            foreach (var index in round)
+            {
+                if (items[index].Prior is { } prior)
+                {
+                    var lookup = new NpgsqlBatchCommand(prior.Sql);
+                    lookup.Parameters.AddWithValue("key", prior.Key);
+                    read.BatchCommands.Add(lookup);
+                }
+            }
+
+            await using var reader = await transaction.ReadAsync(read, cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows[reader.GetString(RowColumnCount)] = ReadRow(reader);
+            }
+
+            for (var position = 0; position < round.Count; position++)
+            {
+                if (items[round[position]].Prior is not null && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken))
+                {
+                    priorVoucherIds[position] = reader.GetString(0);
+                }
+            }
+        }
+
+        var decided = new VoucherChangeOutcome<T>[round.Count];
+        await using var write = transaction.CreateBatch();
+        for (var position = 0; position < round.Count; position++)
+        {
+            var index = round[position];
+            var item = items[index];
+            if (!rows.TryGetValue(item.VoucherId, out var row))
+            {
+                continue;
+            }
+
+            // Each item records into a change of its own, so a refusal leaves nothing of it in the batch.
+            var change = new VoucherChange(item.VoucherId, item.Prior, priorVoucherIds[position]);
+            try
+            {
+                var answer = await decide(index, row, change);
+                foreach (var command in change.Writes)
+                {
+                    write.BatchCommands.Add(command);
+                }
+
+                decided[position] = new VoucherChangeOutcome<T>(answer, null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                decided[position] = new VoucherChangeOutcome<T>(null, ex);
+            }
+        }
+
+        await transaction.CommitAsync(write, cancellationToken);
+        return decided;
+    }
+
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     internal static Timestamp Stamp(DateTimeOffset value) => Timestamp.FromDateTimeOffset(value);
@@ -143,11 +306,21 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
         var voucher = VoucherStore.ReadVoucher(reader);
         return new VoucherRow(
             voucher,
-            reader.GetString(11),
+            reader.GetString(RowColumnCount - 1),
             reader.IsDBNull(3) ? null : reader.GetString(3),
             reader.IsDBNull(4) ? null : Utc(reader.GetDateTime(4)));
     }
 }
+
+/// <summary>One item of <see cref="VoucherUsageStore.ChangeManyAsync"/>: the voucher it changes and the prior record its decision reads.</summary>
+public sealed record VoucherChangeItem(string VoucherId, PriorRecord? Prior = null);
+
+/// <summary>
+/// How one item of <see cref="VoucherUsageStore.ChangeManyAsync"/> ended: its decision's answer (committed), or the
+/// exception its decision or its round's transaction failed with; neither when the voucher does not exist.
+/// </summary>
+public readonly record struct VoucherChangeOutcome<T>(T? Answer, Exception? Failure)
+    where T : class;
 
 /// <summary>Reading a voucher's own time rules (validity, daily usage hours in its campaign's zone).</summary>
 public static class VoucherTimes

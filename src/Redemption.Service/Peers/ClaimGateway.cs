@@ -14,9 +14,23 @@ public sealed record VoucherLookup(IReadOnlyList<Voucher> Vouchers, Domain.Refus
 /// cannot be reached (UNAVAILABLE, deadline exceeded) becomes the domain's UNAVAILABLE, which the till may retry with
 /// the same key; Claim's own refusals are turned into redemption refusals here.
 /// </summary>
-public sealed class ClaimGateway(IServiceProvider services)
+public sealed class ClaimGateway
 {
     private const string Unreachable = "券服务暂时无法连接，请稍后用同一请求号重试 (the Claim service cannot be reached; retry with the same idempotency key)";
+
+    private readonly IServiceProvider services;
+    private readonly Batching.Coalescer<LockVoucherRequest, LockVoucherResponse> _locks;
+    private readonly Batching.Coalescer<ConsumeVoucherRequest, Voucher> _consumes;
+
+    /// <summary>The locks and consumes of redemptions in flight together travel to Claim as one call (LockVouchers, ConsumeVouchers).</summary>
+    public ClaimGateway(IServiceProvider services, Microsoft.Extensions.Options.IOptions<RedemptionOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.services = services;
+        var settings = options.Value;
+        _locks = new(LockAllAsync, r => r.VoucherId, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
+        _consumes = new(ConsumeAllAsync, r => r.VoucherId, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
+    }
 
     private VoucherUsageService.VoucherUsageServiceClient Usage =>
         services.GetService<VoucherUsageService.VoucherUsageServiceClient>() ?? throw new UnavailableException(Unreachable);
@@ -85,11 +99,35 @@ public sealed class ClaimGateway(IServiceProvider services)
             request.Person = person;
         }
 
-        return await Call(() => Usage.LockVoucherAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+        return await Call(() => _locks.RunAsync(request, cancellationToken));
     }
 
     public Task<Voucher> ConsumeAsync(ConsumeVoucherRequest request, CancellationToken cancellationToken) =>
-        Call(() => Usage.ConsumeVoucherAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+        Call(() => _consumes.RunAsync(request, cancellationToken));
+
+    private async Task<IReadOnlyList<Batching.ItemResult<LockVoucherResponse>>> LockAllAsync(IReadOnlyList<LockVoucherRequest> items, CancellationToken cancellationToken)
+    {
+        var request = new LockVouchersRequest();
+        request.Items.Add(items);
+        var response = await Usage.LockVouchersAsync(request, cancellationToken: cancellationToken);
+        return [.. response.Results.Select(r => r.ResultCase == LockVoucherResult.ResultOneofCase.Answer
+            ? Batching.ItemResult.Of(r.Answer)
+            : Batching.ItemResult.Failed<LockVoucherResponse>(ItemFailure(r.Error)))];
+    }
+
+    private async Task<IReadOnlyList<Batching.ItemResult<Voucher>>> ConsumeAllAsync(IReadOnlyList<ConsumeVoucherRequest> items, CancellationToken cancellationToken)
+    {
+        var request = new ConsumeVouchersRequest();
+        request.Items.Add(items);
+        var response = await Usage.ConsumeVouchersAsync(request, cancellationToken: cancellationToken);
+        return [.. response.Results.Select(r => r.ResultCase == ConsumeVoucherResult.ResultOneofCase.Voucher
+            ? Batching.ItemResult.Of(r.Voucher)
+            : Batching.ItemResult.Failed<Voucher>(ItemFailure(r.Error)))];
+    }
+
+    /// <summary>One item's error from a batch, as the single call would have failed (callers tell refusals by status code).</summary>
+    private static RpcException ItemFailure(ItemError? error) =>
+        new(new Status((StatusCode)(error?.Code ?? (int)StatusCode.Unknown), error?.Message ?? "the batch answered no error for a failed item"));
 
     public Task<Voucher> ReleaseAsync(string voucherId, string lockId, CancellationToken cancellationToken) =>
         Call(() => Usage.ReleaseVoucherAsync(new ReleaseVoucherRequest { VoucherId = voucherId, LockId = lockId }, cancellationToken: cancellationToken).ResponseAsync);
