@@ -70,6 +70,8 @@ try
         failures += thinWarm.Failed + fullWarm.Failed;
     }
 
+    Console.WriteLine(await SettleJitAsync());
+
     Console.WriteLine($"vouchers per round {vouchers}, concurrency {concurrency}, rounds {rounds}, load {Load()}");
     for (var round = 0; round < rounds; round++)
     {
@@ -77,7 +79,23 @@ try
         var slice = claimed.Skip(first).Take(vouchers).ToList();
         var baseline = await DriveAsync(Enumerable.Range(first, vouchers).ToList(), concurrency, peers, thinCall);
         var waits = sampleWaits ? new WaitSampler(world.RedemptionDb.ConnectionString) : null;
+        var statements = round == rounds - 1 && Environment.GetEnvironmentVariable(TestSupport.SharedPostgres.StatementStatisticsVariable) == "1";
+        if (statements)
+        {
+            await using var reset = new NpgsqlConnection(world.RedemptionDb.ConnectionString);
+            await reset.OpenAsync();
+            await using var command = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();", reset);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        using var batches = new BatchSizes();
         var full = await DriveAsync(slice, concurrency, peers, redeemCall);
+        var shared = batches.Summary();
+        if (statements)
+        {
+            Console.WriteLine(await StatementCostsAsync(world.RedemptionDb.ConnectionString, slice.Count));
+        }
+
         var bare = await DriveAsync(slice, concurrency, peers, skeletonCall);
         var ratio = full.PerSecond / baseline.PerSecond;
         ratios.Add(ratio);
@@ -85,6 +103,8 @@ try
         failures += baseline.Failed + full.Failed + bare.Failed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.Cpu} | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.Cpu} | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | load {Load()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  redemptions per shared round trip (mean): {shared}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  the prescribed flow alone (lock → record → consume, one statement each, on the service defaults): {bare.PerSecond:F0}/s p50 {bare.P50:F1} ms p99 {bare.P99:F1} ms cpu {bare.Cpu} | ÷ thin {bare.PerSecond / baseline.PerSecond:F2} | failed {bare.Failed}"));
         if (waits is not null)
@@ -122,6 +142,7 @@ static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency,
     var failed = 0L;
     var next = -1;
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
     var peersBefore = peers.CpuSeconds();
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -147,10 +168,60 @@ static async Task<Result> DriveAsync<T>(IReadOnlyList<T> items, int concurrency,
     }));
     var elapsed = clock.Elapsed.TotalSeconds;
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var jit = System.Runtime.JitInfo.GetCompilationTime() - jitBefore;
     var peersAfter = peers.CpuSeconds();
     Array.Sort(latencies);
     return new Result(items.Count / elapsed, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], failed, new CpuPerCall(
-        cpu.TotalMicroseconds / items.Count, (peersAfter.Postgres - peersBefore.Postgres) * 1e6 / items.Count, (peersAfter.Redis - peersBefore.Redis) * 1e6 / items.Count));
+        cpu.TotalMicroseconds / items.Count, (peersAfter.Postgres - peersBefore.Postgres) * 1e6 / items.Count, (peersAfter.Redis - peersBefore.Redis) * 1e6 / items.Count,
+        jit.TotalMicroseconds / items.Count));
+}
+
+/// <summary>
+/// Where PostgreSQL's time went during the last redemptions, per redemption, by statement (pg_stat_statements across
+/// every database of the server: redemptiondb and claimdb alike).
+/// </summary>
+static async Task<string> StatementCostsAsync(string connectionString, int redemptions)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(
+        """
+        SELECT calls, total_exec_time, left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20
+        """, connection);
+    var lines = new System.Text.StringBuilder("  PostgreSQL time per redemption by statement (µs, calls per redemption):\n");
+    await using var reader = await command.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        lines.Append(CultureInfo.InvariantCulture, $"    {reader.GetDouble(1) * 1000 / redemptions,7:F1} µs  {(double)reader.GetInt64(0) / redemptions,5:F2}×  {reader.GetString(2)}\n");
+    }
+
+    return lines.ToString();
+}
+
+/// <summary>
+/// Waits until the JIT has stopped compiling (no new method for a whole second, at most a minute). This process hosts
+/// the app host, three services and the load generator, some 50,000 methods; after the warm-up the tier-1 compiler
+/// still has thousands queued, and measuring while it works charges its CPU to whichever phase runs then. A service
+/// in production has long finished that.
+/// </summary>
+static async Task<string> SettleJitAsync()
+{
+    var clock = Stopwatch.StartNew();
+    var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+    while (clock.Elapsed < TimeSpan.FromMinutes(1))
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+        if (now == compiled)
+        {
+            break;
+        }
+
+        compiled = now;
+    }
+
+    return string.Create(CultureInfo.InvariantCulture, $"JIT settled after {clock.Elapsed.TotalSeconds:F0} s ({compiled} methods compiled)");
 }
 
 internal sealed record Result(double PerSecond, double P50, double P99, long Failed, CpuPerCall Cpu);
@@ -159,9 +230,9 @@ internal sealed record Result(double PerSecond, double P50, double P99, long Fai
 /// CPU time per call, µs: this process (load generator and every service hosted in it), the PostgreSQL server and
 /// redis-server. Unlike throughput, hardly moved by what else the machine runs.
 /// </summary>
-internal sealed record CpuPerCall(double Process, double Postgres, double Redis)
+internal sealed record CpuPerCall(double Process, double Postgres, double Redis, double Jit)
 {
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Process:F0} µs + pg {Postgres:F0} + redis {Redis:F0}");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Process:F0} µs (jit {Jit:F0}) + pg {Postgres:F0} + redis {Redis:F0}");
 }
 
 /// <summary>The baseline: claim.v1 ConsumeVoucher answered by one conditional UPDATE on its own table, nothing else.</summary>
@@ -218,4 +289,33 @@ internal sealed class ThinHandler(NpgsqlDataSource dataSource) : VoucherUsageSer
         var updated = await command.ExecuteNonQueryAsync(context.CancellationToken);
         return new Voucher { VoucherId = request.VoucherId, Status = updated == 1 ? VoucherStatus.Used : VoucherStatus.Unused };
     }
+}
+
+/// <summary>Listens to Redemption's batch-size histogram: how many redemptions shared each kind of round trip.</summary>
+internal sealed class BatchSizes : IDisposable
+{
+    private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Batches, long Items)> _seen = new();
+
+    public BatchSizes()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == Redemption.Service.RedemptionMetrics.MeterName && instrument.Name == "redemption.batch.size")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<int>((_, size, tags, _) =>
+        {
+            var kind = tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
+            _seen.AddOrUpdate(kind, (1, size), (_, s) => (s.Batches + 1, s.Items + size));
+        });
+        _listener.Start();
+    }
+
+    public string Summary() => string.Join(", ", _seen.OrderBy(k => k.Key, StringComparer.Ordinal)
+        .Select(k => string.Create(CultureInfo.InvariantCulture, $"{k.Key} {(double)k.Value.Items / k.Value.Batches:F1}")));
+
+    public void Dispose() => _listener.Dispose();
 }

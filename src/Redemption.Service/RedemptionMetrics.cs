@@ -5,7 +5,7 @@ namespace Redemption.Service;
 /// <summary>
 /// Business events of the Redemption service on the "Redemption.Service" meter: redeem decisions (redeemed, refused
 /// with its reason, replayed), face value and order amount redeemed, reversals and revocations, reversals refused as paid out, recoveries of
-/// interrupted attempts, screening signals raised and feed events appended.
+/// interrupted attempts, screening signals raised, feed events appended, and how many redemptions share each round trip.
 /// </summary>
 public sealed class RedemptionMetrics : IDisposable
 {
@@ -20,6 +20,7 @@ public sealed class RedemptionMetrics : IDisposable
     private readonly Counter<long> _recoveries;
     private readonly Counter<long> _signals;
     private readonly Counter<long> _events;
+    private readonly Histogram<int> _batchSizes;
 
     public RedemptionMetrics(IMeterFactory meterFactory)
     {
@@ -33,6 +34,9 @@ public sealed class RedemptionMetrics : IDisposable
         _recoveries = _meter.CreateCounter<long>("redemption.recoveries", "{attempt}", "Interrupted attempts finished (consumed) or undone (released) by recovery");
         _signals = _meter.CreateCounter<long>("redemption.screening.signals", "{signal}", "Anomaly signals raised by the screening");
         _events = _meter.CreateCounter<long>("redemption.feed.events", "{event}", "Events appended to the redemption feed");
+        _batchSizes = _meter.CreateHistogram<int>(
+            "redemption.batch.size", "{redemption}", "Redemptions sharing one round trip (a Claim call, a redemptiondb transaction), by round trip",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
     }
 
     public void Redeemed(long faceValueCents, long orderAmountCents)
@@ -55,6 +59,13 @@ public sealed class RedemptionMetrics : IDisposable
     public void Signals(int count) => _signals.Add(count);
 
     public void FeedEvent(string kind) => _events.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>A reporter of batch sizes for one kind of round trip (key_check, attempt_start, recording, attempt_end, claim_lock, claim_consume).</summary>
+    public Action<int> BatchSizes(string roundTrip)
+    {
+        var tag = new KeyValuePair<string, object?>("round_trip", roundTrip);
+        return size => _batchSizes.Record(size, tag);
+    }
 
     public void Dispose() => _meter.Dispose();
 }

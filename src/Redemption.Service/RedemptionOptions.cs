@@ -32,7 +32,7 @@ public sealed class RedemptionOptions
     public int BatchSize { get; set; } = 64;
 
     /// <summary>How many shared round trips of one kind may be in flight at once; more wait and leave together.</summary>
-    public int BatchesInFlight { get; set; } = 2;
+    public int BatchesInFlight { get; set; } = 1;
 
     /// <summary>A shared round trip still unanswered after this long is given up, and its redemptions answer UNAVAILABLE.</summary>
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -7,6 +7,9 @@ namespace ServiceDefaults;
 /// Server-side prepared statements for a service's database (Npgsql's automatic preparation). A statement the service
 /// sends again and again is then parsed and planned once per connection instead of on every call: measured on the
 /// redemption path (bench/RedemptionBench), PostgreSQL's CPU per redemption fell by a quarter.
+/// A connection going back to the pool is not reset either: Npgsql would otherwise send three statements (session
+/// authorization, RESET ALL, releasing advisory locks) at its next use, on every checkout. The services that prepare
+/// their statements keep no session state between checkouts (their advisory locks are transaction-scoped).
 /// </summary>
 public static class StatementPreparation
 {
@@ -29,7 +32,7 @@ public static class StatementPreparation
         return builder;
     }
 
-    /// <summary>The connection string with automatic preparation on, or as it was when it already sets it.</summary>
+    /// <summary>The connection string with automatic preparation on (unless it already says how many) and no reset on close.</summary>
     public static string WithAutoPrepare(string connectionString)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
@@ -37,6 +40,8 @@ public static class StatementPreparation
         {
             settings.MaxAutoPrepare = MaxAutoPrepare;
         }
+
+        settings.NoResetOnClose = true;
 
         return settings.ConnectionString;
     }

@@ -37,6 +37,9 @@ public static class SharedPostgres
     }
 
     /// <summary>The server's connection string (no database named).</summary>
+    /// <summary>Set to 1 to load pg_stat_statements into the shared server.</summary>
+    public const string StatementStatisticsVariable = "VOUCHERS_PG_STATEMENT_STATISTICS";
+
     public static async Task<string> GetServerConnectionStringAsync(CancellationToken cancellationToken = default)
     {
         await Gate.WaitAsync(cancellationToken);
@@ -51,6 +54,13 @@ public static class SharedPostgres
             var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory, keep: [ResourceNames.Postgres], cancellationToken);
             builder.CreateResourceBuilder(builder.Resources.OfType<PostgresServerResource>().Single())
                 .WithArgs("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+            if (Environment.GetEnvironmentVariable(StatementStatisticsVariable) == "1")
+            {
+                // Benchmarks ask for it to see which statements the server's CPU goes to; tests never pay for it.
+                builder.CreateResourceBuilder(builder.Resources.OfType<PostgresServerResource>().Single())
+                    .WithArgs("-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all");
+            }
+
             var started = await builder.BuildAsync(cancellationToken);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromMinutes(2));

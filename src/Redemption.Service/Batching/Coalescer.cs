@@ -25,6 +25,7 @@ public sealed class Coalescer<TItem, TResult>
     private readonly int _maximumBatch;
     private readonly int _slots;
     private readonly TimeSpan _batchTimeout;
+    private readonly Action<int>? _leaving;
     private readonly Lock _gate = new();
     private readonly List<Pending> _waiting = [];
     private int _busySlots;
@@ -34,12 +35,14 @@ public sealed class Coalescer<TItem, TResult>
     /// <param name="maximumBatch">At most this many items per batch.</param>
     /// <param name="slots">At most this many batches in flight at once.</param>
     /// <param name="batchTimeout">A batch still running after this long is cancelled (its callers see the cancellation).</param>
+    /// <param name="leaving">Told the size of every batch as it leaves (for metrics).</param>
     public Coalescer(
         Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<ItemResult<TResult>>>> run,
         Func<TItem, string> key,
         int maximumBatch,
         int slots,
-        TimeSpan batchTimeout)
+        TimeSpan batchTimeout,
+        Action<int>? leaving = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maximumBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
@@ -48,6 +51,7 @@ public sealed class Coalescer<TItem, TResult>
         _maximumBatch = maximumBatch;
         _slots = slots;
         _batchTimeout = batchTimeout;
+        _leaving = leaving;
     }
 
     /// <summary>
@@ -106,6 +110,7 @@ public sealed class Coalescer<TItem, TResult>
                 items[i] = batch[i].Item;
             }
 
+            _leaving?.Invoke(items.Length);
             var results = await _run(items, timeout.Token);
             if (results.Count != batch.Count)
             {

@@ -23,13 +23,14 @@ public sealed class ClaimGateway
     private readonly Batching.Coalescer<ConsumeVoucherRequest, Voucher> _consumes;
 
     /// <summary>The locks and consumes of redemptions in flight together travel to Claim as one call (LockVouchers, ConsumeVouchers).</summary>
-    public ClaimGateway(IServiceProvider services, Microsoft.Extensions.Options.IOptions<RedemptionOptions> options)
+    public ClaimGateway(IServiceProvider services, Microsoft.Extensions.Options.IOptions<RedemptionOptions> options, RedemptionMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
         this.services = services;
         var settings = options.Value;
-        _locks = new(LockAllAsync, r => r.VoucherId, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
-        _consumes = new(ConsumeAllAsync, r => r.VoucherId, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
+        _locks = new(LockAllAsync, r => r.VoucherId, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout, metrics.BatchSizes("claim_lock"));
+        _consumes = new(ConsumeAllAsync, r => r.VoucherId, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout, metrics.BatchSizes("claim_consume"));
     }
 
     private VoucherUsageService.VoucherUsageServiceClient Usage =>

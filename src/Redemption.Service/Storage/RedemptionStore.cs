@@ -45,16 +45,17 @@ public sealed class RedemptionStore
     private readonly Batching.Coalescer<string, bool> _attemptEnds;
     private readonly Batching.Coalescer<Recording, (RecordResult Result, StoredAnswer? Stored)> _recordings;
 
-    public RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed, IOptions<RedemptionOptions> options)
+    public RedemptionStore(NpgsqlDataSource dataSource, FeedStore feed, IOptions<RedemptionOptions> options, RedemptionMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
         this.dataSource = dataSource;
         this.feed = feed;
         var settings = options.Value;
-        _keyChecks = new(CheckKeysAsync, c => c.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
-        _attemptStarts = new(BeginAttemptsAsync, a => a.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
-        _attemptEnds = new(EndAttemptsAsync, key => key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
-        _recordings = new(RecordAllAsync, r => r.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout);
+        _keyChecks = new(CheckKeysAsync, c => c.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout, metrics.BatchSizes("key_check"));
+        _attemptStarts = new(BeginAttemptsAsync, a => a.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout, metrics.BatchSizes("attempt_start"));
+        _attemptEnds = new(EndAttemptsAsync, key => key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout, metrics.BatchSizes("attempt_end"));
+        _recordings = new(RecordAllAsync, r => r.Key, settings.BatchSize, settings.BatchesInFlight, settings.BatchTimeout, metrics.BatchSizes("recording"));
     }
 
     public async Task<StoredAnswer?> FindAnswerAsync(string key, CancellationToken cancellationToken)
