@@ -19,6 +19,13 @@ public sealed class RedeemSafetyTests(RedemptionWorld world)
     /// <summary>An S4 campaign (100→20 and up, no usage hours) running, a shop, a person holding one 20 voucher.</summary>
     private async Task<(string CampaignId, Shop Shop, PersonIdentity Person, Voucher Voucher)> HolderAsync()
     {
+        var (campaignId, shop, person, voucher, _) = await HoldersAsync(1);
+        return (campaignId, shop, person, voucher);
+    }
+
+    /// <summary>As <see cref="HolderAsync"/>, with <paramref name="holders"/> − 1 more people holding a 20 voucher each.</summary>
+    private async Task<(string CampaignId, Shop Shop, PersonIdentity Person, Voucher Voucher, List<(PersonIdentity Person, Voucher Voucher)> Others)> HoldersAsync(int holders)
+    {
         world.Clock.Now = Seeds.Beijing(2020, 9, 1);
         var s4 = await Seeds.ConfigureS4Async(world.Campaign.Campaigns, $"safety-{Guid.NewGuid().ToString("N")[..8]}");
         await s4.PublishAsync();
@@ -27,8 +34,15 @@ public sealed class RedeemSafetyTests(RedemptionWorld world)
         var shop = await ShopAsync(world, s4.Id, "supermarket");
         var person = Person(RedemptionWorld.NextSeed());
         var voucher = await ClaimAsync(world, s4.Id, person, "t-20");
+        var others = new List<(PersonIdentity Person, Voucher Voucher)>();
+        for (var i = 1; i < holders; i++)
+        {
+            var other = Person(RedemptionWorld.NextSeed());
+            others.Add((other, await ClaimAsync(world, s4.Id, other, "t-20")));
+        }
+
         world.Clock.Now = Seeds.Beijing(2020, 9, 14, 12);
-        return (s4.Id, shop, person, voucher);
+        return (s4.Id, shop, person, voucher, others);
     }
 
     private Task<long> RedemptionsOfAsync(string voucherId) =>
@@ -64,6 +78,30 @@ public sealed class RedeemSafetyTests(RedemptionWorld world)
         Assert.Equal(1, await RedemptionsOfAsync(voucher.VoucherId));
         var used = await WaitForStatusAsync(person, voucher.VoucherId, VoucherStatus.Used);
         Assert.Equal(winners[0].Redemption.RedemptionId, used.Use.RedemptionId);
+    }
+
+    [Fact]
+    public async Task Tills_redeeming_at_once_share_their_recording_and_a_transaction_two_of_them_claim_is_refused_for_one_alone()
+    {
+        var (campaignId, shop, person, voucher, others) = await HoldersAsync(8);
+        var holders = others.Prepend((Person: person, Voucher: voucher)).ToList();
+        var requests = holders.Select(h => Named(shop, h.Person, h.Voucher.VoucherId, 10000, "supermarket")).ToList();
+        requests[1].ChannelTransactionId = requests[0].ChannelTransactionId;
+
+        var outcomes = await Task.WhenAll(requests.Select(r => RedeemAsync(world, r)));
+
+        var pair = outcomes.Take(2).ToList();
+        Assert.Single(pair, o => o.ResultCase == RedeemOutcome.ResultOneofCase.Redemption);
+        Assert.Single(pair, o => RefusalOf(o) == RedemptionRefusalReason.TransactionAlreadyHasVoucher);
+        Assert.All(outcomes.Skip(2), o => Assert.Equal(RedeemOutcome.ResultOneofCase.Redemption, o.ResultCase));
+        var refused = holders[pair.FindIndex(o => o.ResultCase == RedeemOutcome.ResultOneofCase.Refusal)];
+        Assert.Equal(0, await RedemptionsOfAsync(refused.Voucher.VoucherId));
+        Assert.Equal(VoucherStatus.Unused, (await WaitForStatusAsync(refused.Person, refused.Voucher.VoucherId, VoucherStatus.Unused)).Status);
+        var feed = await FeedAsync(world, campaignId);
+        Assert.Equal(
+            outcomes.Where(o => o.ResultCase == RedeemOutcome.ResultOneofCase.Redemption).Select(o => o.Redemption.RedemptionId).Order(StringComparer.Ordinal),
+            feed.Where(e => e.Kind == RedemptionEventKind.Redeemed).Select(e => e.Redemption.RedemptionId).Order(StringComparer.Ordinal));
+        Assert.All(feed.Zip(feed.Skip(1)), p => Assert.True(p.First.Sequence < p.Second.Sequence, "feed out of order"));
     }
 
     [Fact]

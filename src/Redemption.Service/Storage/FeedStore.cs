@@ -42,19 +42,48 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     /// The statement that appends one event in the caller's transaction: numbering and insert in one round trip. Run it
     /// last, just before committing. The stored event carries no sequence; readers take it from the column.
     /// </summary>
-    /// <param name="onlyIf">A condition over parameters $4 onwards (appended by the caller); without one, the event is always appended.</param>
-    public static NpgsqlBatchCommand Append(RedemptionEventKind kind, RedemptionRecord record, DateTimeOffset now, string? onlyIf = null)
+    public static NpgsqlBatchCommand Append(RedemptionEventKind kind, RedemptionRecord record, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(record);
         var feedEvent = new RedemptionEvent { OccurredAt = Timestamp.FromDateTimeOffset(now), Kind = kind, Redemption = record };
         var command = new NpgsqlBatchCommand(
             $"""
-            WITH next AS (UPDATE feed_counter SET last_sequence = last_sequence + 1 WHERE id = 1 AND {onlyIf ?? "true"} RETURNING last_sequence)
+            WITH next AS (UPDATE feed_counter SET last_sequence = last_sequence + 1 WHERE id = 1 RETURNING last_sequence)
             INSERT INTO redemption_events (sequence, campaign_id, occurred_at, event) SELECT last_sequence, $1, $2, $3 FROM next
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = record.CampaignId });
         command.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = Google.Protobuf.MessageExtensions.ToByteArray(feedEvent) });
+        return command;
+    }
+
+    /// <summary>
+    /// The statement that appends one event per item in the caller's transaction, numbered in the items' order, for the
+    /// items that pass <paramref name="onlyIf"/>: a condition over the alias <c>u</c>, whose columns are
+    /// <c>request_key</c> and <c>at</c> (the item's key and time). Run it last, just before committing.
+    /// </summary>
+    public static NpgsqlBatchCommand AppendEach(RedemptionEventKind kind, IReadOnlyList<(RedemptionRecord Record, DateTimeOffset At, string RequestKey)> items, string onlyIf)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var command = new NpgsqlBatchCommand(
+            $"""
+            WITH appended AS (
+                SELECT u.campaign, u.at, u.event, row_number() OVER (ORDER BY u.position) AS n
+                FROM unnest($1::text[], $2::timestamptz[], $3::bytea[], $4::text[]) WITH ORDINALITY AS u(campaign, at, event, request_key, position)
+                WHERE {onlyIf}),
+            next AS (UPDATE feed_counter SET last_sequence = last_sequence + (SELECT count(*) FROM appended) WHERE id = 1 RETURNING last_sequence)
+            INSERT INTO redemption_events (sequence, campaign_id, occurred_at, event)
+            SELECT next.last_sequence - (SELECT count(*) FROM appended) + appended.n, appended.campaign, appended.at, appended.event FROM appended, next
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = items.Select(i => i.Record.CampaignId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = items.Select(i => i.At.UtcDateTime).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea,
+            Value = items.Select(i => Google.Protobuf.MessageExtensions.ToByteArray(
+                new RedemptionEvent { OccurredAt = Timestamp.FromDateTimeOffset(i.At), Kind = kind, Redemption = i.Record })).ToArray(),
+        });
+        command.Parameters.Add(new NpgsqlParameter { Value = items.Select(i => i.RequestKey).ToArray() });
         return command;
     }
 

@@ -174,20 +174,23 @@ public sealed class RedemptionStore
 
     private async Task<IReadOnlyList<Batching.ItemResult<(RecordResult, StoredAnswer?)>>> RecordAllAsync(IReadOnlyList<Recording> recordings, CancellationToken cancellationToken)
     {
-        if (recordings.Count > 1)
+        await using (var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken))
         {
-            await using var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
             await using var batch = transaction.CreateBatch();
-            var inserts = recordings.Select(r => AddRecording(batch, r)).ToList();
+            var insert = AddRecordings(batch, recordings);
             try
             {
                 await transaction.CommitAsync(batch, cancellationToken);
                 feed.Announce();
-                return [.. inserts.Select(insert => Batching.ItemResult.Of<(RecordResult, StoredAnswer?)>(insert.RecordsAffected == 0 ? (RecordResult.LeaseLost, null) : (RecordResult.Recorded, null)))];
+                var recorded = insert.RecordsAffected == recordings.Count
+                    ? null
+                    : await RecordedKeysAsync([.. recordings.Select(r => r.Key)], cancellationToken);
+                return [.. recordings.Select(r => Batching.ItemResult.Of<(RecordResult, StoredAnswer?)>(
+                    recorded is null || recorded.Contains(r.Key) ? (RecordResult.Recorded, null) : (RecordResult.LeaseLost, null)))];
             }
             catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
             {
-                // Rolled back as a whole: each recording goes again alone, below.
+                // Rolled back as a whole: each recording goes again alone, below, where the index it hit is named.
             }
         }
 
@@ -212,7 +215,7 @@ public sealed class RedemptionStore
         var key = recording.Key;
         await using var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
         await using var batch = transaction.CreateBatch();
-        var insert = AddRecording(batch, recording);
+        var insert = AddRecordings(batch, [recording]);
         try
         {
             await transaction.CommitAsync(batch, cancellationToken);
@@ -237,56 +240,92 @@ public sealed class RedemptionStore
         return (RecordResult.Recorded, null);
     }
 
-    /// <summary>
-    /// Adds one recording's statements to a transaction's batch; returns the redemption's insert, whose row count says
-    /// whether the lease was still live.
-    /// </summary>
-    private static NpgsqlBatchCommand AddRecording(NpgsqlBatch batch, Recording recording)
+    /// <summary>Which of these keys have a redemption (after a shared recording wrote fewer than it was given).</summary>
+    private async Task<HashSet<string>> RecordedKeysAsync(string[] keys, CancellationToken cancellationToken)
     {
-        var (key, fingerprint, outcome, columns, now) = recording;
-        var record = outcome.Redemption;
+        await using var command = dataSource.CreateCommand("SELECT idempotency_key FROM redemptions WHERE idempotency_key = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = keys });
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            recorded.Add(reader.GetString(0));
+        }
 
-        // The attempt row's lock, then every write only while that row still holds a live lease. Holding the row lock
-        // from the first statement keeps recovery from taking the attempt over between the writes, so they all happen
-        // or none does; a unique index names what was taken.
-        var lease = new NpgsqlBatchCommand("SELECT 1 FROM redemption_attempts WHERE idempotency_key = $1 FOR UPDATE");
-        lease.Parameters.Add(new NpgsqlParameter { Value = key });
-        var answer = new NpgsqlBatchCommand($"INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at) SELECT $1, $2, $3, $4 WHERE {LiveLease(1, 4)}");
-        answer.Parameters.Add(new NpgsqlParameter { Value = key });
-        answer.Parameters.Add(new NpgsqlParameter { Value = fingerprint });
-        answer.Parameters.Add(new NpgsqlParameter { Value = outcome.ToByteArray() });
-        answer.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
+        return recorded;
+    }
+
+    /// <summary>
+    /// Adds the statements recording many redemptions to a transaction's batch, one statement per table whatever their
+    /// number: the attempt rows' locks (in key order, so two such transactions never wait on each other in a circle),
+    /// then every write only for the recordings whose attempt still holds a live lease. Returns the redemptions' insert,
+    /// whose row count says how many were written.
+    /// </summary>
+    private static NpgsqlBatchCommand AddRecordings(NpgsqlBatch batch, IReadOnlyList<Recording> recordings)
+    {
+        const string live = "EXISTS (SELECT 1 FROM redemption_attempts a WHERE a.idempotency_key = u.request_key AND a.lease_until > u.at)";
+        var keys = recordings.Select(r => r.Key).ToArray();
+        var ats = recordings.Select(r => r.Now.UtcDateTime).ToArray();
+        var leases = new NpgsqlBatchCommand("SELECT 1 FROM redemption_attempts WHERE idempotency_key = ANY($1) ORDER BY idempotency_key FOR UPDATE");
+        leases.Parameters.Add(new NpgsqlParameter { Value = keys });
+        var answers = new NpgsqlBatchCommand(
+            $"""
+            INSERT INTO idempotency_keys (idempotency_key, fingerprint, outcome, created_at)
+            SELECT u.request_key, u.fingerprint, u.outcome, u.at
+            FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[]) AS u(request_key, fingerprint, outcome, at)
+            WHERE {live}
+            """);
+        answers.Parameters.Add(new NpgsqlParameter { Value = keys });
+        answers.Parameters.Add(new NpgsqlParameter { Value = recordings.Select(r => r.Fingerprint).ToArray() });
+        answers.Parameters.Add(Bytes(recordings.Select(r => r.Outcome.ToByteArray())));
+        answers.Parameters.Add(new NpgsqlParameter { Value = ats });
+        var records = recordings.Select(r => r.Outcome.Redemption).ToList();
         var insert = new NpgsqlBatchCommand(
             $"""
             INSERT INTO redemptions (redemption_id, idempotency_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key,
                 buyer_hash, buyer_phone_hash, status, subsidy_exclusion, face_value_cents, order_amount_cents, government_share_cents, threshold_cents,
                 redeemed_at, version, record)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20 WHERE {LiveLease(2, 21)}
+            SELECT u.redemption_id, u.request_key, u.voucher_id, u.campaign_id, u.merchant_id, u.staff_id, u.tier_id, u.category_id, u.transaction_key,
+                u.buyer_hash, u.buyer_phone_hash, u.status, u.subsidy_exclusion, u.face_value_cents, u.order_amount_cents, u.government_share_cents,
+                u.threshold_cents, u.redeemed_at, u.version, u.record
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                $12::smallint[], $13::smallint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::timestamptz[], $19::bigint[], $20::bytea[],
+                $21::timestamptz[])
+                AS u(redemption_id, request_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key, buyer_hash,
+                     buyer_phone_hash, status, subsidy_exclusion, face_value_cents, order_amount_cents, government_share_cents, threshold_cents, redeemed_at,
+                     version, record, at)
+            WHERE {live}
             """);
-        foreach (var value in new object[]
-        {
-            record.RedemptionId, key, record.VoucherId, record.CampaignId, record.MerchantId, record.StaffId, record.TierId, record.CategoryId,
-            columns.TransactionKey, columns.BuyerHash, columns.BuyerPhoneHash, (short)record.Status, (short)record.SubsidyExclusion,
-            record.FaceValueCents, record.OrderAmountCents, record.GovernmentShareCents, columns.ThresholdCents, record.RedeemedAt.ToDateTime(),
-            record.Version, record.ToByteArray(), now.UtcDateTime,
-        })
-        {
-            insert.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        batch.BatchCommands.Add(lease);
-        batch.BatchCommands.Add(answer);
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.RedemptionId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = keys });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.VoucherId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.CampaignId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.MerchantId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.StaffId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.TierId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.CategoryId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = recordings.Select(r => r.Columns.TransactionKey).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = recordings.Select(r => r.Columns.BuyerHash).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = recordings.Select(r => r.Columns.BuyerPhoneHash).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => (short)r.Status).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => (short)r.SubsidyExclusion).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.FaceValueCents).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.OrderAmountCents).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.GovernmentShareCents).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = recordings.Select(r => r.Columns.ThresholdCents).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.RedeemedAt.ToDateTime()).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.Version).ToArray() });
+        insert.Parameters.Add(Bytes(records.Select(r => r.ToByteArray())));
+        insert.Parameters.Add(new NpgsqlParameter { Value = ats });
+        batch.BatchCommands.Add(leases);
+        batch.BatchCommands.Add(answers);
         batch.BatchCommands.Add(insert);
-        var announce = FeedStore.Append(RedemptionEventKind.Redeemed, record, now, LiveLease(4, 5));
-        announce.Parameters.Add(new NpgsqlParameter { Value = key });
-        announce.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
-        batch.BatchCommands.Add(announce);
+        batch.BatchCommands.Add(FeedStore.AppendEach(RedemptionEventKind.Redeemed, [.. recordings.Select(r => (r.Outcome.Redemption, r.Now, r.Key))], live));
         return insert;
     }
 
-    /// <summary>The condition on the key's attempt that every write of a recording carries ($key and $now are parameters by position).</summary>
-    private static string LiveLease(int keyParameter, int nowParameter) =>
-        $"EXISTS (SELECT 1 FROM redemption_attempts WHERE idempotency_key = ${keyParameter} AND lease_until > ${nowParameter})";
+    private static NpgsqlParameter Bytes(IEnumerable<byte[]> values) =>
+        new() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea, Value = values.ToArray() };
 
     /// <summary>Attempts whose lease ran out, oldest first.</summary>
     public async Task<List<string>> StrandedKeysAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
