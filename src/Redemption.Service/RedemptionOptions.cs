@@ -31,6 +31,9 @@ public sealed class RedemptionOptions
     /// </summary>
     public int BatchSize { get; set; } = 64;
 
+    /// <summary>The most items Claim's LockVouchers and ConsumeVouchers take in one call.</summary>
+    public const int MaximumBatchSize = 256;
+
     /// <summary>How many shared round trips of one kind may be in flight at once; more wait and leave together.</summary>
     public int BatchesInFlight { get; set; } = 1;
 

@@ -19,6 +19,8 @@ public static class RedemptionServiceExtensions
         builder.AddServiceDatabase<RedemptionDbContext>(ResourceNames.RedemptionDb);
         builder.Services.AddOptions<RedemptionOptions>().Bind(builder.Configuration.GetSection(RedemptionOptions.SectionName))
             .Validate(o => o.AttemptLease < o.LockTtl, "Redemption:AttemptLease must be shorter than Redemption:LockTtl, so recovery consumes while the lock holds")
+            .Validate(o => o.BatchSize is >= 1 and <= RedemptionOptions.MaximumBatchSize, $"Redemption:BatchSize must be 1 to {RedemptionOptions.MaximumBatchSize} (Claim's batch calls take no more)")
+            .Validate(o => o.BatchesInFlight >= 1 && o.BatchTimeout > TimeSpan.Zero, "Redemption:BatchesInFlight must be at least 1 and Redemption:BatchTimeout positive")
             .ValidateOnStart();
 
         if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Campaign) is not null)
@@ -30,10 +32,10 @@ public static class RedemptionServiceExtensions
         if (ServiceDiscovery.FindEndpoint(builder.Configuration, ResourceNames.Claim) is not null)
         {
             // Every usage call is idempotent on the id it carries (lock id, redemption id, reversal id), so all could be
-            // retried; LockVoucher and ConsumeVoucher (and their batched forms, which Redeem uses) are not, because a retry policy buffers every call for a rare
-            // retry and Redeem already has its own: a failed lock answers UNAVAILABLE and the till retries with the same
-            // key, a failed consume is finished by recovery. The per-request HttpClient log lines go too: the gRPC
-            // client's own logs and traces already say what each call did.
+            // retried; LockVoucher and ConsumeVoucher (and their batched forms, which Redeem uses) are not, because a
+            // retry policy buffers every call for a rare retry and Redeem already has its own: a failed lock answers
+            // UNAVAILABLE and the till retries with the same key, a failed consume is finished by recovery. The
+            // per-request HttpClient log lines go too: the gRPC client's own logs and traces already say what each did.
             builder.Services.AddServiceGrpcClient<VoucherUsageService.VoucherUsageServiceClient>(
                     ResourceNames.Claim, [.. VoucherUsageService.Descriptor.Methods.Where(m => m.Name is not ("LockVoucher" or "ConsumeVoucher" or "LockVouchers" or "ConsumeVouchers"))])
                 .RemoveAllLoggers();
