@@ -97,12 +97,69 @@ public class BatchingTests
         var runner = new HeldRunner();
         var coalescer = Coalescer(runner, slots: 2);
         var first = coalescer.RunAsync("a", default);
+        await runner.WaitForBatchesAsync(1);
         var second = coalescer.RunAsync("b", default);
         await runner.WaitForBatchesAsync(2);
         var third = coalescer.RunAsync("c", default);
         runner.ReleaseAll();
         Assert.Equal(["A", "B", "C"], await Task.WhenAll(first, second, third).WaitAsync(Patience));
         Assert.Equal([["a"], ["b"], ["c"]], runner.Batches);
+    }
+
+    [Fact]
+    public async Task A_call_that_finds_a_slot_free_first_lets_the_queued_work_run_so_calls_already_on_their_way_leave_with_it()
+    {
+        var runner = new HeldRunner();
+        runner.ReleaseAll();
+        var coalescer = Coalescer(runner);
+        var queued = new QueuedContext();
+        var previous = SynchronizationContext.Current;
+        Task<string> first, second;
+        SynchronizationContext.SetSynchronizationContext(queued);
+        try
+        {
+            first = coalescer.RunAsync("a", default);
+            second = coalescer.RunAsync("b", default);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        queued.RunPosted();
+        Assert.Equal(["A", "B"], await Task.WhenAll(first, second).WaitAsync(Patience));
+        Assert.Equal([["a", "b"]], runner.Batches);
+    }
+
+    /// <summary>Holds what is posted to it until told to run it, on the caller's thread.</summary>
+    private sealed class QueuedContext : SynchronizationContext
+    {
+        private readonly Queue<(SendOrPostCallback Callback, object? State)> _posted = new();
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            lock (_posted)
+            {
+                _posted.Enqueue((d, state));
+            }
+        }
+
+        public void RunPosted()
+        {
+            while (true)
+            {
+                (SendOrPostCallback Callback, object? State) next;
+                lock (_posted)
+                {
+                    if (!_posted.TryDequeue(out next))
+                    {
+                        return;
+                    }
+                }
+
+                next.Callback(next.State);
+            }
+        }
     }
 
     [Fact]
