@@ -156,26 +156,23 @@ public sealed partial class RedeemService(
         var key = request.IdempotencyKey;
         var campaign = chosen.Campaign!;
         var merchant = chosen.Merchant!;
-        string redemptionId, attemptVoucher;
-        try
+        // A voucher already locked (named) opens its attempt in the recording transaction: its lock came before any
+        // attempt row, and a copy dying before the record leaves that lock to its TTL and the till's retry either way.
+        // The others open the attempt before they lock, so recovery can release a lock whose copy died.
+        var redemptionId = "rdm-" + Guid.NewGuid().ToString("N");
+        RedemptionStore.AttemptOpening? opening = null;
+        if (held is null)
         {
-            (redemptionId, attemptVoucher) = await store.BeginAttemptAsync(
-                key, "rdm-" + Guid.NewGuid().ToString("N"), chosen.Voucher.VoucherId, request.MerchantId, merchant.TradeName, now + settings.AttemptLease, now, cancellationToken);
-        }
-        catch (Exception ex) when (held is not null && ex is Npgsql.NpgsqlException or UnavailableException)
-        {
-            await ReleaseQuietlyAsync(chosen.Voucher.VoucherId, key);
-            throw;
-        }
-
-        if (!string.Equals(attemptVoucher, chosen.Voucher.VoucherId, StringComparison.Ordinal))
-        {
-            if (held is not null)
+            (redemptionId, var attemptVoucher) = await store.BeginAttemptAsync(
+                key, redemptionId, chosen.Voucher.VoucherId, request.MerchantId, merchant.TradeName, now + settings.AttemptLease, now, cancellationToken);
+            if (!string.Equals(attemptVoucher, chosen.Voucher.VoucherId, StringComparison.Ordinal))
             {
-                await ReleaseQuietlyAsync(chosen.Voucher.VoucherId, key);
+                throw new UnavailableException("同一请求号的另一次尝试正在处理中，请稍后用同一请求号重试 (another attempt with this key is in progress; retry with the same key)");
             }
-
-            throw new UnavailableException("同一请求号的另一次尝试正在处理中，请稍后用同一请求号重试 (another attempt with this key is in progress; retry with the same key)");
+        }
+        else
+        {
+            opening = new RedemptionStore.AttemptOpening(redemptionId, chosen.Voucher.VoucherId, request.MerchantId, merchant.TradeName, now + settings.AttemptLease);
         }
 
         // A presentation code proves possession; a named or auto-picked voucher must belong to the presenting person.
@@ -199,7 +196,7 @@ public sealed partial class RedeemService(
         StoredAnswer? stored;
         try
         {
-            (result, stored) = await store.RecordAsync(key, fingerprint, outcome, columns, now, cancellationToken);
+            (result, stored) = await store.RecordAsync(key, fingerprint, outcome, columns, now, cancellationToken, opening);
         }
         catch (Npgsql.NpgsqlException ex)
         {

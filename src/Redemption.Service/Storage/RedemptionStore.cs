@@ -164,13 +164,19 @@ public sealed class RedemptionStore
     /// voucher or a transaction taken meanwhile), the shared transaction rolls back as a whole and each recording is
     /// run again in a transaction of its own, so the collision is named for the one it concerns.
     /// </remarks>
+    /// <param name="opening">The attempt to open in the same transaction, for a voucher locked before any attempt row
+    /// existed; an attempt the key already has is kept as it is (and its lease decides).</param>
     public Task<(RecordResult Result, StoredAnswer? Stored)> RecordAsync(
-        string key, string fingerprint, RedeemOutcome outcome, RedemptionColumns columns, DateTimeOffset now, CancellationToken cancellationToken)
+        string key, string fingerprint, RedeemOutcome outcome, RedemptionColumns columns, DateTimeOffset now, CancellationToken cancellationToken,
+        AttemptOpening? opening = null)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(columns);
-        return _recordings.RunAsync(new Recording(key, fingerprint, outcome, columns, now), cancellationToken);
+        return _recordings.RunAsync(new Recording(key, fingerprint, outcome, columns, now, opening), cancellationToken);
     }
+
+    /// <summary>An attempt row to open together with its recording.</summary>
+    public sealed record AttemptOpening(string RedemptionId, string VoucherId, string MerchantId, string TradeName, DateTimeOffset LeaseUntil);
 
     private async Task<IReadOnlyList<Batching.ItemResult<(RecordResult, StoredAnswer?)>>> RecordAllAsync(IReadOnlyList<Recording> recordings, CancellationToken cancellationToken)
     {
@@ -266,6 +272,25 @@ public sealed class RedemptionStore
         const string live = "EXISTS (SELECT 1 FROM redemption_attempts a WHERE a.idempotency_key = u.request_key AND a.lease_until > u.at)";
         var keys = recordings.Select(r => r.Key).ToArray();
         var ats = recordings.Select(r => r.Now.UtcDateTime).ToArray();
+        var openings = recordings.Where(r => r.Opening is not null).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        if (openings.Count > 0)
+        {
+            var open = new NpgsqlBatchCommand(
+                """
+                INSERT INTO redemption_attempts (idempotency_key, redemption_id, voucher_id, merchant_id, merchant_trade_name, lease_until, created_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+                ON CONFLICT (idempotency_key) DO NOTHING
+                """);
+            open.Parameters.Add(new NpgsqlParameter { Value = openings.Select(r => r.Key).ToArray() });
+            open.Parameters.Add(new NpgsqlParameter { Value = openings.Select(r => r.Opening!.RedemptionId).ToArray() });
+            open.Parameters.Add(new NpgsqlParameter { Value = openings.Select(r => r.Opening!.VoucherId).ToArray() });
+            open.Parameters.Add(new NpgsqlParameter { Value = openings.Select(r => r.Opening!.MerchantId).ToArray() });
+            open.Parameters.Add(new NpgsqlParameter { Value = openings.Select(r => r.Opening!.TradeName).ToArray() });
+            open.Parameters.Add(new NpgsqlParameter { Value = openings.Select(r => r.Opening!.LeaseUntil.UtcDateTime).ToArray() });
+            open.Parameters.Add(new NpgsqlParameter { Value = openings.Select(r => r.Now.UtcDateTime).ToArray() });
+            batch.BatchCommands.Add(open);
+        }
+
         var leases = new NpgsqlBatchCommand("SELECT 1 FROM redemption_attempts WHERE idempotency_key = ANY($1) ORDER BY idempotency_key FOR UPDATE");
         leases.Parameters.Add(new NpgsqlParameter { Value = keys });
         var answers = new NpgsqlBatchCommand(
@@ -558,5 +583,5 @@ public sealed class RedemptionStore
 
     private sealed record AttemptStart(string Key, string RedemptionId, string VoucherId, string MerchantId, string TradeName, DateTimeOffset LeaseUntil, DateTimeOffset Now);
 
-    private sealed record Recording(string Key, string Fingerprint, RedeemOutcome Outcome, RedemptionColumns Columns, DateTimeOffset Now);
+    private sealed record Recording(string Key, string Fingerprint, RedeemOutcome Outcome, RedemptionColumns Columns, DateTimeOffset Now, AttemptOpening? Opening);
 }
