@@ -233,10 +233,11 @@ public sealed class VoucherStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The statements that append a voucher change's few events at the end of its batch: the feed's advisory lock, then
-    /// each event numbered after the last one in its own INSERT (a statement's snapshot is taken after the lock is held,
-    /// so it sees every earlier event committed). The stored payload carries no sequence; the feed reads it from the
-    /// column.
+    /// The statements that append the events of one or many voucher changes at the end of their batch, two whatever
+    /// their number: the feed's advisory lock, then one INSERT numbering them after the last event in the order given
+    /// (gap-free, like the COPY path). The lock is a statement of its own because a statement's snapshot is taken when
+    /// it starts: the INSERT starts once the lock is held, so its max(sequence) sees every earlier event committed.
+    /// The stored payload carries no sequence; the feed reads it from the column.
     /// </summary>
     internal static IEnumerable<NpgsqlBatchCommand> AppendEventCommands(IReadOnlyList<IssuanceEvent> events)
     {
@@ -249,16 +250,31 @@ public sealed class VoucherStore(NpgsqlDataSource dataSource)
         var gate = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
         gate.Parameters.Add(new NpgsqlParameter { Value = FeedLockKey });
         yield return gate;
-        foreach (var e in events)
+        var campaignIds = new string[events.Count];
+        var voucherIds = new string[events.Count];
+        var occurredAt = new DateTime[events.Count];
+        var payloads = new byte[events.Count][];
+        for (var i = 0; i < events.Count; i++)
         {
-            var insert = new NpgsqlBatchCommand(
-                "INSERT INTO issuance_events (sequence, campaign_id, voucher_id, occurred_at, payload) SELECT coalesce(max(sequence), 0) + 1, $1, $2, $3, $4 FROM issuance_events");
-            insert.Parameters.Add(new NpgsqlParameter { Value = e.CampaignId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = VoucherIdOf(e) });
-            insert.Parameters.Add(new NpgsqlParameter { Value = (e.OccurredAt ?? Timestamp.FromDateTime(DateTime.UnixEpoch)).ToDateTime() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = e.ToByteArray() });
-            yield return insert;
+            var e = events[i];
+            campaignIds[i] = e.CampaignId;
+            voucherIds[i] = VoucherIdOf(e);
+            occurredAt[i] = (e.OccurredAt ?? Timestamp.FromDateTime(DateTime.UnixEpoch)).ToDateTime();
+            payloads[i] = e.ToByteArray();
         }
+
+        var insert = new NpgsqlBatchCommand(
+            """
+            INSERT INTO issuance_events (sequence, campaign_id, voucher_id, occurred_at, payload)
+            SELECT feed.last_sequence + e.ordinal, e.campaign_id, e.voucher_id, e.occurred_at, e.payload
+            FROM (SELECT coalesce(max(sequence), 0) AS last_sequence FROM issuance_events) AS feed
+            CROSS JOIN unnest($1::text[], $2::text[], $3::timestamptz[], $4::bytea[]) WITH ORDINALITY AS e(campaign_id, voucher_id, occurred_at, payload, ordinal)
+            """);
+        insert.Parameters.Add(new NpgsqlParameter { Value = campaignIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = voucherIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = occurredAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        insert.Parameters.Add(new NpgsqlParameter { Value = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        yield return insert;
     }
 
     /// <summary>The voucher as it stands: the issued message with the current status fields laid over it.</summary>

@@ -1,5 +1,3 @@
-using Claim.Service.Persistence;
-using Npgsql;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 
@@ -7,9 +5,10 @@ namespace Claim.Service.Usage;
 
 /// <summary>
 /// The writes one voucher change may make, all inside the transaction that row-locked the voucher
-/// (<see cref="VoucherUsageStore.ChangeAsync"/>). The SQL lives here; callers decide, this records. The writes are
-/// queued and reach the server in one batch together with the COMMIT, so a change costs two round trips whatever it
-/// writes, and the feed's lock (taken by the event append) is held only while the server runs that batch.
+/// (<see cref="VoucherUsageStore.ChangeAsync"/>). Callers decide, this records what to write as values; the SQL lives
+/// in <see cref="VoucherWriteCombiner"/>, which sends the writes of every change of a transaction in one batch together
+/// with the COMMIT, a statement per kind of write whatever the number of changes. So a change costs two round trips
+/// whatever it writes, and the feed's lock (taken by the event append) is held only while the server runs that batch.
 /// </summary>
 public sealed class VoucherChange
 {
@@ -24,68 +23,25 @@ public sealed class VoucherChange
         _priorVoucherId = priorVoucherId;
     }
 
-    /// <summary>The writes decided so far, in order.</summary>
-    internal List<NpgsqlBatchCommand> Writes { get; } = [];
+    /// <summary>What the change writes to its voucher row (with the records that go with it); null when nothing.</summary>
+    internal VoucherRowWrite? RowWrite { get; private set; }
 
-    public Task LockAsync(string lockId, DateTimeOffset expires) => ExecuteAsync(
-        "UPDATE vouchers SET status = @status, lock_id = @lock, lock_expires_at = @expires, version = version + 1 WHERE voucher_id = @id",
-        ("status", VoucherStatusColumn.Of(VoucherStatus.Locked)),
-        ("lock", lockId),
-        ("expires", expires.UtcDateTime));
+    /// <summary>The feed events decided so far, in order.</summary>
+    internal List<IssuanceEvent> Events { get; } = [];
 
-    public Task ReleaseAsync() => ExecuteAsync(
-        "UPDATE vouchers SET status = @status, lock_id = NULL, lock_expires_at = NULL, version = version + 1 WHERE voucher_id = @id",
-        ("status", VoucherStatusColumn.Of(VoucherStatus.Unused)));
+    public Task LockAsync(string lockId, DateTimeOffset expires) => Write(new LockWrite(_voucherId, lockId, expires.UtcDateTime));
+
+    public Task ReleaseAsync() => Write(new ReleaseWrite(_voucherId));
 
     /// <summary>Marks the voucher used by a redemption and records the consumption (the redemption id is then taken).</summary>
-    public async Task ConsumeAsync(string redemptionId, string merchantId, string merchantTradeName, DateTimeOffset usedAt, DateTimeOffset now)
-    {
-        await ExecuteAsync(
-            """
-            UPDATE vouchers SET status = @status, lock_id = NULL, lock_expires_at = NULL, redemption_id = @redemption, merchant_id = @merchant,
-                                merchant_trade_name = @trade, used_at = @used, version = version + 1
-            WHERE voucher_id = @id
-            """,
-            ("status", VoucherStatusColumn.Of(VoucherStatus.Used)),
-            ("redemption", redemptionId),
-            ("merchant", merchantId),
-            ("trade", merchantTradeName),
-            ("used", usedAt.UtcDateTime));
-        await ExecuteAsync(
-            "INSERT INTO voucher_consumptions (redemption_id, voucher_id, consumed_at) VALUES (@redemption, @id, @now)",
-            ("redemption", redemptionId),
-            ("now", now.UtcDateTime));
-    }
+    public Task ConsumeAsync(string redemptionId, string merchantId, string merchantTradeName, DateTimeOffset usedAt, DateTimeOffset now) =>
+        Write(new ConsumeWrite(_voucherId, redemptionId, merchantId, merchantTradeName, usedAt.UtcDateTime, now.UtcDateTime));
 
     /// <summary>Undoes a consumption: the voucher becomes <paramref name="status"/> (unused, or expired when its validity ended), the reversal is recorded.</summary>
-    public async Task ReinstateAsync(VoucherStatus status, string redemptionId, string reversalId, string reason, DateTimeOffset now)
-    {
-        var expired = status == VoucherStatus.Expired;
-        await ExecuteAsync(
-            """
-            UPDATE vouchers SET status = @status, redemption_id = NULL, merchant_id = NULL, merchant_trade_name = NULL, used_at = NULL,
-                                ended_at = @ended, version = version + 1
-            WHERE voucher_id = @id
-            """,
-            ("status", VoucherStatusColumn.Of(status)),
-            ("ended", expired ? now.UtcDateTime : null));
-        await ExecuteAsync(
-            "UPDATE voucher_consumptions SET reversed_at = @now WHERE redemption_id = @redemption",
-            ("now", now.UtcDateTime),
-            ("redemption", redemptionId));
-        await ExecuteAsync(
-            "INSERT INTO voucher_reinstatements (reversal_id, voucher_id, redemption_id, reason, reinstated_at) VALUES (@reversal, @id, @redemption, @reason, @now)",
-            ("reversal", reversalId),
-            ("redemption", redemptionId),
-            ("reason", reason),
-            ("now", now.UtcDateTime));
-    }
+    public Task ReinstateAsync(VoucherStatus status, string redemptionId, string reversalId, string reason, DateTimeOffset now) =>
+        Write(new ReinstateWrite(_voucherId, status, redemptionId, reversalId, reason, status == VoucherStatus.Expired ? now.UtcDateTime : null, now.UtcDateTime));
 
-    public Task RevokeAsync(string reason, DateTimeOffset now) => ExecuteAsync(
-        "UPDATE vouchers SET status = @status, ended_at = @now, revoke_reason = @reason, lock_id = NULL, lock_expires_at = NULL, version = version + 1 WHERE voucher_id = @id",
-        ("status", VoucherStatusColumn.Of(VoucherStatus.Revoked)),
-        ("now", now.UtcDateTime),
-        ("reason", reason));
+    public Task RevokeAsync(string reason, DateTimeOffset now) => Write(new RevokeWrite(_voucherId, reason, now.UtcDateTime));
 
     /// <summary>The voucher an earlier consumption with this redemption id consumed; null when none did.</summary>
     public Task<string?> ConsumedByAsync(string redemptionId) => Prior(PriorRecord.Consumption(redemptionId));
@@ -95,7 +51,8 @@ public sealed class VoucherChange
 
     public Task AppendEventsAsync(IReadOnlyList<IssuanceEvent> events)
     {
-        Writes.AddRange(VoucherStore.AppendEventCommands(events));
+        ArgumentNullException.ThrowIfNull(events);
+        Events.AddRange(events);
         return Task.CompletedTask;
     }
 
@@ -104,16 +61,15 @@ public sealed class VoucherChange
             ? Task.FromResult(_priorVoucherId)
             : throw new InvalidOperationException($"the change was opened without reading {asked}; pass it to ChangeAsync so it is read with the voucher row");
 
-    private Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
+    private Task Write(VoucherRowWrite write)
     {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddWithValue("id", _voucherId);
-        foreach (var (name, value) in parameters)
+        // The combined statements update each named row once; a second write of the same row would be lost, not applied.
+        if (RowWrite is not null)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            throw new InvalidOperationException($"voucher '{_voucherId}' is already written by this change ({RowWrite.GetType().Name})");
         }
 
-        Writes.Add(command);
+        RowWrite = write;
         return Task.CompletedTask;
     }
 }

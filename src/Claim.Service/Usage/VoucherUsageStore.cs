@@ -127,12 +127,10 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
 
         var change = new VoucherChange(voucherId, prior, priorVoucherId);
         var result = await decide(row, change);
+        var writes = new VoucherWriteCombiner();
+        writes.Add(change);
         await using var write = transaction.CreateBatch();
-        foreach (var command in change.Writes)
-        {
-            write.BatchCommands.Add(command);
-        }
-
+        writes.AddTo(write);
         await transaction.CommitAsync(write, cancellationToken);
         return result;
     }
@@ -141,7 +139,8 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
     /// <see cref="ChangeAsync"/> for many items at once, so that N changes cost the round trips of one: each round is one
     /// transaction whose first batch row-locks every voucher of the round (in voucher-id order, so two batches locking
     /// overlapping vouchers queue instead of deadlocking) and reads every item's prior record, and whose second batch
-    /// carries the writes of every item that decided without throwing, and COMMIT. <paramref name="decide"/> gets the
+    /// carries the writes of every item that decided without throwing, combined into one statement per kind of write
+    /// whatever the number of items (<see cref="VoucherWriteCombiner"/>), and COMMIT. <paramref name="decide"/> gets the
     /// item's index. An item naming a voucher (or a prior record) an earlier item names goes to a later round, so it
     /// decides on the row as that item left it. One item's outcome per item, in the order given; the items of a round
     /// whose transaction failed all carry that failure.
@@ -265,7 +264,7 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
         }
 
         var decided = new VoucherChangeOutcome<T>[round.Count];
-        await using var write = transaction.CreateBatch();
+        var writes = new VoucherWriteCombiner();
         for (var position = 0; position < round.Count; position++)
         {
             var index = round[position];
@@ -280,11 +279,7 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
             try
             {
                 var answer = await decide(index, row, change);
-                foreach (var command in change.Writes)
-                {
-                    write.BatchCommands.Add(command);
-                }
-
+                writes.Add(change);
                 decided[position] = new VoucherChangeOutcome<T>(answer, null);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -293,6 +288,8 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
             }
         }
 
+        await using var write = transaction.CreateBatch();
+        writes.AddTo(write);
         await transaction.CommitAsync(write, cancellationToken);
         return decided;
     }
