@@ -513,9 +513,9 @@ public sealed class RedemptionStore
         }
     }
 
-    // Each key is looked up by its own index probe (LATERAL … LIMIT 1): written as a join or EXISTS, the planner read
-    // both whole tables into a hash for every batch once their statistics were old, some 1 ms a batch at 4,000 rows and
-    // growing with every redemption (pg_stat_statements in bench/redemption.sh).
+    // Each key is looked up by its own index probe (LATERAL … LIMIT 1). Written as a join and an EXISTS, the same check
+    // took about 1 ms a batch at 4,000 redemptions against some 0.3 ms now (pg_stat_statements in bench/redemption.sh):
+    // the planner is free to turn those into hash joins that read whole tables, which grow with every redemption.
     private async Task<IReadOnlyList<Batching.ItemResult<(StoredAnswer?, bool)>>> CheckKeysAsync(IReadOnlyList<KeyCheck> checks, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
