@@ -16,21 +16,6 @@ public sealed class VoucherBatchWriteTests(ClaimFixture fixture)
 {
     private static readonly Duration Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
 
-    private sealed class CollectingWriter : IServerStreamWriter<IssuanceEvent>
-    {
-        public List<IssuanceEvent> Events { get; } = [];
-
-        public WriteOptions? WriteOptions { get; set; }
-
-        public Task WriteAsync(IssuanceEvent message)
-        {
-            Events.Add(message);
-            return Task.CompletedTask;
-        }
-
-        public Task WriteAsync(IssuanceEvent message, CancellationToken cancellationToken) => WriteAsync(message);
-    }
-
     private static VoucherUsageGrpcService Usage(Harness h) => new(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
 
     private static async Task<List<string>> IssueAsync(Harness h, int count)
@@ -55,7 +40,7 @@ public sealed class VoucherBatchWriteTests(ClaimFixture fixture)
     private static async Task<List<IssuanceEvent>> FeedAsync(Harness h)
     {
         var feed = new IssuanceFeedGrpcService(new IssuanceFeed(h.Fixture.DataSource, h.Clock));
-        var all = new CollectingWriter();
+        var all = new CollectingWriter<IssuanceEvent>();
         await feed.StreamIssuanceEvents(new StreamIssuanceEventsRequest(), all, new TestCallContext());
         return all.Events;
     }
