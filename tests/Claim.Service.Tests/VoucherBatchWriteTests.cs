@@ -7,6 +7,7 @@ using Grpc.Core;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;
+using static Claim.Service.Tests.Infrastructure.VoucherUsageCalls;
 
 namespace Claim.Service.Tests;
 
@@ -14,28 +15,11 @@ namespace Claim.Service.Tests;
 [Collection(ClaimCollection.Name)]
 public sealed class VoucherBatchWriteTests(ClaimFixture fixture)
 {
-    private static readonly Duration Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
-
-    private static VoucherUsageGrpcService Usage(Harness h) => new(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
-
-    private static async Task<List<string>> IssueAsync(Harness h, int count)
-    {
-        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", count)]);
-        await h.LoadAsync(campaign);
-        var ids = new List<string>();
-        for (var i = 1; i <= count; i++)
-        {
-            ids.Add((await h.Engine.ClaimAsync(ClaimFor(campaign, Person(i), "t50"))).Voucher.VoucherId);
-        }
-
-        await h.PersistAllAsync();
-        return ids;
-    }
-
-    private static LockVoucherRequest LockOf(string voucherId, string lockId) => new() { VoucherId = voucherId, LockId = lockId, MerchantId = "m1", Ttl = Ttl };
+    private static Task<List<string>> IssueAsync(Harness h, int count) =>
+        VoucherUsageCalls.IssueAsync(h, Campaign([Tier("t50", 5000, 15000)], [Cell("t50", count)]), count);
 
     private static ConsumeVoucherRequest ConsumeOf(string voucherId, string lockId, string redemptionId) =>
-        new() { VoucherId = voucherId, LockId = lockId, RedemptionId = redemptionId, MerchantId = "m1", MerchantTradeName = $"shop of {redemptionId}" };
+        VoucherUsageCalls.ConsumeOf(voucherId, lockId, redemptionId, $"shop of {redemptionId}");
 
     private static async Task<List<IssuanceEvent>> FeedAsync(Harness h)
     {
@@ -50,7 +34,7 @@ public sealed class VoucherBatchWriteTests(ClaimFixture fixture)
     {
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var ids = await IssueAsync(h, 5);
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         var locks = new LockVouchersRequest();
         locks.Items.Add(ids.Select((id, n) => LockOf(id, $"l{n}")));
         var locked = (await usage.LockVouchers(locks, new TestCallContext())).Results;
@@ -95,7 +79,7 @@ public sealed class VoucherBatchWriteTests(ClaimFixture fixture)
     {
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var ids = await IssueAsync(h, 48);
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         var locks = new LockVouchersRequest();
         locks.Items.Add(ids.Select((id, n) => LockOf(id, $"l{n}")));
         await usage.LockVouchers(locks, new TestCallContext());

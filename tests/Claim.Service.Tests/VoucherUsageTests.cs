@@ -10,37 +10,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Vouchers.Claim.V1;
 using Vouchers.Common.V1;
 using static Claim.Service.Tests.Infrastructure.TestCampaigns;
+using static Claim.Service.Tests.Infrastructure.VoucherUsageCalls;
 
 namespace Claim.Service.Tests;
 
 [Collection(ClaimCollection.Name)]
 public sealed class VoucherUsageTests(ClaimFixture fixture)
 {
-    private static readonly Duration Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
-
-    private static VoucherUsageGrpcService Usage(Harness h) => new(new global::Claim.Service.Usage.VoucherUsageService(new VoucherUsageStore(h.Fixture.DataSource), h.Identities, h.Clock));
-
     private static ClaimGrpcService Claims(Harness h) => new(h.Engine, new global::Claim.Service.Wallet.WalletService(new WalletStore(h.Fixture.DataSource), h.Identities, h.Clock, h.Options));
-
-    /// <summary>Claims one voucher per person (1..count) and persists them; returns their ids.</summary>
-    private static async Task<List<string>> IssueAsync(Harness h, Vouchers.Campaign.V1.CampaignSnapshot campaign, int count)
-    {
-        await h.LoadAsync(campaign);
-        var ids = new List<string>();
-        for (var i = 1; i <= count; i++)
-        {
-            ids.Add((await h.Engine.ClaimAsync(ClaimFor(campaign, Person(i), "t50"))).Voucher.VoucherId);
-        }
-
-        await h.PersistAllAsync();
-        return ids;
-    }
-
-    private static LockVoucherRequest LockOf(string voucherId, string lockId, PersonIdentity? person = null) =>
-        new() { VoucherId = voucherId, LockId = lockId, MerchantId = "m1", Person = person, Ttl = Ttl };
-
-    private static ConsumeVoucherRequest ConsumeOf(string voucherId, string lockId, string redemptionId) =>
-        new() { VoucherId = voucherId, LockId = lockId, RedemptionId = redemptionId, MerchantId = "m1", MerchantTradeName = "老王面馆" };
 
     private static async Task<StatusCode> StatusOf(Func<Task> call) => (await Refusals.ThrowsAsync(call)).StatusCode;
 
@@ -50,7 +27,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var id = (await IssueAsync(h, campaign, 1))[0];
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
 
         var locked = await usage.LockVoucher(LockOf(id, "lock-1", Person(1)), new TestCallContext());
         var used = await usage.ConsumeVoucher(ConsumeOf(id, "lock-1", "red-1"), new TestCallContext());
@@ -75,7 +52,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var id = (await IssueAsync(h, campaign, 1))[0];
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
 
         var attempts = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
         {
@@ -111,7 +88,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
             End = new LocalTimeOfDay { Hour = 22 },
         };
         var id = (await IssueAsync(h, campaign, 1))[0];
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
 
         h.Clock.Set(new DateTimeOffset(2023, 4, 22, 22, 0, 0, TimeSpan.FromHours(8)));
         var late = await usage.LockVoucher(LockOf(id, "lock-late"), new TestCallContext());
@@ -133,7 +110,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var id = (await IssueAsync(h, campaign, 1))[0];
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
 
         Assert.Equal(VoucherUnavailableReason.NotHolder, (await usage.LockVoucher(LockOf(id, "a", Person(2)), new TestCallContext())).Unavailable.Reason);
         var first = await usage.LockVoucher(LockOf(id, "a", Person(1)), new TestCallContext());
@@ -160,7 +137,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var ids = await IssueAsync(h, campaign, 2);
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         foreach (var (id, n) in ids.Select((id, n) => (id, n)))
         {
             await usage.LockVoucher(LockOf(id, $"l{n}"), new TestCallContext());
@@ -192,7 +169,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var id = (await IssueAsync(h, campaign, 1))[0];
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         var claims = Claims(h);
 
         var code = await claims.CreatePresentationCode(new CreatePresentationCodeRequest { Person = Person(1), VoucherId = id }, new TestCallContext());
@@ -212,7 +189,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var id = (await IssueAsync(h, campaign, 1))[0];
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         var ctx = new TestCallContext();
 
         Assert.Equal(StatusCode.InvalidArgument, await StatusOf(() => usage.ListUsableVouchers(new ListUsableVouchersRequest(), ctx)));
@@ -300,7 +277,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var ids = await IssueAsync(h, campaign, 2);
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         var longer = LockOf(ids[1], "lock-b");
         longer.Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(90));
 
@@ -368,7 +345,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var ids = await IssueAsync(h, campaign, 2);
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         await usage.LockVoucher(LockOf(ids[0], "l0"), new TestCallContext());
         await usage.LockVoucher(LockOf(ids[1], "l1"), new TestCallContext());
 
@@ -387,7 +364,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 20)]);
         var ids = await IssueAsync(h, campaign, 12);
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
 
         var batches = await Task.WhenAll(Enumerable.Range(0, 8).Select(b => Task.Run(async () =>
         {
@@ -409,7 +386,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
         var ids = (await IssueAsync(h, campaign, 2)).Order(StringComparer.Ordinal).ToList();
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         await using var other = await h.Fixture.DataSource.OpenConnectionAsync();
         await using var otherTransaction = await other.BeginTransactionAsync();
         async Task RowLockAsync(string id)
@@ -440,7 +417,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
     public async Task Batch_calls_refuse_no_items_and_more_than_256_with_invalid_argument()
     {
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
-        var usage = Usage(h);
+        var usage = UsageAdapter(h);
         var tooManyLocks = new LockVouchersRequest();
         tooManyLocks.Items.Add(Enumerable.Range(0, 257).Select(i => LockOf($"v{i}", "l")));
         var tooManyConsumes = new ConsumeVouchersRequest();
