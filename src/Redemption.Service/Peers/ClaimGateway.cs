@@ -111,9 +111,7 @@ public sealed class ClaimGateway
         var request = new LockVouchersRequest();
         request.Items.Add(items);
         var response = await Usage.LockVouchersAsync(request, cancellationToken: cancellationToken);
-        return [.. response.Results.Select(r => r.ResultCase == LockVoucherResult.ResultOneofCase.Answer
-            ? Batching.ItemResult.Of(r.Answer)
-            : Batching.ItemResult.Failed<LockVoucherResponse>(ItemFailure(r.Error)))];
+        return [.. response.Results.Select(r => ItemAnswer(r.Answer, r.Error))];
     }
 
     private async Task<IReadOnlyList<Batching.ItemResult<Voucher>>> ConsumeAllAsync(IReadOnlyList<ConsumeVoucherRequest> items, CancellationToken cancellationToken)
@@ -121,14 +119,19 @@ public sealed class ClaimGateway
         var request = new ConsumeVouchersRequest();
         request.Items.Add(items);
         var response = await Usage.ConsumeVouchersAsync(request, cancellationToken: cancellationToken);
-        return [.. response.Results.Select(r => r.ResultCase == ConsumeVoucherResult.ResultOneofCase.Voucher
-            ? Batching.ItemResult.Of(r.Voucher)
-            : Batching.ItemResult.Failed<Voucher>(ItemFailure(r.Error)))];
+        return [.. response.Results.Select(r => ItemAnswer(r.Voucher, r.Error))];
     }
 
-    /// <summary>One item's error from a batch, as the single call would have failed (callers tell refusals by status code).</summary>
-    private static RpcException ItemFailure(ItemError? error) =>
-        new(new Status((StatusCode)(error?.Code ?? (int)StatusCode.Unknown), error?.Message ?? "the batch answered no error for a failed item"));
+    /// <summary>
+    /// One item of a batch: its answer, or its error as the single call would have failed with it (callers tell refusals
+    /// by status code).
+    /// </summary>
+    private static Batching.ItemResult<T> ItemAnswer<T>(T? answer, ItemError? error)
+        where T : class =>
+        answer is not null
+            ? Batching.ItemResult.Of(answer)
+            : Batching.ItemResult.Failed<T>(new RpcException(new Status(
+                (StatusCode)(error?.Code ?? (int)StatusCode.Unknown), error?.Message ?? "the batch answered no error for a failed item")));
 
     public Task<Voucher> ReleaseAsync(string voucherId, string lockId, CancellationToken cancellationToken) =>
         Call(() => Usage.ReleaseVoucherAsync(new ReleaseVoucherRequest { VoucherId = voucherId, LockId = lockId }, cancellationToken: cancellationToken).ResponseAsync);
