@@ -180,6 +180,7 @@ public sealed class RedemptionStore
 
     private async Task<IReadOnlyList<Batching.ItemResult<(RecordResult, StoredAnswer?)>>> RecordAllAsync(IReadOnlyList<Recording> recordings, CancellationToken cancellationToken)
     {
+        int? written = null;
         await using (var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken))
         {
             await using var batch = transaction.CreateBatch();
@@ -188,16 +189,17 @@ public sealed class RedemptionStore
             {
                 await transaction.CommitAsync(batch, cancellationToken);
                 feed.Announce();
-                var recorded = insert.RecordsAffected == recordings.Count
-                    ? null
-                    : await RecordedKeysAsync([.. recordings.Select(r => r.Key)], cancellationToken);
-                return [.. recordings.Select(r => Batching.ItemResult.Of<(RecordResult, StoredAnswer?)>(
-                    recorded is null || recorded.Contains(r.Key) ? (RecordResult.Recorded, null) : (RecordResult.LeaseLost, null)))];
+                written = insert.RecordsAffected;
             }
             catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
             {
                 // Rolled back as a whole: each recording goes again alone, below, where the index it hit is named.
             }
+        }
+
+        if (written is { } count)
+        {
+            return [.. (await RecordedAmongAsync(recordings, count, cancellationToken)).Select(result => Batching.ItemResult.Of<(RecordResult, StoredAnswer?)>((result, null)))];
         }
 
         var results = new List<Batching.ItemResult<(RecordResult, StoredAnswer?)>>(recordings.Count);
@@ -244,6 +246,31 @@ public sealed class RedemptionStore
 
         feed.Announce();
         return (RecordResult.Recorded, null);
+    }
+
+    /// <summary>
+    /// Which recordings of a committed batch were written: all of them when the batch wrote as many redemptions as it
+    /// was given; otherwise those whose key now has a redemption, the others having lost their lease. Should that
+    /// question fail, every one is reported as lost: the caller then keeps the voucher's lock and asks for a retry,
+    /// which replays a recorded answer, and recovery finishes or undoes each attempt, where reporting a failure would
+    /// release the lock of a redemption that stands.
+    /// </summary>
+    private async Task<RecordResult[]> RecordedAmongAsync(IReadOnlyList<Recording> recordings, int written, CancellationToken cancellationToken)
+    {
+        if (written == recordings.Count)
+        {
+            return [.. recordings.Select(_ => RecordResult.Recorded)];
+        }
+
+        try
+        {
+            var recorded = await RecordedKeysAsync([.. recordings.Select(r => r.Key)], cancellationToken);
+            return [.. recordings.Select(r => recorded.Contains(r.Key) ? RecordResult.Recorded : RecordResult.LeaseLost)];
+        }
+        catch (NpgsqlException)
+        {
+            return [.. recordings.Select(_ => RecordResult.LeaseLost)];
+        }
     }
 
     /// <summary>Which of these keys have a redemption (after a shared recording wrote fewer than it was given).</summary>
