@@ -24,6 +24,7 @@ var concurrency = Arg("--concurrency", 16);
 var rounds = Arg("--rounds", 3);
 var warmup = Arg("--warmup", 1000) / 2 * 2; // two passes of half each
 var sampleWaits = Arg("--waits", 0) == 1;
+const long OrderCents = 40_000;
 
 var world = new RedemptionWorld { WithSettlement = false };
 await world.InitializeAsync();
@@ -40,7 +41,7 @@ try
     var people = Enumerable.Range(0, warmup + (vouchers * rounds)).Select(i => Person(RedemptionWorld.NextSeed())).ToList();
     var claimed = new (PersonIdentity Person, string VoucherId)[people.Count];
     await Parallel.ForEachAsync(Enumerable.Range(0, people.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-        claimed[i] = (people[i], (await ClaimAsync(world, s3.Id, people[i], "t-20", InYouhao)).VoucherId));
+        claimed[i] = (people[i], (await ClaimAsync(world, s3.Id, people[i], TierOf(i), InYouhao)).VoucherId));
     world.Clock.Now = Seeds.Beijing(2023, 5, 2, 12);
 
     await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, warmup + (vouchers * rounds));
@@ -54,9 +55,9 @@ try
     Func<int, Task<bool>> thinCall = async id =>
         (await thinClient.ConsumeVoucherAsync(new ConsumeVoucherRequest { VoucherId = id.ToString(CultureInfo.InvariantCulture) })).Status == VoucherStatus.Used;
     Func<(PersonIdentity Person, string VoucherId), Task<bool>> redeemCall = async c =>
-        (await world.Redemption.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, 15000, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption;
+        (await world.Redemption.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, OrderCents, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption;
     Func<(PersonIdentity Person, string VoucherId), Task<bool>> skeletonCall = async c =>
-        (await skeleton.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, 15000, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption;
+        (await skeleton.Redemptions.RedeemAsync(Named(shop, c.Person, c.VoucherId, OrderCents, "supermarket"))).ResultCase == RedeemOutcome.ResultOneofCase.Redemption;
 
     // Warm-up, not measured: the services in production run for hours, so the rounds should see their steady state, not
     // the JIT still compiling (a profile of an unwarmed third round spent a fifth of the process's CPU in tiered compilation).
@@ -92,7 +93,9 @@ try
         }
 
         using var batches = new BatchSizes();
+        PhaseClock("redemption round start");
         var full = await DriveAsync(slice, concurrency, peers, redeemCall);
+        PhaseClock("redemption round end");
         var shared = batches.Summary();
         if (statements)
         {
@@ -131,10 +134,24 @@ finally
     await world.DisposeAsync();
 }
 
+// S3's pools: 4,000 of t-20, then 4,000 of t-40 and 2,000 of t-80, so up to 10,000 distinct vouchers (warm-up and
+// rounds together); one order of 400 yuan reaches every tier's minimum spend (100, 200 and 300 yuan).
+static string TierOf(int i) => i < 4000 ? "t-20" : i < 8000 ? "t-40" : "t-80";
+
 int Arg(string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
     return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+// With BENCH_PHASE_CLOCK=1 the bench prints the monotonic clock (seconds, as `perf record -k CLOCK_MONOTONIC` stamps
+// its samples) around each measured redemption phase, so a system-wide profile can be cut to that phase alone.
+static void PhaseClock(string phase)
+{
+    if (Environment.GetEnvironmentVariable("BENCH_PHASE_CLOCK") == "1")
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{phase} at {Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency:F6}"));
+    }
 }
 
 static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";

@@ -49,7 +49,8 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Expires every unused voucher whose validity ended by <paramref name="now"/> (optionally in one campaign), with a
-    /// feed event each, in one transaction; the expired value is what the pool report counts as returned.
+    /// feed event each, in one transaction; the expired value is what the pool report counts as returned. The statement
+    /// repeats ix_vouchers_expiry's filter (no use, no end) so the planner can read that index.
     /// </summary>
     public async Task<VoucherTally> ExpireAsync(DateTimeOffset now, string campaignId, CancellationToken cancellationToken)
     {
@@ -58,7 +59,8 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
         await using var update = new NpgsqlCommand(
             """
             UPDATE vouchers SET status = @expired, ended_at = @now, version = version + 1, lock_id = NULL, lock_expires_at = NULL
-            WHERE valid_until <= @now AND (status = @unused OR (status = @locked AND lock_expires_at <= @now))
+            WHERE valid_until <= @now AND used_at IS NULL AND ended_at IS NULL
+              AND (status = @unused OR (status = @locked AND lock_expires_at <= @now))
               AND (@campaign = '' OR campaign_id = @campaign)
             RETURNING voucher_id, campaign_id, face_value_cents
             """,

@@ -542,14 +542,16 @@ public sealed class RedemptionStore
 
     // Each key is looked up by its own index probe (LATERAL … LIMIT 1). Written as a join and an EXISTS, the same check
     // took about 1 ms a batch at 4,000 redemptions against some 0.3 ms now (pg_stat_statements in bench/redemption.sh):
-    // the planner is free to turn those into hash joins that read whole tables, which grow with every redemption.
+    // the planner is free to turn those into hash joins that read whole tables, which grow with every redemption. The
+    // LIMIT is what keeps a subquery a probe: without it the planner pulls the subquery up into a join (a primary key
+    // lookup included) and may again hash the whole table, as auto_explain showed for idempotency_keys.
     private async Task<IReadOnlyList<Batching.ItemResult<(StoredAnswer?, bool)>>> CheckKeysAsync(IReadOnlyList<KeyCheck> checks, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT k.fingerprint, k.outcome, t.taken IS NOT NULL
             FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(request_key, merchant, transaction, position)
-            LEFT JOIN LATERAL (SELECT fingerprint, outcome FROM idempotency_keys WHERE idempotency_key = i.request_key) k ON true
+            LEFT JOIN LATERAL (SELECT fingerprint, outcome FROM idempotency_keys WHERE idempotency_key = i.request_key LIMIT 1) k ON true
             LEFT JOIN LATERAL (
                 SELECT 1 AS taken FROM redemptions
                 WHERE merchant_id = i.merchant AND transaction_key = i.transaction AND {Data.RedemptionModel.LiveFilter} LIMIT 1) t ON true

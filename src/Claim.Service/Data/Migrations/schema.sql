@@ -29,9 +29,7 @@ CREATE INDEX ix_issuance_events_campaign ON public.issuance_events USING btree (
 
 CREATE INDEX ix_presentation_codes_voucher ON public.presentation_codes USING btree (voucher_id);
 
-CREATE INDEX ix_vouchers_campaign_status ON public.vouchers USING btree (campaign_id, status);
-
-CREATE INDEX ix_vouchers_expiry ON public.vouchers USING btree (valid_until) WHERE (status = ANY (ARRAY[1, 2]));
+CREATE INDEX ix_vouchers_expiry ON public.vouchers USING btree (valid_until) WHERE ((used_at IS NULL) AND (ended_at IS NULL));
 
 CREATE INDEX ix_vouchers_holder ON public.vouchers USING btree (holder_account_hash, voucher_id DESC);
 
@@ -111,7 +109,8 @@ CREATE TABLE public.vouchers (
     used_at timestamp with time zone,
     ended_at timestamp with time zone,
     revoke_reason text
-);
+)
+WITH (fillfactor='80');
 
 CREATE UNIQUE INDEX ux_block_list_active ON public.block_list USING btree (campaign_id, kind, key_hash) WHERE (removed_at IS NULL);
 
