@@ -112,7 +112,7 @@ public sealed partial class RedeemService(
             var judged = heldRanked[0];
             if (judged.Candidate.Verdict.Qualifies)
             {
-                return await LockRecordConsumeAsync(request, fingerprint, judged, order, transactionKey, now, cancellationToken, keyHold, held);
+                return await LockRecordConsumeAsync(request, fingerprint, judged, order, transactionKey, now, cancellationToken, held);
             }
 
             await ReleaseQuietlyAsync(request.VoucherId, key);
@@ -141,16 +141,16 @@ public sealed partial class RedeemService(
             return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(reason, chosen.Voucher.VoucherId, chosen.Candidate.Verdict), cancellationToken, beforeAttempt: true);
         }
 
-        return await LockRecordConsumeAsync(request, fingerprint, chosen, order, transactionKey, now, cancellationToken, keyHold);
+        return await LockRecordConsumeAsync(request, fingerprint, chosen, order, transactionKey, now, cancellationToken);
     }
 
     /// <summary>
     /// Lock → record; the consume follows unless <paramref name="stopAfterRecord"/> (tests stop there to play a crash).
-    /// With the request key held, ending the attempt and freeing the key share one round trip.
+    /// The attempt row is removed after the answer is given (recovery removes what a dead copy left).
     /// </summary>
     internal async Task<RedeemOutcome> LockRecordConsumeAsync(
         RedeemRequest request, string fingerprint, Judged chosen, OrderInput order, string transactionKey, DateTimeOffset now, CancellationToken cancellationToken,
-        RedemptionStore.KeyHold? keyHold = null, LockVoucherResponse? held = null, bool stopAfterRecord = false)
+        LockVoucherResponse? held = null, bool stopAfterRecord = false)
     {
         var settings = options.Value;
         var key = request.IdempotencyKey;
@@ -226,14 +226,19 @@ public sealed partial class RedeemService(
         try
         {
             await claim.ConsumeAsync(Consume(record, key, merchant.TradeName), cancellationToken);
-            await (keyHold is null ? store.EndAttemptAsync(key, cancellationToken) : keyHold.EndAttemptAndReleaseAsync());
         }
         catch (Exception ex) when (ex is UnavailableException or global::Grpc.Core.RpcException or Npgsql.NpgsqlException)
         {
             // Recorded: the answer stands. The attempt row stays, and recovery consumes once its lease ends.
             LogConsumeDeferred(logger, ex, record.RedemptionId);
+            return outcome;
         }
 
+        // Recorded and consumed, so the answer stands whatever becomes of the attempt row: the till need not wait for
+        // its removal. Should that fail or this copy die first, recovery finds the row once its lease ends, consumes
+        // again (a no-op for the same redemption) and removes it. The key already has its answer, so no later attempt
+        // of it can open a row this removal would take.
+        _ = EndAttemptQuietlyAsync(key);
         return outcome;
     }
 
@@ -408,6 +413,18 @@ public sealed partial class RedeemService(
         return await store.FindAnswerAsync(key, cancellationToken);
     }
 
+    private async Task EndAttemptQuietlyAsync(string key)
+    {
+        try
+        {
+            await store.EndAttemptAsync(key, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or UnavailableException or TimeoutException)
+        {
+            LogAttemptEndDeferred(logger, ex, key);
+        }
+    }
+
     private async Task ReleaseQuietlyAsync(string voucherId, string lockId)
     {
         try
@@ -518,6 +535,9 @@ public sealed partial class RedeemService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redemption {RedemptionId} is recorded but Claim did not confirm the consume; recovery will finish it")]
     private static partial void LogConsumeDeferred(ILogger logger, Exception exception, string redemptionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The attempt of request {IdempotencyKey} is redeemed but its row could not be removed now; recovery will remove it")]
+    private static partial void LogAttemptEndDeferred(ILogger logger, Exception exception, string idempotencyKey);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The lock on voucher {VoucherId} could not be released now; recovery will release it")]
     private static partial void LogReleaseDeferred(ILogger logger, Exception exception, string voucherId);

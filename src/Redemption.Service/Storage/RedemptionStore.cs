@@ -531,7 +531,7 @@ public sealed class RedemptionStore
         try
         {
             var (answer, transactionTaken) = await _keyChecks.RunAsync(new KeyCheck(key, merchantId, transactionKey), cancellationToken);
-            return new KeyHold(this, turn, key, answer, transactionTaken);
+            return new KeyHold(turn, answer, transactionTaken);
         }
         catch
         {
@@ -574,15 +574,11 @@ public sealed class RedemptionStore
     /// <summary>A request key held in this process, with what was known of the key when it was taken.</summary>
     public sealed class KeyHold : IAsyncDisposable
     {
-        private readonly RedemptionStore _store;
         private readonly IDisposable _turn;
-        private readonly string _key;
 
-        internal KeyHold(RedemptionStore store, IDisposable turn, string key, StoredAnswer? answer, bool transactionTaken)
+        internal KeyHold(IDisposable turn, StoredAnswer? answer, bool transactionTaken)
         {
-            _store = store;
             _turn = turn;
-            _key = key;
             Answer = answer;
             TransactionTaken = transactionTaken;
         }
@@ -592,19 +588,6 @@ public sealed class RedemptionStore
 
         /// <summary>Whether the merchant's transaction carried a live redemption when the hold was taken.</summary>
         public bool TransactionTaken { get; }
-
-        /// <summary>Ends the key's attempt, then frees the key.</summary>
-        public async Task EndAttemptAndReleaseAsync()
-        {
-            try
-            {
-                await _store.EndAttemptAsync(_key, CancellationToken.None);
-            }
-            finally
-            {
-                _turn.Dispose();
-            }
-        }
 
         public ValueTask DisposeAsync()
         {
