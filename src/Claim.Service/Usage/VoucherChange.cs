@@ -76,11 +76,18 @@ public sealed class VoucherChange
 
 /// <summary>
 /// A record an idempotent change reads before it decides (the consumption or reinstatement an id already made), read in
-/// the same round trip as the voucher row.
+/// the same round trip as the voucher row: <paramref name="KeyColumn"/> of <paramref name="Table"/> names it, and the
+/// record says which voucher it concerns.
 /// </summary>
-public sealed record PriorRecord(string Sql, string Key)
+public sealed record PriorRecord(string Table, string KeyColumn, string Key)
 {
-    public static PriorRecord Consumption(string redemptionId) => new("SELECT voucher_id FROM voucher_consumptions WHERE redemption_id = @key", redemptionId);
+    public static PriorRecord Consumption(string redemptionId) => new("voucher_consumptions", "redemption_id", redemptionId);
 
-    public static PriorRecord Reinstatement(string reversalId) => new("SELECT voucher_id FROM voucher_reinstatements WHERE reversal_id = @key", reversalId);
+    public static PriorRecord Reinstatement(string reversalId) => new("voucher_reinstatements", "reversal_id", reversalId);
+
+    /// <summary>The voucher of the record named <c>@key</c>.</summary>
+    public string Sql => $"SELECT voucher_id FROM {Table} WHERE {KeyColumn} = @key";
+
+    /// <summary>Every record of this kind named in <c>@keys</c>, with its key: one statement for a whole batch.</summary>
+    public string ManySql => $"SELECT {KeyColumn}, voucher_id FROM {Table} WHERE {KeyColumn} = ANY(@keys)";
 }

@@ -238,14 +238,15 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
             var select = new NpgsqlBatchCommand($"SELECT {RowColumns}, voucher_id FROM vouchers WHERE voucher_id = ANY(@ids) ORDER BY voucher_id FOR UPDATE");
             select.Parameters.AddWithValue("ids", round.Select(index => items[index].VoucherId).ToArray());
             read.BatchCommands.Add(select);
-            foreach (var index in round)
+
+            // One lookup per kind of prior record for the whole round, not one per item: a statement costs the server
+            // more than the rows it reads.
+            var priorKinds = round.Select(index => items[index].Prior).OfType<PriorRecord>().GroupBy(prior => prior.ManySql, StringComparer.Ordinal).ToList();
+            foreach (var kind in priorKinds)
             {
-                if (items[index].Prior is { } prior)
-                {
-                    var lookup = new NpgsqlBatchCommand(prior.Sql);
-                    lookup.Parameters.AddWithValue("key", prior.Key);
-                    read.BatchCommands.Add(lookup);
-                }
+                var lookup = new NpgsqlBatchCommand(kind.Key);
+                lookup.Parameters.AddWithValue("keys", kind.Select(prior => prior.Key).ToArray());
+                read.BatchCommands.Add(lookup);
             }
 
             await using var reader = await transaction.ReadAsync(read, cancellationToken);
@@ -254,11 +255,21 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
                 rows[reader.GetString(RowColumnCount)] = ReadRow(reader);
             }
 
+            var found = new Dictionary<(string Sql, string Key), string>();
+            foreach (var kind in priorKinds)
+            {
+                await reader.NextResultAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    found[(kind.Key, reader.GetString(0))] = reader.GetString(1);
+                }
+            }
+
             for (var position = 0; position < round.Count; position++)
             {
-                if (items[round[position]].Prior is not null && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken))
+                if (items[round[position]].Prior is { } prior)
                 {
-                    priorVoucherIds[position] = reader.GetString(0);
+                    priorVoucherIds[position] = found.GetValueOrDefault((prior.ManySql, prior.Key));
                 }
             }
         }

@@ -69,7 +69,8 @@ internal static class RedemptionModel
             b.Property(a => a.MerchantTradeName).HasColumnName("merchant_trade_name").HasColumnType("text");
             b.Property(a => a.LeaseUntil).HasColumnName("lease_until").HasColumnType(Timestamp);
             b.Property(a => a.CreatedAt).HasColumnName("created_at").HasColumnType(Timestamp);
-            b.HasIndex(a => a.LeaseUntil).HasDatabaseName("ix_redemption_attempts_lease");
+            // No index on lease_until: the table holds only the attempts in flight, so recovery's scan for lapsed leases
+            // reads a few pages, while an index would be written by every redemption.
         });
 
         modelBuilder.Entity<ReversalRow>(b =>

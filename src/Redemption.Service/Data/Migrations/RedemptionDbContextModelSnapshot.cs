@@ -105,9 +105,6 @@ namespace Redemption.Service.Data.Migrations
                     b.HasKey("IdempotencyKey")
                         .HasName("redemption_attempts_pkey");
 
-                    b.HasIndex("LeaseUntil")
-                        .HasDatabaseName("ix_redemption_attempts_lease");
-
                     b.ToTable("redemption_attempts", (string)null);
                 });
 

@@ -38,8 +38,6 @@ CREATE INDEX ix_anomaly_signals_campaign_day ON public.anomaly_signals USING btr
 
 CREATE INDEX ix_anomaly_signals_score ON public.anomaly_signals USING btree (score_basis_points DESC, signal_id);
 
-CREATE INDEX ix_redemption_attempts_lease ON public.redemption_attempts USING btree (lease_until);
-
 CREATE INDEX ix_redemption_events_campaign ON public.redemption_events USING btree (campaign_id, sequence);
 
 CREATE INDEX ix_redemptions_campaign_time ON public.redemptions USING btree (campaign_id, redeemed_at);
