@@ -47,6 +47,28 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
     }
 
     [Fact]
+    public async Task A_lock_and_its_release_rewrite_the_voucher_row_in_place_without_new_index_entries()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var id = (await IssueAsync(h, campaign, 1))[0];
+        var usage = UsageAdapter(h);
+
+        await usage.LockVoucher(LockOf(id, "lock-1", Person(1)), new TestCallContext());
+        await usage.ReleaseVoucher(new ReleaseVoucherRequest { VoucherId = id, LockId = "lock-1" }, new TestCallContext());
+
+        // A heap-only tuple is a row version written on its page with no index entry of its own (a HOT update). Both
+        // versions are heap-only only while no index names a column a lock or a release changes, such as status.
+        await h.ScalarAsync("CREATE EXTENSION IF NOT EXISTS pageinspect");
+        var heapOnly = await h.ScalarAsync(
+            $"""
+            SELECT count(*) FROM heap_page_items(get_raw_page('vouchers', (SELECT (ctid::text::point)[0]::int FROM vouchers WHERE voucher_id = '{id}')))
+            WHERE t_infomask2 & 32768 <> 0
+            """);
+        Assert.Equal(2, heapOnly);
+    }
+
+    [Fact]
     public async Task Two_redemptions_racing_for_one_voucher_leave_exactly_one_winner()
     {
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
