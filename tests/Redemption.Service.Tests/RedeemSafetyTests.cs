@@ -118,6 +118,38 @@ public sealed class RedeemSafetyTests(RedemptionWorld world)
     }
 
     [Fact]
+    public async Task A_retry_of_a_refused_request_naming_a_voucher_replays_the_refusal_and_gives_back_the_lock_it_took()
+    {
+        var (_, shop, person, voucher) = await HolderAsync();
+        var request = Named(shop, person, voucher.VoucherId, 1, "supermarket");
+
+        var first = await RedeemAsync(world, request);
+        var retried = await RedeemAsync(world, request.Clone());
+
+        Assert.Equal(RedeemOutcome.ResultOneofCase.Refusal, first.ResultCase);
+        Assert.True(retried.Replayed);
+        Assert.Equal(first.Refusal, retried.Refusal);
+        // The retry locked the voucher while its key was checked; the key's refusal stands, so it unlocked it before answering.
+        Assert.Equal(VoucherStatus.Unused, (await world.WaitForVoucherAsync(person, voucher.VoucherId)).Status);
+    }
+
+    [Fact]
+    public async Task A_retry_of_a_granted_request_naming_a_voucher_replays_the_redemption_and_leaves_the_voucher_used()
+    {
+        var (_, shop, person, voucher) = await HolderAsync();
+        var request = Named(shop, person, voucher.VoucherId, 10000, "supermarket");
+
+        var first = await RedeemAsync(world, request);
+        var retries = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => RedeemAsync(world, request.Clone())));
+
+        Assert.Equal(RedeemOutcome.ResultOneofCase.Redemption, first.ResultCase);
+        Assert.All(retries, r => Assert.Equal(first.Redemption.RedemptionId, r.Redemption?.RedemptionId));
+        Assert.All(retries, r => Assert.True(r.Replayed));
+        Assert.Equal(1, await RedemptionsOfAsync(voucher.VoucherId));
+        Assert.Equal(VoucherStatus.Used, (await WaitForStatusAsync(person, voucher.VoucherId, VoucherStatus.Used)).Status);
+    }
+
+    [Fact]
     public async Task One_channel_request_sent_twenty_times_at_once_makes_one_redemption_and_every_answer_is_it()
     {
         var (campaignId, shop, person, voucher) = await HolderAsync();

@@ -23,8 +23,9 @@ internal sealed record Judged(Voucher Voucher, Candidate Candidate, CampaignView
 /// <summary>
 /// QuoteRedemption and Redeem. Redeem: check the request → answer a known key from its stored answer → find and judge
 /// the voucher → open the attempt → lock in Claim → record (redemption, the key's answer and the feed event in one
-/// transaction) → consume in Claim → end the attempt. A failure before the record leaves the lock to be released;
-/// after it, recovery consumes. Either way the voucher is never locked for ever and never consumed twice.
+/// transaction) → consume in Claim → answer → end the attempt. A named voucher is locked while its key is checked and
+/// judged from the lock's answer. A failure before the record leaves the lock to be released; after it, recovery
+/// consumes. Either way the voucher is never locked for ever and never consumed twice.
 /// </summary>
 public sealed partial class RedeemService(
     ClaimGateway claim,
@@ -89,21 +90,44 @@ public sealed partial class RedeemService(
         var key = request.IdempotencyKey;
         var fingerprint = Fingerprint(request);
         var transactionKey = TransactionKey(request);
-        await using var keyHold = await store.HoldKeyAsync(key, request.MerchantId, transactionKey, cancellationToken);
+        // A named voucher is locked while the key is checked, not after: the two round trips overlap. Should the key
+        // already have an answer, or the transaction a voucher, the lock is given back (unless the answer is the
+        // redemption of this very voucher, whose lock it is).
+        var speculativeLock = request.VoucherSourceCase == RedeemRequest.VoucherSourceOneofCase.VoucherId && campaigns.KnowsMerchant(request.MerchantId)
+            ? TryLockNamedAsync(request, cancellationToken)
+            : null;
+        RedemptionStore.KeyHold keyHold;
+        try
+        {
+            keyHold = await store.HoldKeyAsync(key, request.MerchantId, transactionKey, cancellationToken);
+        }
+        catch
+        {
+            await GiveBackAsync(speculativeLock, request, kept: null);
+            throw;
+        }
+
+        await using var heldKey = keyHold;
         if (keyHold.Answer is { } earlier)
         {
+            await GiveBackAsync(speculativeLock, request, kept: earlier);
             return Replay(earlier, fingerprint);
         }
 
-        RequireKnownMerchant(request.MerchantId);
         var now = time.GetUtcNow();
         var order = VoucherReading.Order(request.Order);
+        if (speculativeLock is null)
+        {
+            RequireKnownMerchant(request.MerchantId);
+        }
+
         if (keyHold.TransactionTaken)
         {
+            await GiveBackAsync(speculativeLock, request, kept: null);
             return await RefuseAsync(key, fingerprint, VoucherReading.Refusal(RefusalReason.TransactionAlreadyHasVoucher), cancellationToken, beforeAttempt: true);
         }
 
-        if (request.VoucherSourceCase == RedeemRequest.VoucherSourceOneofCase.VoucherId && await TryLockNamedAsync(request, cancellationToken) is { } held)
+        if (request.VoucherSourceCase == RedeemRequest.VoucherSourceOneofCase.VoucherId && await (speculativeLock ?? TryLockNamedAsync(request, cancellationToken)) is { } held)
         {
             // Claim's lock answer carries the voucher, so a named voucher needs no separate read: judged as it was before this lock.
             var before = held.Lock.Voucher.Clone();
@@ -422,6 +446,34 @@ public sealed partial class RedeemService(
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or UnavailableException or TimeoutException)
         {
             LogAttemptEndDeferred(logger, ex, key);
+        }
+    }
+
+    /// <summary>
+    /// Releases a lock taken before the key was checked, once the request turned out not to go on with it; not when
+    /// <paramref name="kept"/> (the key's first answer) is the redemption of that voucher: the lock is then that
+    /// redemption's, still to be consumed by the copy that recorded it or by recovery.
+    /// </summary>
+    private async Task GiveBackAsync(Task<LockVoucherResponse?>? speculativeLock, RedeemRequest request, StoredAnswer? kept)
+    {
+        if (speculativeLock is null)
+        {
+            return;
+        }
+
+        LockVoucherResponse? locked;
+        try
+        {
+            locked = await speculativeLock;
+        }
+        catch (Exception ex) when (ex is UnavailableException or global::Grpc.Core.RpcException or OperationCanceledException)
+        {
+            return;
+        }
+
+        if (locked is not null && kept?.Outcome.Redemption?.VoucherId != request.VoucherId)
+        {
+            await ReleaseQuietlyAsync(request.VoucherId, request.IdempotencyKey);
         }
     }
 
