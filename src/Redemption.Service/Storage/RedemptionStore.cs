@@ -296,7 +296,10 @@ public sealed class RedemptionStore
     /// </summary>
     private static NpgsqlBatchCommand AddRecordings(NpgsqlBatch batch, IReadOnlyList<Recording> recordings)
     {
-        const string live = "EXISTS (SELECT 1 FROM redemption_attempts a WHERE a.idempotency_key = u.request_key AND a.lease_until > u.at)";
+        // A probe per recording (a scalar subquery with LIMIT stays one), not EXISTS: the planner turns an EXISTS into a
+        // hash join over the whole attempts table, which every redemption's insert and delete leaves full of dead rows
+        // until vacuum comes by; PostgreSQL's time per redemption doubled over a bench run of 8,500 that way.
+        const string live = "(SELECT a.lease_until FROM redemption_attempts a WHERE a.idempotency_key = u.request_key LIMIT 1) > u.at";
         var keys = recordings.Select(r => r.Key).ToArray();
         var ats = recordings.Select(r => r.Now.UtcDateTime).ToArray();
         var openings = recordings.Where(r => r.Opening is not null).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
