@@ -47,7 +47,7 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
     }
 
     [Fact]
-    public async Task A_lock_and_its_release_rewrite_the_voucher_row_in_place_without_new_index_entries()
+    public async Task Locks_releases_and_consumes_rewrite_the_voucher_row_in_place_without_new_index_entries()
     {
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));
         var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
@@ -56,16 +56,54 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
 
         await usage.LockVoucher(LockOf(id, "lock-1", Person(1)), new TestCallContext());
         await usage.ReleaseVoucher(new ReleaseVoucherRequest { VoucherId = id, LockId = "lock-1" }, new TestCallContext());
+        await usage.LockVoucher(LockOf(id, "lock-2", Person(1)), new TestCallContext());
+        await usage.ConsumeVoucher(ConsumeOf(id, "lock-2", "red-1"), new TestCallContext());
 
-        // A heap-only tuple is a row version written on its page with no index entry of its own (a HOT update). Both
-        // versions are heap-only only while no index names a column a lock or a release changes, such as status.
+        // A heap-only tuple is a row version written on its page with no index entry of its own (a HOT update). All four
+        // versions are heap-only only while no index names a column these changes write, such as status or used_at.
         await h.ScalarAsync("CREATE EXTENSION IF NOT EXISTS pageinspect");
         var heapOnly = await h.ScalarAsync(
             $"""
             SELECT count(*) FROM heap_page_items(get_raw_page('vouchers', (SELECT (ctid::text::point)[0]::int FROM vouchers WHERE voucher_id = '{id}')))
             WHERE t_infomask2 & 32768 <> 0
             """);
-        Assert.Equal(2, heapOnly);
+        Assert.Equal(4, heapOnly);
+    }
+
+    [Fact]
+    public async Task The_expiry_schedule_expires_a_voucher_locked_across_its_validity_end_once_its_lock_lapses_and_never_a_used_one()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var ids = await IssueAsync(h, campaign, 3);
+        var usage = UsageAdapter(h);
+        var end = (await new WalletStore(h.Fixture.DataSource).GetAsync(ids[0], null, CancellationToken.None))!.ValidUntil.ToDateTimeOffset();
+        var schedule = new ExpiryScheduler(new WalletStore(h.Fixture.DataSource), h.Clock, h.Options, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryScheduler>.Instance);
+        async Task<VoucherStatus> StatusAsync(string id) => VoucherStatusColumn.From((short)await h.ScalarAsync($"SELECT status FROM vouchers WHERE voucher_id = '{id}'"));
+
+        h.Clock.Set(end.AddMinutes(-1));
+        var longLock = LockOf(ids[0], "till-1", Person(1));
+        longLock.Ttl = Duration.FromTimeSpan(TimeSpan.FromMinutes(5));
+        await usage.LockVoucher(longLock, new TestCallContext());
+        await usage.LockVoucher(LockOf(ids[2], "till-3", Person(3)), new TestCallContext());
+        await usage.ConsumeVoucher(ConsumeOf(ids[2], "till-3", "red-3"), new TestCallContext());
+
+        h.Clock.Set(end.AddMinutes(1));
+        await schedule.ExpireDueAsync(CancellationToken.None);
+        var lockedAtFirstPass = await StatusAsync(ids[0]);
+        var unusedAtFirstPass = await StatusAsync(ids[1]);
+        h.Clock.Set(end.AddMinutes(3));
+        await schedule.ExpireDueAsync(CancellationToken.None);
+        var lockedAtSecondPass = await StatusAsync(ids[0]);
+        // The lock lapsed at end + 4 min; this pass reads only validity ends after the last one began, less the overhang.
+        h.Clock.Set(end.AddMinutes(10));
+        await schedule.ExpireDueAsync(CancellationToken.None);
+
+        Assert.Equal(VoucherStatus.Locked, lockedAtFirstPass);
+        Assert.Equal(VoucherStatus.Expired, unusedAtFirstPass);
+        Assert.Equal(VoucherStatus.Locked, lockedAtSecondPass);
+        Assert.Equal(VoucherStatus.Expired, await StatusAsync(ids[0]));
+        Assert.Equal(VoucherStatus.Used, await StatusAsync(ids[2]));
     }
 
     [Fact]

@@ -11,10 +11,11 @@ internal static class ClaimModel
 {
     private const string Timestamp = "timestamp with time zone";
 
-    // Vouchers that can still expire: unused, or locked (a lapsed lock expires too). Named by columns a lock and its
-    // release leave alone (used_at is set only by a consume, ended_at only by expiry and revocation), never by status:
-    // an index on status would make every lock and release a non-HOT update that writes each index again.
-    private const string ExpiryIndexFilter = "used_at IS NULL AND ended_at IS NULL";
+    // Vouchers that have not ended (expired or revoked). Named by a column only expiry and revocation change, never by
+    // status or use: an index naming a column a lock, a release or a consume changes makes each of those a non-HOT
+    // update that writes every index again. Used vouchers therefore stay in this index; the scheduler reads only the
+    // stretch of validity ends since its last pass (ExpiryScheduler), so they cost it nothing after their turn.
+    private const string ExpiryIndexFilter = "ended_at IS NULL";
 
     // Room on every page for a voucher's next versions (lock, release, consume), so those updates stay on the page
     // (HOT) instead of moving the row and writing each index again.
@@ -56,7 +57,7 @@ internal static class ClaimModel
             b.HasIndex(v => new { v.CampaignId, v.RequestId }).IsUnique().HasDatabaseName("ux_vouchers_request");
             // The wallet, newest first.
             b.HasIndex(v => new { v.HolderAccountHash, v.VoucherId }).IsDescending(false, true).HasDatabaseName("ix_vouchers_holder");
-            // The expiry scan reads only unused and locked vouchers.
+            // The expiry scan: validity ends of vouchers not yet ended.
             b.HasIndex(v => v.ValidUntil).HasFilter(ExpiryIndexFilter).HasDatabaseName("ix_vouchers_expiry");
             // No index names status: pool reports and reconciliation read a campaign's rows through ux_vouchers_request
             // (campaign_id first) and need their other columns anyway.

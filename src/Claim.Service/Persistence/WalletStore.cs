@@ -49,17 +49,18 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Expires every unused voucher whose validity ended by <paramref name="now"/> (optionally in one campaign), with a
-    /// feed event each, in one transaction; the expired value is what the pool report counts as returned. The statement
-    /// repeats ix_vouchers_expiry's filter (no use, no end) so the planner can read that index.
+    /// feed event each, in one transaction; the expired value is what the pool report counts as returned. With
+    /// <paramref name="validAfter"/>, only validity ends after it are read (the scheduler's window since its last pass);
+    /// without, all of them. The statement repeats ix_vouchers_expiry's filter so the planner can read that index.
     /// </summary>
-    public async Task<VoucherTally> ExpireAsync(DateTimeOffset now, string campaignId, CancellationToken cancellationToken)
+    public async Task<VoucherTally> ExpireAsync(DateTimeOffset now, string campaignId, CancellationToken cancellationToken, DateTimeOffset? validAfter = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var update = new NpgsqlCommand(
             """
             UPDATE vouchers SET status = @expired, ended_at = @now, version = version + 1, lock_id = NULL, lock_expires_at = NULL
-            WHERE valid_until <= @now AND used_at IS NULL AND ended_at IS NULL
+            WHERE valid_until <= @now AND valid_until > coalesce(@after, '-infinity'::timestamptz) AND ended_at IS NULL
               AND (status = @unused OR (status = @locked AND lock_expires_at <= @now))
               AND (@campaign = '' OR campaign_id = @campaign)
             RETURNING voucher_id, campaign_id, face_value_cents
@@ -67,6 +68,7 @@ public sealed class WalletStore(NpgsqlDataSource dataSource)
             connection,
             transaction);
         update.Parameters.AddWithValue("now", now.UtcDateTime);
+        update.Parameters.Add(new NpgsqlParameter("after", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)validAfter?.UtcDateTime ?? DBNull.Value });
         VoucherStatusColumn.AddParameters(update, VoucherStatus.Expired, VoucherStatus.Unused, VoucherStatus.Locked);
         update.Parameters.AddWithValue("campaign", campaignId);
         var events = new List<IssuanceEvent>();

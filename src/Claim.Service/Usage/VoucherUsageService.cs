@@ -27,7 +27,7 @@ public sealed partial class VoucherUsageService(
     private const string UnhandledFailureDetail = "Exception was thrown by handler.";
 
     private static readonly TimeSpan MinimumLockTtl = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaximumLockTtl = TimeSpan.FromMinutes(5);
+    internal static readonly TimeSpan MaximumLockTtl = TimeSpan.FromMinutes(5);
 
     private readonly ILogger _logger = logger ?? NullLogger<VoucherUsageService>.Instance;
 

@@ -296,7 +296,7 @@ namespace Claim.Service.Data.Migrations
 
                     b.HasIndex("ValidUntil")
                         .HasDatabaseName("ix_vouchers_expiry")
-                        .HasFilter("used_at IS NULL AND ended_at IS NULL");
+                        .HasFilter("ended_at IS NULL");
 
                     b.HasIndex("CampaignId", "RequestId")
                         .IsUnique()

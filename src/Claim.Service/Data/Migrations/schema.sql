@@ -29,7 +29,7 @@ CREATE INDEX ix_issuance_events_campaign ON public.issuance_events USING btree (
 
 CREATE INDEX ix_presentation_codes_voucher ON public.presentation_codes USING btree (voucher_id);
 
-CREATE INDEX ix_vouchers_expiry ON public.vouchers USING btree (valid_until) WHERE ((used_at IS NULL) AND (ended_at IS NULL));
+CREATE INDEX ix_vouchers_expiry ON public.vouchers USING btree (valid_until) WHERE (ended_at IS NULL);
 
 CREATE INDEX ix_vouchers_holder ON public.vouchers USING btree (holder_account_hash, voucher_id DESC);
 

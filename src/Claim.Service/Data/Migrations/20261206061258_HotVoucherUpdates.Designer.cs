@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Claim.Service.Data.Migrations
 {
     [DbContext(typeof(ClaimDbContext))]
-    [Migration("20261206053706_HotVoucherUpdates")]
+    [Migration("20261206061258_HotVoucherUpdates")]
     partial class HotVoucherUpdates
     {
         /// <inheritdoc />
@@ -299,7 +299,7 @@ namespace Claim.Service.Data.Migrations
 
                     b.HasIndex("ValidUntil")
                         .HasDatabaseName("ix_vouchers_expiry")
-                        .HasFilter("used_at IS NULL AND ended_at IS NULL");
+                        .HasFilter("ended_at IS NULL");
 
                     b.HasIndex("CampaignId", "RequestId")
                         .IsUnique()

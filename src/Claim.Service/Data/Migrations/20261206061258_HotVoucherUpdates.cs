@@ -26,7 +26,7 @@ namespace Claim.Service.Data.Migrations
                 name: "ix_vouchers_expiry",
                 table: "vouchers",
                 column: "valid_until",
-                filter: "used_at IS NULL AND ended_at IS NULL");
+                filter: "ended_at IS NULL");
         }
 
         /// <inheritdoc />
