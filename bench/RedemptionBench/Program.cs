@@ -32,6 +32,7 @@ var world = new RedemptionWorld { WithSettlement = false };
 await world.InitializeAsync();
 try
 {
+    await PrefaultSharedBuffersAsync(world.RedemptionDb.ConnectionString);
     world.Clock.Now = Seeds.Beijing(2023, 4, 20);
     var s3 = await Seeds.ConfigureS3Async(world.Campaign.Campaigns, "bench-" + Guid.NewGuid().ToString("N")[..8]);
     await s3.PublishAsync();
@@ -83,6 +84,7 @@ try
     {
         var first = warmup + (round * vouchers);
         var slice = claimed.Skip(first).Take(vouchers).ToList();
+        await QuiesceAsync(world.RedemptionDb.ConnectionString, world.ClaimDb.ConnectionString);
         // The thin call takes a tenth of a second for N vouchers, short enough for a hiccup of the machine to move it by a
         // third; it runs three times over N vouchers of its own each, around the two flows, and counts as one run.
         var thinRuns = new List<Result>();
@@ -152,6 +154,41 @@ int Arg(string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
     return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+// The bench starts a fresh PostgreSQL, whose shared buffers are memory the kernel maps on first touch. The redemption
+// flow writes new rows (redemptions, answers, feeds) and so takes new buffers all through the rounds, while the thin
+// call updates rows that exist from the start: a profile of a slow round had a fifth of the CPU in page faults under
+// PostgreSQL's buffer reads. A server that has run for a while has touched all of them; this does it before the rounds,
+// reading a table larger than the buffer pool into it (pg_prewarm reads through the pool, not a bulk-read ring).
+static async Task PrefaultSharedBuffersAsync(string connectionString)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var size = new NpgsqlCommand("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'", connection);
+    var rows = (long)(await size.ExecuteScalarAsync())! * 8 * 5 / 4;
+    await using var fill = new NpgsqlCommand(
+        "CREATE EXTENSION IF NOT EXISTS pg_prewarm; "
+        + $"CREATE UNLOGGED TABLE bench_prefault AS SELECT g AS id, repeat('x', 900) AS pad FROM generate_series(1, {rows}) AS g; "
+        + "SELECT pg_prewarm('bench_prefault'); DROP TABLE bench_prefault;",
+        connection) { CommandTimeout = 600 };
+    await fill.ExecuteNonQueryAsync();
+}
+
+// As pgbench does before it measures: vacuum and analyze the databases and write dirty pages out, so that a vacuum or a
+// checkpoint the previous round's writes called for does not run inside this round's measurement (one did: every
+// statement took two to three times as long in that round, the thin call's included).
+static async Task QuiesceAsync(params string[] connectionStrings)
+{
+    foreach (var connectionString in connectionStrings)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var vacuum = new NpgsqlCommand("VACUUM (ANALYZE)", connection) { CommandTimeout = 600 };
+        await vacuum.ExecuteNonQueryAsync();
+        await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection);
+        await checkpoint.ExecuteNonQueryAsync();
+    }
 }
 
 // With BENCH_PHASE_CLOCK=1 the bench prints the monotonic clock (seconds, as `perf record -k CLOCK_MONOTONIC` stamps

@@ -42,7 +42,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
     private static int nextSeed = Random.Shared.Next(1, 100_000) * 1000;
 
     private TestDatabase _campaignDb = null!;
-    private TestDatabase _claimDb = null!;
+    public TestDatabase ClaimDb { get; private set; } = null!;
     private TestDatabase _settlementDb = null!;
     private WebApplication _claimApp = null!;
     private GrpcChannel _claimChannel = null!;
@@ -89,11 +89,11 @@ public sealed class RedemptionWorld : IAsyncLifetime
     {
         Redis = await RedisServer.StartAsync();
         _campaignDb = await SharedPostgres.CreateDatabaseAsync("redemption_campaign");
-        _claimDb = await SharedPostgres.CreateDatabaseAsync("redemption_claim");
+        ClaimDb = await SharedPostgres.CreateDatabaseAsync("redemption_claim");
         RedemptionDb = await SharedPostgres.CreateDatabaseAsync("redemption_tests");
         _settlementDb = await SharedPostgres.CreateDatabaseAsync("redemption_settlement");
         RedemptionData = NpgsqlDataSource.Create(RedemptionDb.ConnectionString);
-        await using (var claimDb = new ClaimDbContext(new DbContextOptionsBuilder<ClaimDbContext>().UseNpgsql(_claimDb.ConnectionString).Options))
+        await using (var claimDb = new ClaimDbContext(new DbContextOptionsBuilder<ClaimDbContext>().UseNpgsql(ClaimDb.ConnectionString).Options))
         {
             await claimDb.Database.MigrateAsync();
         }
@@ -104,7 +104,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
         }
 
         Campaign = await CampaignServiceHost.StartAsync(_campaignDb.ConnectionString, Clock);
-        (_claimApp, ClaimAddress) = await InProcessClaimService.StartAsync(_claimDb.ConnectionString, Redis.EndPoint, Clock, IdentitySecret, new Dictionary<string, string?>
+        (_claimApp, ClaimAddress) = await InProcessClaimService.StartAsync(ClaimDb.ConnectionString, Redis.EndPoint, Clock, IdentitySecret, new Dictionary<string, string?>
         {
             ["services:campaign:grpc:0"] = Campaign.Address,
         });
@@ -148,7 +148,7 @@ public sealed class RedemptionWorld : IAsyncLifetime
         await RedemptionData.DisposeAsync();
         await RedemptionDb.DisposeAsync();
         await _settlementDb.DisposeAsync();
-        await _claimDb.DisposeAsync();
+        await ClaimDb.DisposeAsync();
         await _campaignDb.DisposeAsync();
         await Redis.DisposeAsync();
     }
