@@ -24,7 +24,7 @@ public sealed class SettlementPageTests(BackOfficeApp app)
         var deadline = DateTime.UtcNow + FeedLimit;
         while (await page.Locator("[data-testid=runs] tr[data-run]").CountAsync() == 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, "Settlement never settled the period: " + await page.Locator("[data-testid=service-error]").AllTextContentsAsync());
+            Assert.True(DateTime.UtcNow < deadline, "Settlement never settled the period: " + string.Join(" | ", await page.Locator("[data-testid=service-error]").AllTextContentsAsync()));
             await page.Locator("[data-action=run-settlement]").ClickAsync();
             await Task.Delay(1000);
         }
