@@ -40,7 +40,7 @@ public static class FreePorts
     {
         const string Range = "/proc/sys/net/ipv4/ip_local_port_range";
         if (File.Exists(Range)
-            && int.TryParse(File.ReadAllText(Range).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture, out var start)
+            && int.TryParse(File.ReadAllText(Range).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture, out var start)
             && start > LowestPort + 1_000)
         {
             return start;

@@ -255,13 +255,14 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
                 rows[reader.GetString(RowColumnCount)] = ReadRow(reader);
             }
 
-            var found = new Dictionary<(string Sql, string Key), string>();
+            var found = new Dictionary<PriorRecord, string>();
             foreach (var kind in priorKinds)
             {
+                var sample = kind.First();
                 await reader.NextResultAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    found[(kind.Key, reader.GetString(0))] = reader.GetString(1);
+                    found[sample with { Key = reader.GetString(0) }] = reader.GetString(1);
                 }
             }
 
@@ -269,7 +270,7 @@ public sealed class VoucherUsageStore(NpgsqlDataSource dataSource)
             {
                 if (items[round[position]].Prior is { } prior)
                 {
-                    priorVoucherIds[position] = found.GetValueOrDefault((prior.ManySql, prior.Key));
+                    priorVoucherIds[position] = found.GetValueOrDefault(prior);
                 }
             }
         }

@@ -468,6 +468,7 @@ public sealed partial class RedeemService(
         }
         catch (Exception ex) when (ex is UnavailableException or global::Grpc.Core.RpcException or OperationCanceledException)
         {
+            // The request answers from its key (or fails) without this lock, and a lock that failed holds nothing to give back.
             return;
         }
 

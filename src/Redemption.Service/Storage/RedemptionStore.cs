@@ -543,11 +543,10 @@ public sealed class RedemptionStore
         }
     }
 
-    // Each key is looked up by its own index probe (LATERAL … LIMIT 1). Written as a join and an EXISTS, the same check
-    // took about 1 ms a batch at 4,000 redemptions against some 0.3 ms now (pg_stat_statements in bench/redemption.sh):
-    // the planner is free to turn those into hash joins that read whole tables, which grow with every redemption. The
-    // LIMIT is what keeps a subquery a probe: without it the planner pulls the subquery up into a join (a primary key
-    // lookup included) and may again hash the whole table, as auto_explain showed for idempotency_keys.
+    // Each key is looked up by its own index probe (LATERAL … LIMIT 1). Written as joins or an EXISTS, the planner is
+    // free to hash whole tables, which grow with every redemption; the LIMIT is what keeps a subquery a probe (without it
+    // the subquery is pulled up into a join, a primary key lookup included). auto_explain showed both: the key check
+    // went from 84 to 20 µs per redemption at 4,000 redemptions, then from 44 to 7 µs once idempotency_keys had its LIMIT.
     private async Task<IReadOnlyList<Batching.ItemResult<(StoredAnswer?, bool)>>> CheckKeysAsync(IReadOnlyList<KeyCheck> checks, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
