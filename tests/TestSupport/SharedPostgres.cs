@@ -36,10 +36,13 @@ public static class SharedPostgres
         return new TestDatabase(name, connectionString, () => DropAsync(server, name));
     }
 
-    /// <summary>The server's connection string (no database named).</summary>
     /// <summary>Set to 1 to load pg_stat_statements into the shared server.</summary>
     public const string StatementStatisticsVariable = "VOUCHERS_PG_STATEMENT_STATISTICS";
 
+    /// <summary>Set to a fraction (0.01) to have auto_explain log the plans of that share of statements.</summary>
+    public const string PlanSampleVariable = "VOUCHERS_PG_PLAN_SAMPLE";
+
+    /// <summary>The server's connection string (no database named).</summary>
     public static async Task<string> GetServerConnectionStringAsync(CancellationToken cancellationToken = default)
     {
         await Gate.WaitAsync(cancellationToken);
@@ -59,6 +62,15 @@ public static class SharedPostgres
                 // Benchmarks ask for it to see which statements the server's CPU goes to; tests never pay for it.
                 builder.CreateResourceBuilder(builder.Resources.OfType<PostgresServerResource>().Single())
                     .WithArgs("-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all");
+            }
+
+            if (Environment.GetEnvironmentVariable(PlanSampleVariable) is { Length: > 0 } rate)
+            {
+                // Benchmarks ask for it to see the plans the server really ran under load: a sample of statements has its
+                // plan written to the server log (nested statements too), with no timing cost beyond the sampled ones.
+                builder.CreateResourceBuilder(builder.Resources.OfType<PostgresServerResource>().Single())
+                    .WithArgs("-c", "session_preload_libraries=auto_explain", "-c", "auto_explain.log_min_duration=0", "-c", "auto_explain.log_nested_statements=on",
+                        "-c", $"auto_explain.sample_rate={rate}");
             }
 
             var started = await builder.BuildAsync(cancellationToken);
