@@ -12,6 +12,6 @@ dotnet build bench/RedemptionBench -c Release -nologo -v quiet -clp:ErrorsOnly >
 # was still compiling the redeem path in the measured rounds. Counting at once lets the warm-up finish the tiering;
 # the bench then also waits for the JIT to go quiet before it measures.
 DOTNET_TC_CallCountingDelayMs=0 dotnet bench/RedemptionBench/bin/Release/net10.0/RedemptionBench.dll --vouchers "${VOUCHERS:-1500}" \
-  --concurrency "${CONCURRENCY:-128}" --rounds "${ROUNDS:-5}" --warmup "${WARMUP:-2000}" && status=0 || status=$?
+  --concurrency "${CONCURRENCY:-128}" --rounds "${ROUNDS:-5}" --warmup "${WARMUP:-4000}" && status=0 || status=$?
 echo "load after: $(uptime)"
 exit $status

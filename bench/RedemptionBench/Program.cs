@@ -27,6 +27,7 @@ var warmup = Arg("--warmup", 1000) / 2 * 2; // two passes of half each
 var sampleWaits = Arg("--waits", 0) == 1;
 const long OrderCents = 40_000;
 const int ThinPasses = 3;
+const int S3Vouchers = 10_000;
 
 var world = new RedemptionWorld { WithSettlement = false };
 await world.InitializeAsync();
@@ -34,17 +35,35 @@ try
 {
     await PrefaultSharedBuffersAsync(world.RedemptionDb.ConnectionString);
     world.Clock.Now = Seeds.Beijing(2023, 4, 20);
-    var s3 = await Seeds.ConfigureS3Async(world.Campaign.Campaigns, "bench-" + Guid.NewGuid().ToString("N")[..8]);
-    await s3.PublishAsync();
+    // As many S3 campaigns as the vouchers need (10,000 each), one shop enrolled in all of them.
+    var campaigns = new List<string>();
+    for (var c = 0; c * S3Vouchers < warmup + (vouchers * rounds); c++)
+    {
+        var s3 = await Seeds.ConfigureS3Async(world.Campaign.Campaigns, "bench-" + Guid.NewGuid().ToString("N")[..8]);
+        await s3.PublishAsync();
+        campaigns.Add(s3.Id);
+    }
+
     world.Clock.Now = Seeds.Beijing(2023, 5, 1, 10).AddSeconds(5);
-    await world.WaitForRedemptionToSeeAsync(s3.Id, view => view.Terms.Running);
-    var shop = await ShopAsync(world, s3.Id, "supermarket");
+    foreach (var campaign in campaigns)
+    {
+        await world.WaitForRedemptionToSeeAsync(campaign, view => view.Terms.Running);
+    }
+
+    var shop = await ShopAsync(world, campaigns[0], "supermarket");
+    foreach (var campaign in campaigns.Skip(1))
+    {
+        var enroll = new Vouchers.Campaign.V1.EnrollMerchantRequest { Actor = Seeds.Operator, CampaignId = campaign, MerchantId = shop.MerchantId };
+        enroll.CategoryIds.Add("supermarket");
+        await world.Campaign.Merchants.EnrollMerchantAsync(enroll);
+        await world.WaitForRedemptionToSeeAsync(campaign, view => view.Merchants.TryGetValue(shop.MerchantId, out var m) && m.Terms.ActiveStaffIds.Contains(shop.StaffId));
+    }
 
     // Claims for the warm-up and every round up front: each redeems its own vouchers, so every call is a first redemption.
     var people = Enumerable.Range(0, warmup + (vouchers * rounds)).Select(i => Person(RedemptionWorld.NextSeed())).ToList();
     var claimed = new (PersonIdentity Person, string VoucherId)[people.Count];
     await Parallel.ForEachAsync(Enumerable.Range(0, people.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-        claimed[i] = (people[i], (await ClaimAsync(world, s3.Id, people[i], TierOf(i), InYouhao)).VoucherId));
+        claimed[i] = (people[i], (await ClaimAsync(world, campaigns[i / S3Vouchers], people[i], TierOf(i % S3Vouchers), InYouhao)).VoucherId));
     world.Clock.Now = Seeds.Beijing(2023, 5, 2, 12);
 
     await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, warmup + (vouchers * rounds * ThinPasses));
@@ -140,7 +159,7 @@ try
     }
 
     var doubles = await world.ScalarAsync("SELECT count(*) FROM (SELECT voucher_id FROM redemptions WHERE status <> 2 GROUP BY voucher_id HAVING count(*) > 1) d");
-    var redeemed = await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = @c", ("c", s3.Id));
+    var redeemed = await world.ScalarAsync("SELECT count(*) FROM redemptions WHERE campaign_id = ANY(@c)", ("c", campaigns.ToArray()));
     ratios.Sort();
     skeletonRatios.Sort();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median ratio of the prescribed flow alone ÷ thin: {skeletonRatios[skeletonRatios.Count / 2]:F2}"));
@@ -153,8 +172,8 @@ finally
     await world.DisposeAsync();
 }
 
-// S3's pools: 4,000 of t-20, then 4,000 of t-40 and 2,000 of t-80, so up to 10,000 distinct vouchers (warm-up and
-// rounds together); one order of 400 yuan reaches every tier's minimum spend (100, 200 and 300 yuan).
+// S3's pools: 4,000 of t-20, then 4,000 of t-40 and 2,000 of t-80, so 10,000 distinct vouchers per campaign; one order
+// of 400 yuan reaches every tier's minimum spend (100, 200 and 300 yuan).
 static string TierOf(int i) => i < 4000 ? "t-20" : i < 8000 ? "t-40" : "t-80";
 
 int Arg(string name, int fallback)
