@@ -72,6 +72,7 @@ try
 
     var ratios = new List<double>();
     var measured = new List<double>();
+    using var allocations = AllocationSampler.Create();
     var skeletonRatios = new List<double>();
     var failures = 0L;
     var peers = await PeerProcesses.FindAsync(world.RedemptionDb.ConnectionString);
@@ -127,8 +128,14 @@ try
         using var batches = new BatchSizes();
         PhaseClock("redemption round start");
         var pausedBefore = GC.GetTotalPauseDuration();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var collectionsBefore = GC.CollectionCount(0);
+        allocations?.Start();
         var full = await DriveAsync(slice, concurrency, peers, redeemCall);
+        var allocationSummary = allocations?.Stop();
         var paused = GC.GetTotalPauseDuration() - pausedBefore;
+        var allocated = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024.0 / slice.Count;
+        var collections = GC.CollectionCount(0) - collectionsBefore;
         measured.AddRange(full.Latencies);
         PhaseClock("redemption round end");
         var shared = batches.Summary();
@@ -146,11 +153,16 @@ try
         skeletonRatios.Add(bare.PerSecond / baseline.PerSecond);
         failures += baseline.Failed + full.Failed + bare.Failed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.Cpu} | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.Cpu} | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | gc pauses {paused.TotalMilliseconds:F0} ms | load {Load()}"));
+            $"round {round + 1}: thin {baseline.PerSecond:F0}/s p50 {baseline.P50:F1} ms p99 {baseline.P99:F1} ms cpu {baseline.Cpu} | redemption {full.PerSecond:F0}/s p50 {full.P50:F1} ms p99 {full.P99:F1} ms cpu {full.Cpu} | ratio {ratio:F2} | failed {baseline.Failed}+{full.Failed} | gc: {collections} collections, pauses {paused.TotalMilliseconds:F0} ms, {allocated:F0} KiB allocated per redemption | load {Load()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  redemptions per shared round trip (mean): {shared}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  the prescribed flow alone (lock → record → consume, one statement each, on the service defaults): {bare.PerSecond:F0}/s p50 {bare.P50:F1} ms p99 {bare.P99:F1} ms cpu {bare.Cpu} | ÷ thin {bare.PerSecond / baseline.PerSecond:F2} | failed {bare.Failed}"));
+        if (allocationSummary is not null)
+        {
+            Console.WriteLine(allocationSummary);
+        }
+
         if (waits is not null)
         {
             Console.WriteLine($"  busy PostgreSQL backends during the redemptions (mean per sample): {await waits.StopAsync()}");
@@ -431,4 +443,50 @@ internal sealed class BatchSizes : IDisposable
         .Select(k => string.Create(CultureInfo.InvariantCulture, $"{k.Key} {(double)k.Value.Items / k.Value.Batches:F1}")));
 
     public void Dispose() => _listener.Dispose();
+}
+
+/// <summary>
+/// With BENCH_ALLOCATIONS=1: what the process allocates while the redemptions of a round run, by type, from the runtime's
+/// allocation samples (one event per ~100 KiB allocated, naming the type whose allocation crossed the mark), so the
+/// types that take most of the allocated bytes show up in proportion.
+/// </summary>
+internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+{
+    private const System.Diagnostics.Tracing.EventKeywords GcKeyword = (System.Diagnostics.Tracing.EventKeywords)0x1;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _samples = new(StringComparer.Ordinal);
+    private volatile bool _counting;
+
+    public static AllocationSampler? Create() => Environment.GetEnvironmentVariable("BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
+
+    public void Start() => _counting = true;
+
+    public string Stop()
+    {
+        _counting = false;
+        var total = _samples.Values.Sum();
+        var top = _samples.OrderByDescending(s => s.Value).Take(25)
+            .Select(s => string.Create(CultureInfo.InvariantCulture, $"    {100.0 * s.Value / total,5:F1} %  {s.Key}")).ToList();
+        _samples.Clear();
+        return $"  allocation samples by type ({total} samples):\n" + string.Join('\n', top);
+    }
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+    {
+        ArgumentNullException.ThrowIfNull(eventSource);
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, GcKeyword);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+    {
+        ArgumentNullException.ThrowIfNull(eventData);
+        if (_counting && eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
+        {
+            var at = names.IndexOf("TypeName");
+            var type = at >= 0 ? eventData.Payload?[at] as string ?? "?" : "?";
+            _samples.AddOrUpdate(type, 1, (_, n) => n + 1);
+        }
+    }
 }
