@@ -176,7 +176,7 @@ try
     skeletonRatios.Sort();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median ratio of the prescribed flow alone ÷ thin: {skeletonRatios[skeletonRatios.Count / 2]:F2}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"median ratio {ratios[ratios.Count / 2]:F2} (acceptance ≥ 0.30); p99 of every measured redemption {Percentile(measured, 0.99):F1} ms (acceptance ≤ 50); redemptions {redeemed} of {warmup + (vouchers * rounds)} (warm-up included); double redemptions {doubles}; failed calls {failures}"));
+        $"median ratio {ratios[ratios.Count / 2]:F3} (acceptance ≥ 0.30); p99 of every measured redemption {Percentile(measured, 0.99):F1} ms (acceptance ≤ 50); redemptions {redeemed} of {warmup + (vouchers * rounds)} (warm-up included); double redemptions {doubles}; failed calls {failures}"));
     return doubles == 0 && failures == 0 && redeemed == warmup + (vouchers * rounds) ? 0 : 1;
 }
 finally
