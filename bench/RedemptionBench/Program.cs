@@ -14,7 +14,7 @@ using Vouchers.Redemption.V1;
 using static Redemption.Service.Tests.Infrastructure.Scenes;
 using Seeds = Campaign.Service.Tests.Seeds;
 
-// RedemptionBench: N distinct vouchers of an S3 campaign redeemed once each through the Redemption service (Redeem →
+// RedemptionBench: N distinct vouchers of S3 campaigns redeemed once each through the Redemption service (Redeem →
 // LockVoucher → record in redemptiondb → ConsumeVoucher in claimdb), against the thin baseline: a grpc-dotnet unary
 // call whose handler runs UPDATE … SET status = 'used' WHERE id = $1 AND status = 'unused' on PostgreSQL. Both are
 // driven by the same load generator (same concurrency, same number of distinct vouchers per run), in one process on one
