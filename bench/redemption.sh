@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "load before: $(uptime)"
-dotnet build bench/RedemptionBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+dotnet build bench/RedemptionBench -c Release -nologo -v quiet -clp:ErrorsOnly
 # The process hosts the app host, three services and the load generator (some 60,000 methods). Tier-1 compilation
 # waits for 100 ms without new tier-0 code before it counts calls, which under steady load it rarely sees, so the JIT
 # was still compiling the redeem path in the measured rounds. Counting at once lets the warm-up finish the tiering;

@@ -142,6 +142,8 @@ try
         if (statements)
         {
             Console.WriteLine(await StatementCostsAsync(world.RedemptionDb.ConnectionString, slice.Count));
+            Console.WriteLine(await TableWritesAsync("claimdb", world.ClaimDb.ConnectionString));
+            Console.WriteLine(await TableWritesAsync("redemptiondb", world.RedemptionDb.ConnectionString));
         }
 
         thinRuns.Add(await ThinPassAsync());
@@ -305,6 +307,27 @@ static async Task<string> StatementCostsAsync(string connectionString, int redem
     while (await reader.ReadAsync())
     {
         lines.Append(CultureInfo.InvariantCulture, $"    {reader.GetDouble(1) * 1000 / redemptions,7:F1} µs  {(double)reader.GetInt64(0) / redemptions,5:F2}×  {reader.GetString(2)}\n");
+    }
+
+    return lines.ToString();
+}
+
+/// <summary>
+/// Rows written per table since the server started, and how many updates stayed on their page (HOT): an update that
+/// leaves the page writes every index of the table again.
+/// </summary>
+static async Task<string> TableWritesAsync(string database, string connectionString)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(
+        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY relname",
+        connection);
+    var lines = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture, $"  {database} rows written since start (inserted, updated of which HOT, deleted):\n"));
+    await using var reader = await command.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        lines.Append(CultureInfo.InvariantCulture, $"    {reader.GetString(0),-24} {reader.GetInt64(1),8} {reader.GetInt64(2),8} {reader.GetInt64(3),8} {reader.GetInt64(4),8}\n");
     }
 
     return lines.ToString();

@@ -88,6 +88,12 @@ public sealed record PriorRecord(string Table, string KeyColumn, string Key)
     /// <summary>The voucher of the record named <c>@key</c>.</summary>
     public string Sql => $"SELECT voucher_id FROM {Table} WHERE {KeyColumn} = @key";
 
-    /// <summary>Every record of this kind named in <c>@keys</c>, with its key: one statement for a whole batch.</summary>
-    public string ManySql => $"SELECT {KeyColumn}, voucher_id FROM {Table} WHERE {KeyColumn} = ANY(@keys)";
+    /// <summary>
+    /// Every record of this kind named in <c>@keys</c>, with its key: one statement for a whole batch, one index probe per
+    /// key. Written as <c>= ANY(@keys)</c>, the planner read the whole table whenever it thought it small (after a
+    /// vacuum, or early in a campaign), 6 µs of PostgreSQL's time per redemption under load; the LIMIT keeps each lookup
+    /// a probe whatever the table's size.
+    /// </summary>
+    public string ManySql =>
+        $"SELECT k.key, p.voucher_id FROM unnest(@keys::text[]) AS k(key) CROSS JOIN LATERAL (SELECT voucher_id FROM {Table} WHERE {KeyColumn} = k.key LIMIT 1) p";
 }

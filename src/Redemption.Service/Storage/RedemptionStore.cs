@@ -37,6 +37,13 @@ public sealed class RedemptionStore
 {
     private const string UniqueViolation = "23505";
 
+    // The attempts table holds only the attempts in flight, so after a vacuum its statistics call it a page or two and the
+    // planner serves lookups in it by sequential scans. But every redemption inserts and deletes a row there, and until
+    // the next vacuum the scans read the dead rows too: under load they took a quarter of PostgreSQL's CPU (perf:
+    // heap_getnextslot under ExecSubPlan; auto_explain: Seq Scan on redemption_attempts). Transactions whose every
+    // statement finds its rows by key turn sequential scans off first.
+    private const string ProbesOnly = "SET LOCAL enable_seqscan = off";
+
     private readonly NpgsqlDataSource dataSource;
     private readonly FeedStore feed;
     private readonly Batching.KeyGate _keys = new();
@@ -149,9 +156,14 @@ public sealed class RedemptionStore
 
     private async Task<IReadOnlyList<Batching.ItemResult<bool>>> EndAttemptsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM redemption_attempts WHERE idempotency_key = ANY($1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // By key, as the recording finds them (see ProbesOnly): planned on its own, this delete read the whole table.
+        await using var transaction = await ServiceDefaults.PipelinedTransaction.OpenAsync(dataSource, cancellationToken);
+        await using var batch = transaction.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(ProbesOnly));
+        var delete = new NpgsqlBatchCommand("DELETE FROM redemption_attempts WHERE idempotency_key = ANY($1)");
+        delete.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
+        batch.BatchCommands.Add(delete);
+        await transaction.CommitAsync(batch, cancellationToken);
         return [.. keys.Select(_ => Batching.ItemResult.Of<bool>(true))];
     }
 
@@ -302,12 +314,7 @@ public sealed class RedemptionStore
         var keys = recordings.Select(r => r.Key).ToArray();
         var ats = recordings.Select(r => r.Now.UtcDateTime).ToArray();
         var openings = recordings.Where(r => r.Opening is not null).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
-        // The attempts table holds only the attempts in flight, so after a vacuum its statistics call it a page or two and
-        // the planner serves those probes by sequential scans. But every redemption inserts and deletes a row there, and
-        // until the next vacuum the scans read the dead rows too: under load they took a quarter of PostgreSQL's CPU (perf:
-        // heap_getnextslot under ExecSubPlan; auto_explain: Seq Scan on redemption_attempts). Every statement of this
-        // transaction finds its rows by key, so sequential scans are off for it.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL enable_seqscan = off"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(ProbesOnly));
         if (openings.Count > 0)
         {
             var open = new NpgsqlBatchCommand(
