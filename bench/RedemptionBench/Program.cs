@@ -66,13 +66,23 @@ try
         claimed[i] = (people[i], (await ClaimAsync(world, campaigns[i / S3Vouchers], people[i], TierOf(i % S3Vouchers), InYouhao)).VoucherId));
     world.Clock.Now = Seeds.Beijing(2023, 5, 2, 12);
 
-    await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, warmup + (vouchers * rounds * ThinPasses));
+    // Residents redeem in their own order, not in the order they claimed: both flows take their vouchers in a shuffled
+    // order (the same seed every run). Taken in claim order, the vouchers a batch changes sat side by side on a few pages,
+    // which ran out of room for the rows' new versions within one transaction, so a third of Claim's updates left their
+    // page and wrote every index again; the thin baseline's neighbouring updates paid the same way.
+    var order = new Random(20230501);
+    order.Shuffle(claimed);
+    var thinIds = Enumerable.Range(0, warmup + (vouchers * rounds * ThinPasses)).ToArray();
+    order.Shuffle(thinIds);
+
+    await using var thin = await ThinRedeem.StartAsync(world.RedemptionDb.ConnectionString, thinIds.Length);
     var thinClient = new VoucherUsageService.VoucherUsageServiceClient(thin.Channel);
     await using var skeleton = await RedemptionBench.SkeletonFlow.StartAsync(world.RedemptionDb.ConnectionString, claimed.Select(c => c.VoucherId));
 
     var ratios = new List<double>();
     var measured = new List<double>();
     using var allocations = AllocationSampler.Create();
+    using var compilations = JitSampler.Create();
     var skeletonRatios = new List<double>();
     var failures = 0L;
     var peers = await PeerProcesses.FindAsync(world.RedemptionDb.ConnectionString);
@@ -93,9 +103,12 @@ try
     for (var pass = 0; pass < 2 && half > 0; pass++)
     {
         var callers = pass == 0 ? Math.Max(1, concurrency / 8) : concurrency;
-        var thinWarm = await DriveAsync(Enumerable.Range(pass * half, half).ToList(), callers, peers, thinCall);
+        var thinWarm = await DriveAsync(thinIds.Skip(pass * half).Take(half).ToList(), callers, peers, thinCall);
         var slice = claimed.Skip(pass * half).Take(half).ToList();
+        // The rounds listen to the batch sizes; listening here too compiles that listener before them, not in round 1.
+        using var warmBatches = new BatchSizes();
         var fullWarm = await DriveAsync(slice, callers, peers, redeemCall);
+        _ = warmBatches.Summary();
         var skeletonWarm = await DriveAsync(slice, callers, peers, skeletonCall);
         failures += thinWarm.Failed + fullWarm.Failed + skeletonWarm.Failed;
         var settled = await SettleJitAsync();
@@ -113,7 +126,7 @@ try
         // third; it runs three times over N vouchers of its own each, around the two flows, and counts as one run.
         var thinRuns = new List<Result>();
         var thinFirst = warmup + (round * vouchers * ThinPasses);
-        Task<Result> ThinPassAsync() => DriveAsync(Enumerable.Range(thinFirst + (thinRuns.Count * vouchers), vouchers).ToList(), concurrency, peers, thinCall);
+        Task<Result> ThinPassAsync() => DriveAsync(thinIds.Skip(thinFirst + (thinRuns.Count * vouchers)).Take(vouchers).ToList(), concurrency, peers, thinCall);
         thinRuns.Add(await ThinPassAsync());
         var waits = sampleWaits ? new WaitSampler(world.RedemptionDb.ConnectionString) : null;
         var statements = round == rounds - 1 && Environment.GetEnvironmentVariable(TestSupport.SharedPostgres.StatementStatisticsVariable) == "1";
@@ -131,8 +144,11 @@ try
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var collectionsBefore = GC.CollectionCount(0);
         allocations?.Start();
+        compilations?.Start();
         var full = await DriveAsync(slice, concurrency, peers, redeemCall);
+        var waitSummary = waits is null ? null : await waits.StopAsync();
         var allocationSummary = allocations?.Stop();
+        var compilationSummary = compilations?.Stop();
         var paused = GC.GetTotalPauseDuration() - pausedBefore;
         var allocated = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024.0 / slice.Count;
         var collections = GC.CollectionCount(0) - collectionsBefore;
@@ -165,9 +181,14 @@ try
             Console.WriteLine(allocationSummary);
         }
 
+        if (compilationSummary is not null)
+        {
+            Console.WriteLine(compilationSummary);
+        }
+
         if (waits is not null)
         {
-            Console.WriteLine($"  busy PostgreSQL backends during the redemptions (mean per sample): {await waits.StopAsync()}");
+            Console.WriteLine($"  busy PostgreSQL backends during the redemptions (mean per sample): {waitSummary}");
             await waits.DisposeAsync();
         }
     }
@@ -510,6 +531,51 @@ internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListen
             var at = names.IndexOf("TypeName");
             var type = at >= 0 ? eventData.Payload?[at] as string ?? "?" : "?";
             _samples.AddOrUpdate(type, 1, (_, n) => n + 1);
+        }
+    }
+}
+
+/// <summary>
+/// With BENCH_JIT=1, the methods the JIT compiled during each measured redemption phase (the runtime's
+/// MethodJittingStarted events), grouped by type: what the warm-up left to the rounds.
+/// </summary>
+internal sealed class JitSampler : System.Diagnostics.Tracing.EventListener
+{
+    private const System.Diagnostics.Tracing.EventKeywords JitKeyword = (System.Diagnostics.Tracing.EventKeywords)0x10;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _methods = new(StringComparer.Ordinal);
+    private volatile bool _counting;
+
+    public static JitSampler? Create() => Environment.GetEnvironmentVariable("BENCH_JIT") == "1" ? new JitSampler() : null;
+
+    public void Start() => _counting = true;
+
+    public string Stop()
+    {
+        _counting = false;
+        var total = _methods.Values.Sum();
+        var top = _methods.OrderByDescending(m => m.Value).Take(40)
+            .Select(m => string.Create(CultureInfo.InvariantCulture, $"    {m.Value,5}  {m.Key}")).ToList();
+        _methods.Clear();
+        return $"  methods compiled during the redemptions ({total}), by type:\n" + string.Join('\n', top);
+    }
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+    {
+        ArgumentNullException.ThrowIfNull(eventSource);
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, JitKeyword);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+    {
+        ArgumentNullException.ThrowIfNull(eventData);
+        if (_counting && eventData.EventName?.StartsWith("MethodJittingStarted", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
+        {
+            var at = names.IndexOf("MethodNamespace");
+            var type = at >= 0 ? eventData.Payload?[at] as string ?? "?" : "?";
+            _methods.AddOrUpdate(type, 1, (_, n) => n + 1);
         }
     }
 }

@@ -56,7 +56,7 @@ public static class SharedPostgres
             var stateDirectory = Directory.CreateTempSubdirectory("vouchers-test-postgres-").FullName;
             var builder = await AppHostTesting.CreateBuilderAsync(stateDirectory, keep: [ResourceNames.Postgres], cancellationToken);
             builder.CreateResourceBuilder(builder.Resources.OfType<PostgresServerResource>().Single())
-                .WithArgs("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+                .WithArgs("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "log_checkpoints=off");
             if (Environment.GetEnvironmentVariable(StatementStatisticsVariable) == "1")
             {
                 // Benchmarks ask for it to see which statements the server's CPU goes to; tests never pay for it.
