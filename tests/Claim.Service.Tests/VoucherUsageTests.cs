@@ -400,6 +400,24 @@ public sealed class VoucherUsageTests(ClaimFixture fixture)
     }
 
     [Fact]
+    public async Task A_brief_consume_batch_answers_a_consumed_item_with_only_its_id_status_and_version_and_a_refused_one_with_its_error()
+    {
+        var h = await fixture.ResetAsync(Opens.AddMinutes(1));
+        var campaign = Campaign([Tier("t50", 5000, 15000)], [Cell("t50", 10)]);
+        var ids = await IssueAsync(h, campaign, 2);
+        var usage = UsageAdapter(h);
+        var locked = await usage.LockVoucher(LockOf(ids[0], "l0"), new TestCallContext());
+
+        var results = (await usage.ConsumeVouchers(
+            new ConsumeVouchersRequest { Brief = true, Items = { ConsumeOf(ids[0], "l0", "r0"), ConsumeOf(ids[1], "l1", "r1") } }, new TestCallContext())).Results;
+
+        Assert.Equal(new Voucher { VoucherId = ids[0], Status = VoucherStatus.Used, Version = locked.Lock.Voucher.Version + 1 }, results[0].Voucher);
+        Assert.Equal(StatusCode.FailedPrecondition, (StatusCode)results[1].Error.Code);
+        Assert.Equal(1, await h.ScalarAsync($"SELECT count(*) FROM voucher_consumptions WHERE redemption_id = 'r0' AND voucher_id = '{ids[0]}'"));
+        Assert.Equal(locked.Lock.Voucher.Version + 1, await h.ScalarAsync($"SELECT version FROM vouchers WHERE voucher_id = '{ids[0]}'"));
+    }
+
+    [Fact]
     public async Task Consume_items_sharing_a_redemption_id_are_decided_in_order_so_only_the_first_voucher_is_consumed()
     {
         var h = await fixture.ResetAsync(Opens.AddMinutes(1));

@@ -107,9 +107,14 @@ public sealed partial class VoucherUsageService(
             "consume",
             cancellationToken);
         var response = new ConsumeVouchersResponse();
-        response.Results.Add(outcomes.Select(outcome => outcome.Error is { } error ? new ConsumeVoucherResult { Error = error } : new ConsumeVoucherResult { Voucher = outcome.Answer }));
+        response.Results.Add(outcomes.Select(outcome => outcome.Error is { } error
+            ? new ConsumeVoucherResult { Error = error }
+            : new ConsumeVoucherResult { Voucher = request.Brief ? Brief(outcome.Answer!) : outcome.Answer }));
         return response;
     }
+
+    /// <summary>A consumed voucher as a brief answer gives it: which voucher, its status and version.</summary>
+    private static Voucher Brief(Voucher voucher) => new() { VoucherId = voucher.VoucherId, Status = voucher.Status, Version = voucher.Version };
 
     public async Task<Voucher> ReleaseVoucherAsync(ReleaseVoucherRequest request, CancellationToken cancellationToken)
     {

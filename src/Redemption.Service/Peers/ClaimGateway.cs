@@ -103,7 +103,8 @@ public sealed class ClaimGateway
         return await Call(() => _locks.RunAsync(request, cancellationToken));
     }
 
-    public Task<Voucher> ConsumeAsync(ConsumeVoucherRequest request, CancellationToken cancellationToken) =>
+    /// <summary>Consumes the locked voucher; completes once the consumption stands (Claim answers briefly, see ConsumeAllAsync).</summary>
+    public Task ConsumeAsync(ConsumeVoucherRequest request, CancellationToken cancellationToken) =>
         Call(() => _consumes.RunAsync(request, cancellationToken));
 
     private async Task<IReadOnlyList<Batching.ItemResult<LockVoucherResponse>>> LockAllAsync(IReadOnlyList<LockVoucherRequest> items, CancellationToken cancellationToken)
@@ -116,7 +117,8 @@ public sealed class ClaimGateway
 
     private async Task<IReadOnlyList<Batching.ItemResult<Voucher>>> ConsumeAllAsync(IReadOnlyList<ConsumeVoucherRequest> items, CancellationToken cancellationToken)
     {
-        var request = new ConsumeVouchersRequest();
+        // Redemption has the voucher from its lock and only needs to know each consumption stands: brief answers.
+        var request = new ConsumeVouchersRequest { Brief = true };
         request.Items.Add(items);
         var response = await Usage.ConsumeVouchersAsync(request, cancellationToken: cancellationToken);
         return [.. response.Results.Select(r => ItemAnswer(r.Voucher, r.Error))];

@@ -62,7 +62,8 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     /// items that pass <paramref name="onlyIf"/>: a condition over the alias <c>u</c>, whose columns are
     /// <c>request_key</c> and <c>at</c> (the item's key and time). Run it last, just before committing.
     /// </summary>
-    public static NpgsqlBatchCommand AppendEach(RedemptionEventKind kind, IReadOnlyList<(RedemptionRecord Record, DateTimeOffset At, string RequestKey)> items, string onlyIf)
+    public static NpgsqlBatchCommand AppendEach(
+        RedemptionEventKind kind, IReadOnlyList<(RedemptionRecord Record, byte[] RecordBytes, DateTimeOffset At, string RequestKey)> items, string onlyIf)
     {
         ArgumentNullException.ThrowIfNull(items);
         var command = new NpgsqlBatchCommand(
@@ -80,8 +81,8 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter
         {
             NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea,
-            Value = items.Select(i => Google.Protobuf.MessageExtensions.ToByteArray(
-                new RedemptionEvent { OccurredAt = Timestamp.FromDateTimeOffset(i.At), Kind = kind, Redemption = i.Record })).ToArray(),
+            Value = items.Select(i => EmbeddedMessage.Write(
+                new RedemptionEvent { OccurredAt = Timestamp.FromDateTimeOffset(i.At), Kind = kind }, RedemptionEvent.RedemptionFieldNumber, i.RecordBytes)).ToArray(),
         });
         command.Parameters.Add(new NpgsqlParameter { Value = items.Select(i => i.RequestKey).ToArray() });
         return command;

@@ -344,9 +344,11 @@ public sealed class RedemptionStore
             """);
         answers.Parameters.Add(new NpgsqlParameter { Value = keys });
         answers.Parameters.Add(new NpgsqlParameter { Value = recordings.Select(r => r.Fingerprint).ToArray() });
-        answers.Parameters.Add(Bytes(recordings.Select(r => r.Outcome.ToByteArray())));
-        answers.Parameters.Add(new NpgsqlParameter { Value = ats });
         var records = recordings.Select(r => r.Outcome.Redemption).ToList();
+        var recordBytes = records.Select(r => r.ToByteArray()).ToList();
+        answers.Parameters.Add(Bytes(recordings.Select((r, i) =>
+            EmbeddedMessage.Write(new RedeemOutcome { Replayed = r.Outcome.Replayed }, RedeemOutcome.RedemptionFieldNumber, recordBytes[i]))));
+        answers.Parameters.Add(new NpgsqlParameter { Value = ats });
         var insert = new NpgsqlBatchCommand(
             $"""
             INSERT INTO redemptions (redemption_id, idempotency_key, voucher_id, campaign_id, merchant_id, staff_id, tier_id, category_id, transaction_key,
@@ -382,12 +384,12 @@ public sealed class RedemptionStore
         insert.Parameters.Add(new NpgsqlParameter { Value = recordings.Select(r => r.Columns.ThresholdCents).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.RedeemedAt.ToDateTime()).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => r.Version).ToArray() });
-        insert.Parameters.Add(Bytes(records.Select(r => r.ToByteArray())));
+        insert.Parameters.Add(Bytes(recordBytes));
         insert.Parameters.Add(new NpgsqlParameter { Value = ats });
         batch.BatchCommands.Add(leases);
         batch.BatchCommands.Add(answers);
         batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(FeedStore.AppendEach(RedemptionEventKind.Redeemed, [.. recordings.Select(r => (r.Outcome.Redemption, r.Now, r.Key))], live));
+        batch.BatchCommands.Add(FeedStore.AppendEach(RedemptionEventKind.Redeemed, [.. recordings.Select((r, i) => (r.Outcome.Redemption, recordBytes[i], r.Now, r.Key))], live));
         return insert;
     }
 
