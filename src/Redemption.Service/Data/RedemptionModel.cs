@@ -39,7 +39,9 @@ internal static class RedemptionModel
             b.Property(r => r.RedeemedAt).HasColumnName("redeemed_at").HasColumnType(Timestamp);
             b.Property(r => r.Version).HasColumnName("version").HasColumnType("bigint");
             b.Property(r => r.Record).HasColumnName("record").HasColumnType("bytea");
-            b.HasIndex(r => r.IdempotencyKey).IsUnique().HasDatabaseName("ux_redemptions_idempotency_key");
+            // No index on idempotency_key: the recording writes the key's answer in the same transaction, so the key is
+            // unique through idempotency_keys' primary key, and every lookup by key goes there (an index here cost each
+            // redemption one more insert into a b-tree of random keys).
             // The database itself refuses a second live redemption of one voucher, and a second voucher on one transaction.
             b.HasIndex(r => r.VoucherId).IsUnique().HasFilter(LiveFilter).HasDatabaseName("ux_redemptions_voucher_live");
             b.HasIndex(r => new { r.MerchantId, r.TransactionKey }).IsUnique().HasFilter(LiveFilter).HasDatabaseName("ux_redemptions_transaction_live");

@@ -244,7 +244,7 @@ public sealed class RedemptionStore
         {
             return ex.ConstraintName switch
             {
-                "idempotency_keys_pkey" or "ux_redemptions_idempotency_key" => (RecordResult.KeyTaken, await FindAnswerAsync(key, cancellationToken)),
+                "idempotency_keys_pkey" => (RecordResult.KeyTaken, await FindAnswerAsync(key, cancellationToken)),
                 "ux_redemptions_transaction_live" => (RecordResult.TransactionTaken, null),
                 _ => (RecordResult.VoucherTaken, null),
             };
@@ -276,8 +276,8 @@ public sealed class RedemptionStore
 
         try
         {
-            var recorded = await RecordedKeysAsync([.. recordings.Select(r => r.Key)], cancellationToken);
-            return [.. recordings.Select(r => recorded.Contains(r.Key) ? RecordResult.Recorded : RecordResult.LeaseLost)];
+            var recorded = await RecordedAsync([.. recordings.Select(r => r.Outcome.Redemption.RedemptionId)], cancellationToken);
+            return [.. recordings.Select(r => recorded.Contains(r.Outcome.Redemption.RedemptionId) ? RecordResult.Recorded : RecordResult.LeaseLost)];
         }
         catch (NpgsqlException)
         {
@@ -285,11 +285,11 @@ public sealed class RedemptionStore
         }
     }
 
-    /// <summary>Which of these keys have a redemption (after a shared recording wrote fewer than it was given).</summary>
-    private async Task<HashSet<string>> RecordedKeysAsync(string[] keys, CancellationToken cancellationToken)
+    /// <summary>Which of these redemptions were written (after a shared recording wrote fewer than it was given).</summary>
+    private async Task<HashSet<string>> RecordedAsync(string[] redemptionIds, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT idempotency_key FROM redemptions WHERE idempotency_key = ANY($1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = keys });
+        await using var command = dataSource.CreateCommand("SELECT redemption_id FROM redemptions WHERE redemption_id = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = redemptionIds });
         var recorded = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -427,8 +427,8 @@ public sealed class RedemptionStore
         StrandedAttempt? attempt;
         await using (var select = new NpgsqlCommand(
             """
-            SELECT a.redemption_id, a.voucher_id, a.merchant_id, a.merchant_trade_name, r.record
-            FROM redemption_attempts a LEFT JOIN redemptions r ON r.idempotency_key = a.idempotency_key
+            SELECT a.redemption_id, a.voucher_id, a.merchant_id, a.merchant_trade_name, k.outcome
+            FROM redemption_attempts a LEFT JOIN idempotency_keys k ON k.idempotency_key = a.idempotency_key
             WHERE a.idempotency_key = @key AND a.lease_until <= @now
             FOR UPDATE OF a SKIP LOCKED
             """, connection, transaction))
@@ -436,9 +436,11 @@ public sealed class RedemptionStore
             select.Parameters.AddWithValue("key", key);
             select.Parameters.AddWithValue("now", now.UtcDateTime);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            // Recorded means the key's answer is a redemption: the recording writes both in one transaction. The answer
+            // holds the record as it was recorded, whose ids, voucher, merchant and time are all the consume needs.
             attempt = await reader.ReadAsync(cancellationToken)
                 ? new StrandedAttempt(key, reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                    reader.IsDBNull(4) ? null : RedemptionRecord.Parser.ParseFrom((byte[])reader[4]))
+                    reader.IsDBNull(4) ? null : RedeemOutcome.Parser.ParseFrom((byte[])reader[4]).Redemption)
                 : null;
         }
 

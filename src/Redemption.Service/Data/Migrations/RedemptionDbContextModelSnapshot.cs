@@ -282,10 +282,6 @@ namespace Redemption.Service.Data.Migrations
                     b.HasKey("RedemptionId")
                         .HasName("redemptions_pkey");
 
-                    b.HasIndex("IdempotencyKey")
-                        .IsUnique()
-                        .HasDatabaseName("ux_redemptions_idempotency_key");
-
                     b.HasIndex("VoucherId")
                         .IsUnique()
                         .HasDatabaseName("ux_redemptions_voucher_live")

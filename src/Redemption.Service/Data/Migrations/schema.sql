@@ -132,8 +132,6 @@ CREATE TABLE public.screening_runs (
     ran_at timestamp with time zone NOT NULL
 );
 
-CREATE UNIQUE INDEX ux_redemptions_idempotency_key ON public.redemptions USING btree (idempotency_key);
-
 CREATE UNIQUE INDEX ux_redemptions_transaction_live ON public.redemptions USING btree (merchant_id, transaction_key) WHERE (status <> 2);
 
 CREATE UNIQUE INDEX ux_redemptions_voucher_live ON public.redemptions USING btree (voucher_id) WHERE (status <> 2);
