@@ -81,8 +81,8 @@ try
 
     var ratios = new List<double>();
     var measured = new List<double>();
-    using var allocations = AllocationSampler.Create();
-    using var compilations = JitSampler.Create();
+    using var allocations = RuntimeEventSampler.Allocations();
+    using var compilations = RuntimeEventSampler.Compilations();
     var skeletonRatios = new List<double>();
     var failures = 0L;
     var peers = await PeerProcesses.FindAsync(world.RedemptionDb.ConnectionString);
@@ -490,28 +490,39 @@ internal sealed class BatchSizes : IDisposable
 }
 
 /// <summary>
-/// With BENCH_ALLOCATIONS=1: what the process allocates while the redemptions of a round run, by type, from the runtime's
-/// allocation samples (one event per ~100 KiB allocated, naming the type whose allocation crossed the mark), so the
-/// types that take most of the allocated bytes show up in proportion.
+/// Counts one kind of the runtime's own events while the redemptions of a round run, by one of their fields.
+/// With BENCH_ALLOCATIONS=1, the allocation samples by type (one event per ~100 KiB allocated, naming the type whose
+/// allocation crossed the mark, so the types that take most of the bytes show up in proportion); with BENCH_JIT=1, the
+/// methods the JIT compiled, by type: what the warm-up left to the rounds.
 /// </summary>
-internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+internal sealed class RuntimeEventSampler(System.Diagnostics.Tracing.EventKeywords keywords, string eventPrefix, string field, string title, int rows)
+    : System.Diagnostics.Tracing.EventListener
 {
-    private const System.Diagnostics.Tracing.EventKeywords GcKeyword = (System.Diagnostics.Tracing.EventKeywords)0x1;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _samples = new(StringComparer.Ordinal);
+    // Field initialisers run before the base constructor, which already reports the runtime's event source.
+    private readonly System.Diagnostics.Tracing.EventKeywords _keywords = keywords;
+    private readonly string _eventPrefix = eventPrefix;
+    private readonly string _field = field;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private volatile bool _counting;
 
-    public static AllocationSampler? Create() => Environment.GetEnvironmentVariable("BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
+    public static RuntimeEventSampler? Allocations() => Environment.GetEnvironmentVariable("BENCH_ALLOCATIONS") == "1"
+        ? new RuntimeEventSampler((System.Diagnostics.Tracing.EventKeywords)0x1, "GCAllocationTick", "TypeName", "allocation samples by type", 25)
+        : null;
+
+    public static RuntimeEventSampler? Compilations() => Environment.GetEnvironmentVariable("BENCH_JIT") == "1"
+        ? new RuntimeEventSampler((System.Diagnostics.Tracing.EventKeywords)0x10, "MethodJittingStarted", "MethodNamespace", "methods compiled during the redemptions, by type", 40)
+        : null;
 
     public void Start() => _counting = true;
 
     public string Stop()
     {
         _counting = false;
-        var total = _samples.Values.Sum();
-        var top = _samples.OrderByDescending(s => s.Value).Take(25)
-            .Select(s => string.Create(CultureInfo.InvariantCulture, $"    {100.0 * s.Value / total,5:F1} %  {s.Key}")).ToList();
-        _samples.Clear();
-        return $"  allocation samples by type ({total} samples):\n" + string.Join('\n', top);
+        var total = _counts.Values.Sum();
+        var top = _counts.OrderByDescending(c => c.Value).Take(rows)
+            .Select(c => string.Create(CultureInfo.InvariantCulture, $"    {c.Value,6}  {100.0 * c.Value / Math.Max(1, total),5:F1} %  {c.Key}")).ToList();
+        _counts.Clear();
+        return $"  {title} ({total}):\n" + string.Join('\n', top);
     }
 
     protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
@@ -519,63 +530,18 @@ internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListen
         ArgumentNullException.ThrowIfNull(eventSource);
         if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
         {
-            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, GcKeyword);
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, _keywords);
         }
     }
 
     protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
     {
         ArgumentNullException.ThrowIfNull(eventData);
-        if (_counting && eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
+        if (_counting && eventData.EventName?.StartsWith(_eventPrefix, StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
         {
-            var at = names.IndexOf("TypeName");
-            var type = at >= 0 ? eventData.Payload?[at] as string ?? "?" : "?";
-            _samples.AddOrUpdate(type, 1, (_, n) => n + 1);
-        }
-    }
-}
-
-/// <summary>
-/// With BENCH_JIT=1, the methods the JIT compiled during each measured redemption phase (the runtime's
-/// MethodJittingStarted events), grouped by type: what the warm-up left to the rounds.
-/// </summary>
-internal sealed class JitSampler : System.Diagnostics.Tracing.EventListener
-{
-    private const System.Diagnostics.Tracing.EventKeywords JitKeyword = (System.Diagnostics.Tracing.EventKeywords)0x10;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _methods = new(StringComparer.Ordinal);
-    private volatile bool _counting;
-
-    public static JitSampler? Create() => Environment.GetEnvironmentVariable("BENCH_JIT") == "1" ? new JitSampler() : null;
-
-    public void Start() => _counting = true;
-
-    public string Stop()
-    {
-        _counting = false;
-        var total = _methods.Values.Sum();
-        var top = _methods.OrderByDescending(m => m.Value).Take(40)
-            .Select(m => string.Create(CultureInfo.InvariantCulture, $"    {m.Value,5}  {m.Key}")).ToList();
-        _methods.Clear();
-        return $"  methods compiled during the redemptions ({total}), by type:\n" + string.Join('\n', top);
-    }
-
-    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
-    {
-        ArgumentNullException.ThrowIfNull(eventSource);
-        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-        {
-            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, JitKeyword);
-        }
-    }
-
-    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
-    {
-        ArgumentNullException.ThrowIfNull(eventData);
-        if (_counting && eventData.EventName?.StartsWith("MethodJittingStarted", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
-        {
-            var at = names.IndexOf("MethodNamespace");
-            var type = at >= 0 ? eventData.Payload?[at] as string ?? "?" : "?";
-            _methods.AddOrUpdate(type, 1, (_, n) => n + 1);
+            var at = names.IndexOf(_field);
+            var key = at >= 0 ? eventData.Payload?[at] as string ?? "?" : "?";
+            _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
         }
     }
 }
